@@ -1,0 +1,100 @@
+"""``gateway`` command line. ``translate`` is the onboarding check and our test harness.
+
+Exit codes: 0 every transaction accepted, 1 anything rejected or an interchange failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from gateway.canonical import Event
+from gateway.errors import ConfigurationError
+from gateway.pipeline.translate import TranslateOptions, translate_stream
+from gateway.x12.validate import ValidationPolicy
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="Supplier collaboration gateway")
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("translate", help="translate an X12 file into canonical events and acks")
+    tr.add_argument("path", type=Path, help="X12 file, or - for standard input")
+    tr.add_argument("--partner", dest="partner_id", help="partner id (selects its map overrides)")
+    tr.add_argument("--maps", dest="maps_dir", type=Path, help="maps directory (default: ./maps)")
+    tr.add_argument("--ack", choices=["auto", "997", "999", "none"], default="auto")
+    tr.add_argument("--ta1", choices=["on_request", "always", "on_error"], default="on_request")
+    tr.add_argument("--segment-order", choices=["strict", "lenient"], default="strict")
+    tr.add_argument("--indent", type=int, default=2, help="JSON indent (0 for one line)")
+    return parser
+
+
+class _StreamingJson:
+    """Writes ``{"documents": [...], ...}`` as events arrive, so big files never pile up in memory."""
+
+    def __init__(self, out: TextIO, indent: int | None) -> None:
+        self.out = out
+        self.indent = indent
+        self.count = 0
+        out.write('{"documents": [')
+
+    def event(self, event: Event) -> None:
+        self.out.write(("," if self.count else "") + ("\n" if self.indent else ""))
+        self.out.write(_indent(json.dumps(event.model_dump(mode="json"), indent=self.indent), self.indent))
+        self.count += 1
+
+    def close(self, rest: dict[str, object]) -> None:
+        self.out.write(("\n" if self.count and self.indent else "") + "]")
+        for key, value in rest.items():
+            text = _indent(json.dumps(value, indent=self.indent, ensure_ascii=False), self.indent)
+            self.out.write(f', "{key}": {text}')
+        self.out.write("}\n")
+
+
+def _indent(text: str, indent: int | None) -> str:
+    return text.replace("\n", "\n" + " " * indent) if indent else text
+
+
+def _translate(args: argparse.Namespace) -> int:
+    if str(args.path) != "-" and not args.path.is_file():
+        print(f"gateway translate: no such file: {args.path}", file=sys.stderr)
+        return EXIT_USAGE
+    options = TranslateOptions(
+        partner_id=args.partner_id,
+        maps_dir=args.maps_dir,
+        ack=args.ack,
+        ta1=args.ta1,
+        policy=ValidationPolicy(segment_order=args.segment_order),
+    )
+    writer = _StreamingJson(sys.stdout, args.indent or None)
+    if str(args.path) == "-":
+        result = translate_stream(sys.stdin.buffer, on_event=writer.event, options=options)
+    else:
+        with args.path.open("rb") as stream:
+            result = translate_stream(stream, on_event=writer.event, options=options)
+    writer.close(
+        {"acknowledgments": result.acknowledgments, "errors": result.errors, "warnings": result.warnings}
+    )
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_OK
+    try:
+        return _translate(args)
+    except ConfigurationError as exc:
+        print(f"gateway: configuration error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

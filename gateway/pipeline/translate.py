@@ -1,0 +1,259 @@
+"""Translate: bytes in, canonical events, acknowledgements and errors out. Pure: no store, no network.
+
+The stages, each its own module: ``x12.reader`` (tokens) -> ``x12.envelope`` (ISA/GS/ST checks,
+streamed) -> ``x12.validate`` (structure, elements, HL, CTT) -> ``mapping`` (canonical events) ->
+``x12.acks`` (TA1/997/999). Events go to ``on_event`` as soon as their set is validated, so a 200 MB
+file never sits in memory; without a callback they are collected in the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from gateway.canonical import Event, Source
+from gateway.errors import DocumentError, InterchangeError
+from gateway.mapping.base import EventContext
+from gateway.mapping.loader import load_map
+from gateway.x12 import results as r
+from gateway.x12.acks.envelope import AckOptions, ControlNumbers, MemoryControlNumbers
+from gateway.x12.acks.functional import ack_kind, build_functional_ack
+from gateway.x12.acks.ta1 import build_ta1, ta1_wanted
+from gateway.x12.envelope import TransactionUnit, walk_interchanges
+from gateway.x12.model import Loop
+from gateway.x12.reader import SegmentReader
+from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
+
+EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TranslateOptions:
+    partner_id: str | None = None
+    maps_dir: Path | None = None
+    policy: ValidationPolicy = DEFAULT_POLICY
+    ack: str = "auto"
+    """``auto`` (997 for 4010, 999 for 5010), ``997``, ``999`` or ``none``."""
+    ta1: str = "on_request"
+    ack_options: AckOptions = field(default_factory=AckOptions)
+    now: datetime | None = None
+    map_documents: bool = True
+
+
+@dataclass(slots=True)
+class TranslationResult:
+    documents: list[Event] = field(default_factory=list)
+    acknowledgments: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    interchanges: list[r.InterchangeResult] = field(default_factory=list)
+    transaction_count: int = 0
+    segment_count: int = 0
+    event_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when every interchange and every transaction set was accepted."""
+        return not self.errors
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "documents": [d.model_dump(mode="json") for d in self.documents],
+            "acknowledgments": self.acknowledgments,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+def event_id(partner_id: str | None, unit: TransactionUnit) -> str:
+    """Deterministic: the same ST..SE from the same sender and partner always gets the same id."""
+    h = hashlib.sha256()
+    h.update(f"{partner_id or ''}\x1f{unit.interchange.sender_id}\x1f{unit.interchange.receiver_id}".encode())
+    for seg in unit.segments:
+        h.update(b"\x1e")
+        h.update("\x1f".join(seg.elements).encode("utf-8", "surrogateescape"))
+    return "evt_" + h.hexdigest()[:32]
+
+
+def source_of(unit: TransactionUnit) -> Source:
+    isa, gs = unit.interchange, unit.group
+    return Source(
+        syntax="x12",
+        version=gs.version,
+        document_type=unit.result.code,
+        sender_id=isa.sender_id,
+        receiver_id=isa.receiver_id,
+        interchange_control_number=isa.control_number,
+        group_control_number=gs.control_number,
+        control_number=unit.result.control_number,
+        test=isa.usage == "T",
+    )
+
+
+class _Translator:
+    def __init__(self, options: TranslateOptions, on_event: EventSink | None, counters: ControlNumbers) -> None:
+        self.options = options
+        self.on_event = on_event
+        self.counters = counters
+        self.result = TranslationResult()
+
+    def handle(self, unit: TransactionUnit) -> None:
+        self.result.transaction_count += 1
+        if unit.result.status == "R":
+            validate_transaction(unit, self.options.policy)  # still report every error found
+            return
+        tree = validate_transaction(unit, self.options.policy)
+        if tree is None or not unit.result.accepted or not self.options.map_documents:
+            return
+        self._map(unit, tree)
+
+    def _map(self, unit: TransactionUnit, tree: Loop) -> None:
+        code = unit.result.code
+        mapper = load_map(code, self.options.partner_id, self.options.maps_dir)
+        context = EventContext(event_id(self.options.partner_id, unit), self.options.partner_id, source_of(unit))
+        event = mapper.to_canonical(tree, context)
+        self.result.event_count += 1
+        if self.on_event is not None:
+            self.on_event(event)
+        else:
+            self.result.documents.append(event)
+
+    def finish_interchange(self, ir: r.InterchangeResult) -> None:
+        res = self.result
+        res.interchanges.append(ir)
+        res.warnings.extend(f"interchange {ir.control_number}: {w}" for w in ir.warnings)
+        if ir.ta1_status != r.TA1_ACCEPTED:
+            res.errors.append(
+                {
+                    "code": "x12.interchange.rejected" if ir.ta1_status == "R" else "x12.interchange.errors",
+                    "message": "; ".join(ir.messages),
+                    "interchange": ir.control_number,
+                    "ta1_code": ir.ta1_code,
+                    "ta1_status": ir.ta1_status,
+                }
+            )
+        if ta1_wanted(ir, self.options.ta1):
+            edi = build_ta1(ir, self.counters, options=self.options.ack_options, now=self.options.now)
+            res.acknowledgments.append({"kind": "TA1", "edi": edi})
+        for group in ir.groups:
+            self._group(ir, group)
+
+    def _group(self, ir: r.InterchangeResult, group: r.GroupResult) -> None:
+        res = self.result
+        if group.functional_id == "FA" and all(t.code in ("997", "999") for t in group.transactions):
+            pass  # never acknowledge an acknowledgement (avoids ack loops)
+        elif self.options.ack != "none" and group.functional_id:
+            kind = ack_kind(group.version) if self.options.ack == "auto" else self.options.ack
+            edi = build_functional_ack(
+                group, ir, self.counters, kind=kind, options=self.options.ack_options, now=self.options.now
+            )
+            res.acknowledgments.append({"kind": kind, "edi": edi})
+        if group.group_codes and group.status != "A":
+            res.errors.append(
+                {
+                    "code": "x12.group.errors",
+                    "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}",
+                    "interchange": ir.control_number,
+                    "group": group.control_number,
+                    "status": group.status,
+                    "ak9_codes": group.group_codes,
+                }
+            )
+        for tr in group.transactions:
+            if tr.status != "A":
+                res.errors.append(_transaction_error(ir, group, tr))
+
+
+def _transaction_error(ir: r.InterchangeResult, group: r.GroupResult, tr: r.TransactionResult) -> dict[str, Any]:
+    first = tr.notes[:1] or [e.message for e in tr.segment_errors[:1]] or ["rejected"]
+    verdict = "rejected" if tr.status == "R" else "accepted with errors"
+    return {
+        "code": "x12.transaction.rejected" if tr.status == "R" else "x12.transaction.errors",
+        "message": f"{tr.code} {tr.control_number} {verdict}: {first[0]}",
+        "interchange": ir.control_number,
+        "group": group.control_number,
+        "transaction": tr.control_number,
+        "transaction_set": tr.code,
+        "business_key": tr.business_key,
+        "status": tr.status,
+        "set_codes": tr.set_codes,
+        "segment_errors": [e.as_dict() for e in tr.segment_errors],
+        "notes": tr.notes,
+    }
+
+
+def translate_stream(
+    stream: BinaryIO,
+    partner_id: str | None = None,
+    on_event: EventSink | None = None,
+    *,
+    options: TranslateOptions | None = None,
+    counters: ControlNumbers | None = None,
+) -> TranslationResult:
+    """Translate every interchange in ``stream``; document errors are reported, never raised."""
+    options = options or TranslateOptions(partner_id=partner_id)
+    if partner_id is not None and options.partner_id != partner_id:
+        options = TranslateOptions(**{**_fields(options), "partner_id": partner_id})
+    translator = _Translator(options, on_event, counters or MemoryControlNumbers())
+    reader = SegmentReader(stream)
+    try:
+        for ir in walk_interchanges(reader, translator.handle):
+            translator.finish_interchange(ir)
+    except InterchangeError as exc:
+        _unreadable(translator, exc)
+    except DocumentError as exc:
+        translator.result.errors.append(exc.as_dict())
+    translator.result.segment_count = reader.ordinal
+    if reader.trailing_error is not None:
+        translator.result.errors.append(reader.trailing_error.as_dict())
+    translator.result.warnings.extend(f"segment {n}: {w}" for n, w in reader.warnings if n == 0)
+    return translator.result
+
+
+def _fields(options: TranslateOptions) -> dict[str, Any]:
+    return {name: getattr(options, name) for name in options.__slots__}  # type: ignore[attr-defined]
+
+
+def _unreadable(translator: _Translator, exc: InterchangeError) -> None:
+    """A header we cannot trust: report it, and answer with TA1=R when the ISA was legible enough."""
+    translator.result.errors.append(
+        {k: v for k, v in exc.as_dict().items() if k != "isa"}
+    )
+    isa = exc.context.get("isa")
+    code = exc.context.get("ta1_code")
+    if not isa or not code or len(isa) < 16:
+        return
+    e = [v.strip() for v in isa]
+    ir = r.InterchangeResult(e[13], e[9], e[10], e[5], e[6], e[7], e[8], e[12], e[15], e[14] == "1")
+    ir.note(code, exc.message, reject=True)
+    edi = build_ta1(ir, translator.counters, options=translator.options.ack_options, now=translator.options.now)
+    translator.result.acknowledgments.append({"kind": "TA1", "edi": edi})
+    translator.result.interchanges.append(ir)
+
+
+def translate_bytes(data: bytes, partner_id: str | None = None, **kwargs: Any) -> TranslationResult:
+    return translate_stream(io.BytesIO(data), partner_id, **kwargs)
+
+
+@dataclass(slots=True)
+class ValidationSummary:
+    interchange_count: int
+    transaction_count: int
+    segment_count: int
+    accepted: int
+    errors: list[dict[str, Any]]
+
+
+def validate_stream(stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY) -> ValidationSummary:
+    """Reader + envelope + validation only (no mapping, no acks): what ``bench/parse.py`` times."""
+    options = TranslateOptions(policy=policy, ack="none", ta1="on_error", map_documents=False)
+    result = translate_stream(stream, options=options)
+    accepted = sum(t.accepted for ir in result.interchanges for g in ir.groups for t in g.transactions)
+    return ValidationSummary(
+        len(result.interchanges), result.transaction_count, result.segment_count, accepted, result.errors
+    )

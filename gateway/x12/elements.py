@@ -1,0 +1,234 @@
+"""Element-level validation of one segment against its ``SegmentSpec``.
+
+Checks usage (mandatory), syntax notes (P/R/C/L/E), length, data type (R, Nn, DT, TM), code lists
+(only where the dictionary lists codes) and component/repetition structure. Returns ``ElementError``
+objects with the AK4/IK4 codes; never raises on data.
+
+Lengths follow X12: for numeric types (R, Nn) the sign and decimal point do not count.
+Trailing empty elements (``N3*ADDR*~``) are tolerated: they are not data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from gateway.x12 import results as r
+from gateway.x12.model import Segment
+from gateway.x12.spec import ElementSpec, SegmentSpec
+
+_NUMERIC = re.compile(r"-?\d+")
+_DECIMAL = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?")
+_TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\d{1,2})?)?")
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def valid_date(value: str) -> bool:
+    """CCYYMMDD or YYMMDD with a real month and day (leap years included)."""
+    if len(value) not in (6, 8) or not value.isdigit():
+        return False
+    year = int(value[:-4])
+    month, day = int(value[-4:-2]), int(value[-2:])
+    if not 1 <= month <= 12 or not 1 <= day <= _DAYS[month - 1]:
+        return False
+    if month == 2 and day == 29:
+        if len(value) == 6:
+            year += 2000 if year < 50 else 1900
+        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return True
+
+
+def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
+    """(code, message) for the first problem with a non-empty simple value, or None."""
+    kind = spec.type
+    if kind == "R" or kind[0] == "N":
+        pattern = _DECIMAL if kind == "R" else _NUMERIC
+        if not pattern.fullmatch(value):
+            return r.ELEMENT_INVALID_CHARACTER, f"{value!r} is not a valid {kind} number"
+        size = sum(ch.isdigit() for ch in value)
+    else:
+        size = len(value)
+    if size < spec.min:
+        return r.ELEMENT_TOO_SHORT, f"{value!r} is shorter than {spec.min}"
+    if size > spec.max:
+        return r.ELEMENT_TOO_LONG, f"{value!r} is longer than {spec.max}"
+    if kind == "DT" and not valid_date(value):
+        return r.ELEMENT_INVALID_DATE, f"{value!r} is not a valid date"
+    if kind == "TM" and not _TIME.fullmatch(value):
+        return r.ELEMENT_INVALID_TIME, f"{value!r} is not a valid time"
+    if kind == "ID" and spec.codes is not None and value not in spec.codes:
+        return r.ELEMENT_INVALID_CODE, f"{value!r} is not a valid code for element {spec.ref}"
+    if kind == "AN" and not value.isprintable():
+        return r.ELEMENT_INVALID_CHARACTER, f"{value!r} holds control characters"
+    return None
+
+
+def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
+    """Every element error in ``seg`` (empty list when the segment is clean)."""
+    elements = seg.elements
+    specs = spec.elements
+    errors: list[r.ElementError] = []
+    count = len(elements) - 1
+    if count > len(specs) and any(elements[len(specs) + 1 :]):
+        errors.append(
+            r.ElementError(
+                len(specs) + 1,
+                r.ELEMENT_TOO_MANY,
+                f"{seg.tag} has {count} elements, at most {len(specs)} defined",
+                value=elements[len(specs) + 1][:80],
+            )
+        )
+    rep = seg.delimiters.repetition
+    for pos, es in enumerate(specs, 1):
+        value = elements[pos] if pos <= count else ""
+        if not value:
+            if es.usage == "M":
+                errors.append(
+                    r.ElementError(
+                        pos, r.ELEMENT_MANDATORY_MISSING, f"{seg.tag}{pos:02d} is required", es.ref
+                    )
+                )
+            continue
+        if rep and rep in value:
+            for k, part in enumerate(value.split(rep), 1):
+                _check_one(seg, pos, part, es, errors, repetition=k)
+        else:
+            _check_one(seg, pos, value, es, errors, repetition=None)
+    if spec.rules:
+        errors.extend(_check_rules(seg, spec))
+    return errors
+
+
+def _check_one(
+    seg: Segment,
+    pos: int,
+    value: str,
+    es: ElementSpec,
+    errors: list[r.ElementError],
+    repetition: int | None,
+) -> None:
+    if es.composite is not None:
+        _check_composite(seg, pos, value, es, errors, repetition)
+        return
+    if len(value) > 1 and seg.delimiters.component in value and es.type in ("R", "N0", "DT", "TM"):
+        errors.append(
+            r.ElementError(
+                pos,
+                r.ELEMENT_TOO_MANY_COMPONENTS,
+                f"{seg.tag}{pos:02d} is not a composite",
+                es.ref,
+                repetition=repetition,
+                value=value[:80],
+            )
+        )
+        return
+    problem = _check_value(value, es)
+    if problem:
+        code, message = problem
+        errors.append(
+            r.ElementError(
+                pos, code, f"{seg.tag}{pos:02d}: {message}", es.ref, None, repetition, value[:80]
+            )
+        )
+
+
+def _check_composite(
+    seg: Segment,
+    pos: int,
+    value: str,
+    es: ElementSpec,
+    errors: list[r.ElementError],
+    repetition: int | None,
+) -> None:
+    assert es.composite is not None
+    parts = value.split(seg.delimiters.component)
+    if len(parts) > len(es.composite) and any(parts[len(es.composite) :]):
+        errors.append(
+            r.ElementError(
+                pos,
+                r.ELEMENT_TOO_MANY_COMPONENTS,
+                f"{seg.tag}{pos:02d} has {len(parts)} components, {len(es.composite)} defined",
+                es.ref,
+                repetition=repetition,
+                value=value[:80],
+            )
+        )
+    for k, cs in enumerate(es.composite, 1):
+        part = parts[k - 1] if k <= len(parts) else ""
+        if not part:
+            if cs.usage == "M":
+                errors.append(
+                    r.ElementError(
+                        pos,
+                        r.ELEMENT_MANDATORY_MISSING,
+                        f"{seg.tag}{pos:02d}-{k} is required",
+                        cs.ref,
+                        k,
+                        repetition,
+                    )
+                )
+            continue
+        problem = _check_value(part, cs)
+        if problem:
+            code, message = problem
+            errors.append(
+                r.ElementError(
+                    pos, code, f"{seg.tag}{pos:02d}-{k}: {message}", cs.ref, k, repetition, part
+                )
+            )
+
+
+def _present(seg: Segment, positions: list[int]) -> list[bool]:
+    return [bool(seg.get(p)) for p in positions]
+
+
+def _rule_paired(flags: list[bool]) -> bool:
+    return all(flags) or not any(flags)
+
+
+def _rule_required(flags: list[bool]) -> bool:
+    return any(flags)
+
+
+def _rule_exclusion(flags: list[bool]) -> bool:
+    return sum(flags) <= 1
+
+
+def _rule_conditional(flags: list[bool]) -> bool:
+    return not flags[0] or all(flags[1:])
+
+
+def _rule_list_conditional(flags: list[bool]) -> bool:
+    return not flags[0] or any(flags[1:])
+
+
+_RULES: dict[str, tuple[Callable[[list[bool]], bool], str, str]] = {
+    "P": (_rule_paired, r.ELEMENT_CONDITIONAL_MISSING, "must all be present or all absent"),
+    "R": (_rule_required, r.ELEMENT_CONDITIONAL_MISSING, "at least one is required"),
+    "E": (_rule_exclusion, r.ELEMENT_EXCLUSION_VIOLATED, "at most one may be present"),
+    "C": (_rule_conditional, r.ELEMENT_CONDITIONAL_MISSING, "required when the first is present"),
+    "L": (_rule_list_conditional, r.ELEMENT_CONDITIONAL_MISSING, "one required with the first"),
+}
+
+
+def _check_rules(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
+    errors: list[r.ElementError] = []
+    for rule in spec.rules:
+        check, code, text = _RULES[rule[0]]
+        positions = [int(rule[i : i + 2]) for i in range(1, len(rule), 2)]
+        if check(_present(seg, positions)):
+            continue
+        flags = _present(seg, positions)
+        # Report the first element whose presence or absence breaks the rule.
+        culprit = positions[0]
+        if code == r.ELEMENT_CONDITIONAL_MISSING:
+            culprit = next((p for p, f in zip(positions, flags, strict=True) if not f), culprit)
+        elif code == r.ELEMENT_EXCLUSION_VIOLATED:
+            culprit = [p for p, f in zip(positions, flags, strict=True) if f][1]
+        idx = culprit - 1
+        ref = spec.elements[idx].ref if idx < len(spec.elements) else ""
+        names = ", ".join(f"{seg.tag}{p:02d}" for p in positions)
+        errors.append(
+            r.ElementError(culprit, code, f"syntax rule {rule}: {names}: {text}", ref, value=None)
+        )
+    return errors

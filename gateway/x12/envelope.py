@@ -1,0 +1,328 @@
+"""Envelope checks: ISA/IEA, GS/GE, ST/SE counts and control numbers, streamed.
+
+``walk_interchanges`` consumes the reader's segments and hands each complete transaction set (as a
+``TransactionUnit``) to a callback, which validates and maps it; memory is bounded by the largest
+transaction set, not the file. It yields one ``InterchangeResult`` per interchange once its trailer
+(or the end of the stream) is reached.
+
+Policy, from the interchange acknowledgement rules: a header that cannot be trusted rejects the
+interchange (TA104=R, nothing inside is processed); faults only in trailers are noted (TA104=E) and
+the content is still processed. Group and set trailer faults go into AK9/AK5 codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from gateway.errors import DocumentError
+from gateway.x12 import results as r
+from gateway.x12.elements import valid_date
+from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
+from gateway.x12.reader import SegmentReader
+from gateway.x12.structures import FUNCTIONAL_IDS
+
+KNOWN_ISA_VERSIONS = frozenset(
+    "00200 00201 00204 00300 00301 00302 00303 00304 00305 00306 00307 00400 00401 00402 "
+    "00403 00404 00405 00406 00500 00501 00502 00503 00504 00505 00600 00601 00602 00700 "
+    "00701 00702 00800 00801".split()
+)
+STANDARD_QUALIFIERS = frozenset(
+    "01 02 03 04 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 "
+    "31 32 33 34 35 36 37 38 AM NR SA SN ZZ".split()
+)
+SUPPORTED_GROUP_VERSIONS = ("002", "003", "004", "005")
+
+
+@dataclass(slots=True)
+class TransactionUnit:
+    """One ST..SE with its envelope context; the callback fills ``result`` further."""
+
+    interchange: InterchangeHeader
+    group: GroupHeader
+    segments: list[Segment]
+    result: r.TransactionResult
+
+
+TransactionHandler = Callable[[TransactionUnit], None]
+
+
+def interchange_header(isa: Segment) -> InterchangeHeader:
+    e = [v.strip(" \u00a0") for v in isa.elements] + [""] * (17 - len(isa.elements))
+    return InterchangeHeader(
+        *e[1:16],
+        delimiters=isa.delimiters,
+        raw=isa,
+    )
+
+
+def group_header(gs: Segment) -> GroupHeader:
+    return GroupHeader(*(gs.get(n).strip() for n in range(1, 9)), raw=gs)
+
+
+def check_isa(header: InterchangeHeader, result: r.InterchangeResult) -> None:
+    """Header faults reject (TA104=R); oddities the issue tracker calls quirks only warn."""
+    faults: list[tuple[str, str, bool]] = []
+    if header.authorization_qualifier not in ("00", "01", "02", "03", "04", "05", "06"):
+        faults.append(("010", f"ISA01 {header.authorization_qualifier!r} is invalid", True))
+    if header.security_qualifier not in ("00", "01"):
+        faults.append(("012", f"ISA03 {header.security_qualifier!r} is invalid", True))
+    if not header.sender_id:
+        faults.append(("006", "ISA06 sender id is empty", True))
+    if not header.receiver_id:
+        faults.append(("008", "ISA08 receiver id is empty", True))
+    if not valid_date(header.date) or len(header.date) != 6:
+        faults.append(("014", f"ISA09 {header.date!r} is not a YYMMDD date", True))
+    if len(header.time) != 4 or not header.time.isdigit() or header.time[:2] > "23":
+        faults.append(("015", f"ISA10 {header.time!r} is not an HHMM time", True))
+    if not header.control_number.isdigit():
+        faults.append(("018", f"ISA13 {header.control_number!r} is not numeric", True))
+    if header.ack_requested not in ("0", "1"):
+        faults.append(("019", f"ISA14 {header.ack_requested!r} must be 0 or 1", True))
+    if header.usage not in ("P", "T", "I"):
+        faults.append(("020", f"ISA15 {header.usage!r} must be P, T or I", True))
+    for code, message, reject in faults:
+        result.note(code, message, reject=reject)
+    _isa_warnings(header, result)
+
+
+def _isa_warnings(header: InterchangeHeader, result: r.InterchangeResult) -> None:
+    for label, qualifier in (("ISA05", header.sender_qualifier), ("ISA07", header.receiver_qualifier)):
+        if qualifier not in STANDARD_QUALIFIERS:
+            result.warnings.append(f"{label} qualifier {qualifier!r} is not a standard code")
+    if header.version not in KNOWN_ISA_VERSIONS:
+        result.warnings.append(
+            f"ISA12 version {header.version!r} is unknown; the GS08 version decides the syntax"
+        )
+    if header.control_number.isdigit() and len(header.control_number) != 9:
+        result.warnings.append(f"ISA13 {header.control_number!r} is not 9 digits")
+
+
+class _Group:
+    __slots__ = ("control_numbers", "header", "result", "skip")
+
+    def __init__(self, header: GroupHeader, result: r.GroupResult) -> None:
+        self.header = header
+        self.result = result
+        self.control_numbers: set[str] = set()
+        self.skip = False
+
+
+class EnvelopeWalker:
+    """State machine over the segment stream; see the module docstring for the policy."""
+
+    def __init__(self, reader: SegmentReader, on_transaction: TransactionHandler) -> None:
+        self.reader = reader
+        self.on_transaction = on_transaction
+        self.header: InterchangeHeader | None = None
+        self.result: r.InterchangeResult | None = None
+        self.group: _Group | None = None
+        self.set_segments: list[Segment] | None = None
+        self.group_count = 0
+        self.group_numbers: set[str] = set()
+        self.rejected = False
+
+    def __iter__(self) -> Iterator[r.InterchangeResult]:
+        for seg in self.reader:
+            done = self._feed(seg)
+            if done is not None:
+                yield done
+        if self.result is not None:
+            yield self._close_interchange(None)
+
+    def _feed(self, seg: Segment) -> r.InterchangeResult | None:
+        tag = seg.elements[0]
+        finished = None
+        if tag == "ISA":
+            if self.result is not None:
+                finished = self._close_interchange(None)
+            self._open_interchange(seg)
+            return finished
+        if self.result is None:  # cannot happen: the reader always starts with ISA
+            raise DocumentError("segment outside an interchange", code="x12.envelope.orphan")
+        if self.rejected:
+            if tag == "IEA":
+                return self._close_interchange(seg)
+            return None
+        if self.set_segments is not None and tag not in ("SE", "GE", "IEA", "ST", "GS"):
+            seg.position = len(self.set_segments) + 1
+            self.set_segments.append(seg)
+            return None
+        return self._envelope_segment(seg, tag)
+
+    def _envelope_segment(self, seg: Segment, tag: str) -> r.InterchangeResult | None:
+        assert self.result is not None
+        if tag == "ST":
+            self._open_set(seg)
+        elif tag == "SE":
+            self._close_set(seg)
+        elif tag == "GS":
+            self._open_group(seg)
+        elif tag == "GE":
+            self._close_group(seg)
+        elif tag == "IEA":
+            return self._close_interchange(seg)
+        elif tag == "TA1" and self.group is None:
+            self.result.warnings.append(
+                f"TA1 received: interchange {seg.get(1)} status {seg.get(4)} note {seg.get(5)}"
+            )
+        else:
+            self.result.note(
+                "024", f"segment {tag[:20]!r} outside a functional group", reject=False
+            )
+        return None
+
+    def _open_interchange(self, isa: Segment) -> None:
+        header = interchange_header(isa)
+        result = r.InterchangeResult(
+            control_number=header.control_number,
+            date=header.date,
+            time=header.time,
+            sender_qualifier=header.sender_qualifier,
+            sender_id=header.sender_id,
+            receiver_qualifier=header.receiver_qualifier,
+            receiver_id=header.receiver_id,
+            version=header.version,
+            usage=header.usage,
+            ack_requested=header.ack_requested == "1",
+            warnings=list(self.reader.isa_warnings),
+        )
+        check_isa(header, result)
+        self.header, self.result = header, result
+        self.group, self.set_segments = None, None
+        self.group_count = 0
+        self.group_numbers = set()
+        self.rejected = result.ta1_status == r.TA1_REJECTED
+
+    def _close_interchange(self, iea: Segment | None) -> r.InterchangeResult:
+        result = self.result
+        assert result is not None
+        if not self.rejected:
+            if self.group is not None:
+                self._close_group(None)
+            if iea is None:
+                result.note("023", "IEA trailer missing (file ends early)", reject=False)
+            else:
+                self._check_iea(iea, result)
+        self.result, self.header = None, None
+        return result
+
+    def _check_iea(self, iea: Segment, result: r.InterchangeResult) -> None:
+        if iea.get(2).strip() != result.control_number:
+            result.note(
+                "001",
+                f"IEA02 {iea.get(2)!r} does not match ISA13 {result.control_number!r}",
+                reject=False,
+            )
+        if iea.get(1).strip() != str(self.group_count):
+            result.note(
+                "021",
+                f"IEA01 says {iea.get(1)!r} groups, {self.group_count} received",
+                reject=False,
+            )
+
+    def _open_group(self, gs: Segment) -> None:
+        assert self.result is not None
+        if self.group is not None:
+            self._close_group(None)
+        header = group_header(gs)
+        self.group_count += 1
+        gr = r.GroupResult(
+            header.functional_id,
+            header.control_number,
+            header.version,
+            header.sender_id,
+            header.receiver_id,
+        )
+        self.result.groups.append(gr)
+        group = _Group(header, gr)
+        self.group = group
+        if not header.functional_id or not header.control_number.isdigit():
+            gr.group_codes.append(r.GROUP_CONTROL_NUMBER_INVALID)
+            group.skip = True
+        elif not header.version.startswith(SUPPORTED_GROUP_VERSIONS) or len(gs.elements) > 9:
+            gr.group_codes.append(r.GROUP_VERSION_NOT_SUPPORTED)
+            group.skip = True
+        if header.control_number in self.group_numbers:
+            gr.group_codes.append(r.GROUP_CONTROL_NUMBER_NOT_UNIQUE)
+        self.group_numbers.add(header.control_number)
+
+    def _close_group(self, ge: Segment | None) -> None:
+        group = self.group
+        assert group is not None
+        if self.set_segments is not None:
+            self._close_set(None)
+        gr = group.result
+        if ge is None:
+            gr.group_codes.append(r.GROUP_TRAILER_MISSING)
+        else:
+            gr.declared_count = int(ge.get(1)) if ge.get(1).isdigit() else None
+            if ge.get(2).strip() != group.header.control_number:
+                gr.group_codes.append(r.GROUP_CONTROL_NUMBER_MISMATCH)
+            if gr.declared_count != gr.received:
+                gr.group_codes.append(r.GROUP_SET_COUNT_WRONG)
+        self.group = None
+
+    def _open_set(self, st: Segment) -> None:
+        if self.group is None:
+            assert self.result is not None
+            self.result.note("024", "ST outside a functional group (GS missing)", reject=False)
+            self.group = _Group(GroupHeader("", "", "", "", "", "", "", "", raw=st), r.GroupResult("", "", ""))
+            self.group.skip = True
+        if self.set_segments is not None:
+            self._close_set(None)
+        st.position = 1
+        self.set_segments = [st]
+
+    def _close_set(self, se: Segment | None) -> None:
+        segments, group = self.set_segments, self.group
+        assert segments is not None and group is not None and self.header is not None
+        self.set_segments = None
+        if se is not None:
+            se.position = len(segments) + 1
+            segments.append(se)
+        st = segments[0]
+        tr = r.TransactionResult(st.get(1), st.get(2), st.get(3), segment_count=len(segments))
+        group.result.transactions.append(tr)
+        self._check_set_envelope(st, se, segments, group, tr)
+        if group.skip:
+            tr.reject(r.SET_NOT_SUPPORTED)
+            return
+        self.on_transaction(TransactionUnit(self.header, group.header, segments, tr))
+
+    def _check_set_envelope(
+        self,
+        st: Segment,
+        se: Segment | None,
+        segments: list[Segment],
+        group: _Group,
+        tr: r.TransactionResult,
+    ) -> None:
+        code, control = st.get(1), st.get(2)
+        if len(code) != 3 or not code.isdigit():
+            tr.reject(r.SET_INVALID_IDENTIFIER)
+        elif FUNCTIONAL_IDS.get(code, group.header.functional_id) != group.header.functional_id:
+            tr.reject(r.SET_INVALID_IDENTIFIER)
+            tr.notes.append(
+                f"ST01 {code} belongs in a {FUNCTIONAL_IDS[code]} group, "
+                f"not {group.header.functional_id}"
+            )
+        if not 4 <= len(control) <= 9 or not control.strip():
+            tr.reject(r.SET_INVALID_CONTROL_NUMBER)
+        if control in group.control_numbers:
+            tr.reject(r.SET_CONTROL_NUMBER_NOT_UNIQUE)
+        group.control_numbers.add(control)
+        if se is None:
+            tr.reject(r.SET_TRAILER_MISSING)
+            return
+        if se.get(2) != control:
+            tr.reject(r.SET_CONTROL_NUMBER_MISMATCH)
+        if se.get(1).strip() != str(len(segments)):
+            tr.reject(r.SET_SEGMENT_COUNT_WRONG)
+            tr.notes.append(f"SE01 says {se.get(1)!r} segments, {len(segments)} received")
+
+
+def walk_interchanges(
+    reader: SegmentReader, on_transaction: TransactionHandler
+) -> Iterator[r.InterchangeResult]:
+    return iter(EnvelopeWalker(reader, on_transaction))
