@@ -104,19 +104,22 @@ class _Translator:
 
     def handle(self, unit: TransactionUnit) -> None:
         self.result.transaction_count += 1
-        if unit.result.status == "R":
-            validate_transaction(unit, self.options.policy)  # still report every error found
-            return
         tree = validate_transaction(unit, self.options.policy)
-        if tree is None or not unit.result.accepted or not self.options.map_documents:
+        if tree is None or not self.options.map_documents:
             return
-        self._map(unit, tree)
+        # A rejected 855/856/810 yields no event: the ERP must not act on a document we refused.
+        # A partner's 997/999 is still read (we never answer it), its faults kept as warnings.
+        if unit.result.accepted or unit.result.code in ("997", "999"):
+            self._map(unit, tree)
 
     def _map(self, unit: TransactionUnit, tree: Loop) -> None:
         code = unit.result.code
         mapper = load_map(code, self.options.partner_id, self.options.maps_dir)
         context = EventContext(event_id(self.options.partner_id, unit), self.options.partner_id, source_of(unit))
         event = mapper.to_canonical(tree, context)
+        if not unit.result.accepted:
+            found = [e.message for e in unit.result.segment_errors] + unit.result.notes
+            event = event.model_copy(update={"warnings": [*event.warnings, *found]})
         self.result.event_count += 1
         if self.on_event is not None:
             self.on_event(event)
@@ -137,7 +140,7 @@ class _Translator:
                     "ta1_status": ir.ta1_status,
                 }
             )
-        if ta1_wanted(ir, self.options.ta1):
+        if ta1_wanted(ir, self.options.ta1) and not ir.only_ta1:
             edi = build_ta1(ir, self.counters, options=self.options.ack_options, now=self.options.now)
             res.acknowledgments.append({"kind": "TA1", "edi": edi})
         for group in ir.groups:

@@ -163,6 +163,7 @@ class EnvelopeWalker:
         elif tag == "IEA":
             return self._close_interchange(seg)
         elif tag == "TA1" and self.group is None:
+            self.result.only_ta1 = not self.result.groups
             self.result.warnings.append(
                 f"TA1 received: interchange {seg.get(1)} status {seg.get(4)} note {seg.get(5)}"
             )
@@ -200,6 +201,8 @@ class EnvelopeWalker:
         if not self.rejected:
             if self.group is not None:
                 self._close_group(None)
+            if result.groups:
+                result.only_ta1 = False
             if iea is None:
                 result.note("023", "IEA trailer missing (file ends early)", reject=False)
             else:
@@ -302,7 +305,7 @@ class EnvelopeWalker:
         if len(code) != 3 or not code.isdigit():
             tr.reject(r.SET_INVALID_IDENTIFIER)
         elif FUNCTIONAL_IDS.get(code, group.header.functional_id) != group.header.functional_id:
-            tr.reject(r.SET_INVALID_IDENTIFIER)
+            tr.group_mismatch = True
             tr.notes.append(
                 f"ST01 {code} belongs in a {FUNCTIONAL_IDS[code]} group, "
                 f"not {group.header.functional_id}"

@@ -115,10 +115,19 @@ class TransactionResult:
     business_key_ref: str = ""
     """Where the business key was read from (``"BSN02"``), the 999 CTX context name."""
     segment_count: int = 0
+    group_mismatch: bool = False
+    """ST01 does not belong to the GS01 functional group (policy decides: note or reject)."""
 
     @property
     def accepted(self) -> bool:
         return self.status in ("A", "E")
+
+    def note_error(self, code: str) -> None:
+        """Accepted, but with errors noted (AK501/IK501=E)."""
+        if self.status == "A":
+            self.status = "E"
+        if code not in self.set_codes:
+            self.set_codes.append(code)
 
     def reject(self, code: str) -> None:
         self.status = "R"
@@ -200,6 +209,9 @@ class InterchangeResult:
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     groups: list[GroupResult] = field(default_factory=list)
+    only_ta1: bool = False
+    """The interchange held TA1 segments and no groups: it is itself an acknowledgement, which we
+    never acknowledge (that would loop)."""
 
     def note(self, code: str, message: str, *, reject: bool) -> None:
         """Record an interchange-level fault; the first one decides TA105."""

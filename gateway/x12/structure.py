@@ -130,7 +130,6 @@ class _Walker:
         return None
 
     def _place(self, frame: _Frame, k: int, seg: Segment) -> None:
-        self._skipped(frame, frame.pos + 1, k, seg)
         frame.pos = k
         frame.counts[k] += 1
         item = frame.node.items[k]
@@ -174,19 +173,43 @@ class _Walker:
                 )
 
     def _close(self, frame: _Frame, seg: Segment) -> None:
-        self._skipped(frame, frame.pos + 1, len(frame.node.items), seg)
+        self._skipped(frame, 0, len(frame.node.items), seg)
 
     def _misplaced(self, seg: Segment) -> None:
+        """A segment not found ahead: keep it where the set defines it, or in the current loop."""
         tag = seg.elements[0]
-        frame = self.stack[-1]
         if tag in self.compiled.tags:
-            code, text = r.SEGMENT_OUT_OF_SEQUENCE, f"{tag} is not in its proper sequence"
+            for depth in range(len(self.stack) - 1, -1, -1):
+                frame = self.stack[depth]
+                candidates = frame.node.index.get(tag)
+                if candidates:
+                    self._error(seg, r.SEGMENT_OUT_OF_SEQUENCE, f"{tag} is not in its proper sequence", frame)
+                    self._place_behind(depth, candidates[-1], seg)
+                    return
+            code, text = r.SEGMENT_OUT_OF_SEQUENCE, f"{tag} is not in its proper sequence here"
         elif _SEGMENT_ID.fullmatch(tag):
             code, text = r.SEGMENT_NOT_IN_SET, f"{tag} is not defined in this transaction set"
         else:
             code, text = r.SEGMENT_UNRECOGNIZED, f"unrecognized segment id {tag[:20]!r}"
+        frame = self.stack[-1]
         self._error(seg, code, text, frame)
         frame.loop.segments.append(seg)
+
+    def _place_behind(self, depth: int, k: int, seg: Segment) -> None:
+        """Count an out-of-sequence segment where it belongs without moving the cursor back."""
+        frame = self.stack[depth]
+        item = frame.node.items[k]
+        frame.counts[k] += 1
+        if isinstance(item, SegmentUse):
+            frame.loop.segments.append(seg)
+            return
+        while len(self.stack) - 1 > depth:
+            self._close(self.stack.pop(), seg)
+        child = Loop(item.id, [seg])
+        frame.loop.children.append(child)
+        counts = [0] * len(item.items)
+        counts[0] = 1
+        self.stack.append(_Frame(item, child, 0, counts))
 
     def _error(self, seg: Segment, code: str, message: str, frame: _Frame) -> None:
         loop_id = frame.node.id if frame.node.id != "ST" else ""
@@ -199,5 +222,4 @@ class _Walker:
             self._close(self.stack.pop(), end)
         root = self.stack[0]
         # SE itself is checked by the envelope layer; report other missing mandatory items.
-        last = len(root.node.items) - 1
-        self._skipped(root, root.pos + 1, last, end)
+        self._skipped(root, 0, len(root.node.items) - 1, end)

@@ -21,16 +21,23 @@ from gateway.x12.structures import transaction_spec
 
 BUSINESS_KEYS = {"855": ("BAK", 3), "856": ("BSN", 2), "810": ("BIG", 2), "997": ("AK1", 2)}
 SUPPORTED_SETS = frozenset({"855", "856", "810", "997", "999"})
-_ORDER_CODES = frozenset(
+TOLERATED_SEGMENT_CODES = frozenset(
     {r.SEGMENT_OUT_OF_SEQUENCE, r.SEGMENT_NOT_IN_SET, r.SEGMENT_OVER_MAX_USE, r.SEGMENT_LOOP_OVER_MAX}
 )
+"""Findings that ``tolerant`` notes (AK5=E) instead of rejecting: the data is intact, only its
+placement or repetition is off, and real suppliers do this all the time."""
 
 
 @dataclass(frozen=True, slots=True)
 class ValidationPolicy:
     accepted_sets: frozenset[str] = SUPPORTED_SETS
-    segment_order: str = "strict"
-    """``strict``: sequence/usage findings reject; ``lenient``: they are noted (AK5=E)."""
+    segment_order: str = "tolerant"
+    """``strict``: every structural finding rejects the set. ``tolerant`` (default): segments out of
+    sequence, not defined in the set, or over their max use are reported (AK5=E) but the set is
+    accepted; missing mandatory segments and element errors still reject."""
+    group_mismatch: str = "note"
+    """ST01 in the wrong functional group (an 855 under GS01=IN): ``note`` accepts with AK5=E and
+    code 6, ``reject`` rejects the set."""
 
 
 DEFAULT_POLICY = ValidationPolicy()
@@ -42,6 +49,8 @@ def validate_transaction(unit: TransactionUnit, policy: ValidationPolicy = DEFAU
     version = unit.group.version
     spec = transaction_spec(tr.code, version) if tr.code in policy.accepted_sets else None
     if spec is None:
+        if tr.group_mismatch and policy.group_mismatch == "reject":
+            tr.reject(r.SET_INVALID_IDENTIFIER)
         tr.reject(r.SET_NOT_SUPPORTED)
         tr.notes.append(f"transaction set {tr.code!r} is not accepted from this partner")
         return None
@@ -97,12 +106,19 @@ def _decide(
     noted: list[r.SegmentError],
     policy: ValidationPolicy,
 ) -> None:
-    rejecting = [e for e in errors if not (policy.segment_order == "lenient" and e.code in _ORDER_CODES)]
+    rejecting = [
+        e
+        for e in errors if not (policy.segment_order == "tolerant" and e.code in TOLERATED_SEGMENT_CODES)
+    ]
+    if tr.group_mismatch:
+        if policy.group_mismatch == "reject":
+            tr.reject(r.SET_INVALID_IDENTIFIER)
+        else:
+            tr.note_error(r.SET_INVALID_IDENTIFIER)
     if rejecting:
         tr.reject(r.SET_SEGMENTS_IN_ERROR)
-    elif (errors or noted) and tr.status == "A":
-        tr.status = "E"
-        tr.set_codes.append(r.SET_SEGMENTS_IN_ERROR)
+    elif errors or noted:
+        tr.note_error(r.SET_SEGMENTS_IN_ERROR)
 
 
 def _business_key(unit: TransactionUnit) -> None:

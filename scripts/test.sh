@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up everything the test suite needs and run it: lint, types, tests (incl. the real corpus).
+# Usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
+    echo "installing python3-venv (Debian)"; apt-get update -qq && apt-get install -y -qq python3-venv
+fi
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+echo "== ruff";  .venv/bin/ruff check gateway transports tests bench
+echo "== mypy";  .venv/bin/mypy
+echo "== maps";  .venv/bin/python -m gateway.cli check-config
+echo "== schema"; .venv/bin/python -m gateway.canonical.schema --check
+echo "== pytest"; .venv/bin/python -m pytest "$@"
