@@ -109,7 +109,8 @@ class _Translator:
             return
         # A rejected 855/856/810 yields no event: the ERP must not act on a document we refused.
         # A partner's 997/999 is still read (we never answer it), its faults kept as warnings.
-        if unit.result.accepted or unit.result.code in ("997", "999"):
+        readable_ack = unit.result.code in ("997", "999") and tree.first("AK1") is not None
+        if unit.result.accepted or readable_ack:
             self._map(unit, tree)
 
     def _map(self, unit: TransactionUnit, tree: Loop) -> None:

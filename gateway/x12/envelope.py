@@ -154,11 +154,11 @@ class EnvelopeWalker:
         assert self.result is not None
         if tag == "ST":
             self._open_set(seg)
-        elif tag == "SE":
+        elif tag == "SE" and self.set_segments is not None:
             self._close_set(seg)
         elif tag == "GS":
             self._open_group(seg)
-        elif tag == "GE":
+        elif tag == "GE" and self.group is not None:
             self._close_group(seg)
         elif tag == "IEA":
             return self._close_interchange(seg)
@@ -168,8 +168,9 @@ class EnvelopeWalker:
                 f"TA1 received: interchange {seg.get(1)} status {seg.get(4)} note {seg.get(5)}"
             )
         else:
+            where = "a transaction set" if self.group is not None else "a functional group"
             self.result.note(
-                "024", f"segment {tag[:20]!r} outside a functional group", reject=False
+                "024", f"segment {tag[:20]!r} (#{seg.ordinal}) outside {where}", reject=False
             )
         return None
 
