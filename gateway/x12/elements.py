@@ -11,7 +11,7 @@ Trailing empty elements (``N3*ADDR*~``) are tolerated: they are not data.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from gateway.x12 import results as r
 from gateway.x12.model import Segment
@@ -63,10 +63,64 @@ def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A ``SegmentSpec`` precompiled for the hot path (built once per spec)."""
+
+    specs: tuple[ElementSpec, ...]
+    mandatory: tuple[int, ...]
+    simple: tuple[bool, ...]
+    """Per position: a plain AN/ID without code list, checkable by length alone."""
+    rules: tuple[tuple[str, tuple[int, ...], int, int, int], ...]
+    """(rule, positions, mask of all positions, mask of the first, mask of the rest)."""
+
+
+_PLANS: dict[int, tuple[SegmentSpec, _Plan]] = {}
+
+
+def _plan(spec: SegmentSpec) -> _Plan:
+    cached = _PLANS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    plan = _Plan(
+        spec.elements,
+        tuple(i for i, es in enumerate(spec.elements, 1) if es.usage == "M"),
+        tuple(
+            es.composite is None and es.codes is None and es.type in ("AN", "ID")
+            for es in spec.elements
+        ),
+        tuple(_compile_rule(rule) for rule in spec.rules),
+    )
+    _PLANS[id(spec)] = (spec, plan)
+    return plan
+
+
+def _compile_rule(rule: str) -> tuple[str, tuple[int, ...], int, int, int]:
+    positions = tuple(int(rule[i : i + 2]) for i in range(1, len(rule), 2))
+    first = 1 << positions[0]
+    rest = sum(1 << p for p in positions[1:])
+    return rule, positions, first | rest, first, rest
+
+
+def _rule_holds(kind: str, present: int, all_: int, first: int, rest: int) -> bool:
+    """X12 syntax notes as bit tests on the mask of present element positions."""
+    hit = present & all_
+    if kind == "P":
+        return hit in (0, all_)
+    if kind == "R":
+        return hit != 0
+    if kind == "E":
+        return hit & (hit - 1) == 0
+    if kind == "C":
+        return not present & first or present & rest == rest
+    return not present & first or present & rest != 0  # "L"
+
+
 def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
     """Every element error in ``seg`` (empty list when the segment is clean)."""
+    plan = _plan(spec)
     elements = seg.elements
-    specs = spec.elements
+    specs = plan.specs
     errors: list[r.ElementError] = []
     count = len(elements) - 1
     if count > len(specs) and any(elements[len(specs) + 1 :]):
@@ -78,24 +132,27 @@ def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
                 value=elements[len(specs) + 1][:80],
             )
         )
+    for pos in plan.mandatory:
+        if pos > count or not elements[pos]:
+            message = f"{seg.tag}{pos:02d} is required"
+            errors.append(r.ElementError(pos, r.ELEMENT_MANDATORY_MISSING, message, specs[pos - 1].ref))
     rep = seg.delimiters.repetition
-    for pos, es in enumerate(specs, 1):
-        value = elements[pos] if pos <= count else ""
+    simple = plan.simple
+    for pos in range(1, min(count, len(specs)) + 1):
+        value = elements[pos]
         if not value:
-            if es.usage == "M":
-                errors.append(
-                    r.ElementError(
-                        pos, r.ELEMENT_MANDATORY_MISSING, f"{seg.tag}{pos:02d} is required", es.ref
-                    )
-                )
             continue
+        es = specs[pos - 1]
+        if simple[pos - 1] and es.min <= len(value) <= es.max and (not rep or rep not in value):
+            if es.type == "ID" or value.isprintable():
+                continue
         if rep and rep in value:
             for k, part in enumerate(value.split(rep), 1):
                 _check_one(seg, pos, part, es, errors, repetition=k)
         else:
             _check_one(seg, pos, value, es, errors, repetition=None)
-    if spec.rules:
-        errors.extend(_check_rules(seg, spec))
+    if plan.rules:
+        _check_rules(seg, spec, plan, errors)
     return errors
 
 
@@ -178,47 +235,25 @@ def _check_composite(
             )
 
 
-def _present(seg: Segment, positions: list[int]) -> list[bool]:
-    return [bool(seg.get(p)) for p in positions]
-
-
-def _rule_paired(flags: list[bool]) -> bool:
-    return all(flags) or not any(flags)
-
-
-def _rule_required(flags: list[bool]) -> bool:
-    return any(flags)
-
-
-def _rule_exclusion(flags: list[bool]) -> bool:
-    return sum(flags) <= 1
-
-
-def _rule_conditional(flags: list[bool]) -> bool:
-    return not flags[0] or all(flags[1:])
-
-
-def _rule_list_conditional(flags: list[bool]) -> bool:
-    return not flags[0] or any(flags[1:])
-
-
-_RULES: dict[str, tuple[Callable[[list[bool]], bool], str, str]] = {
-    "P": (_rule_paired, r.ELEMENT_CONDITIONAL_MISSING, "must all be present or all absent"),
-    "R": (_rule_required, r.ELEMENT_CONDITIONAL_MISSING, "at least one is required"),
-    "E": (_rule_exclusion, r.ELEMENT_EXCLUSION_VIOLATED, "at most one may be present"),
-    "C": (_rule_conditional, r.ELEMENT_CONDITIONAL_MISSING, "required when the first is present"),
-    "L": (_rule_list_conditional, r.ELEMENT_CONDITIONAL_MISSING, "one required with the first"),
+_RULES: dict[str, tuple[str, str]] = {
+    "P": (r.ELEMENT_CONDITIONAL_MISSING, "must all be present or all absent"),
+    "R": (r.ELEMENT_CONDITIONAL_MISSING, "at least one is required"),
+    "E": (r.ELEMENT_EXCLUSION_VIOLATED, "at most one may be present"),
+    "C": (r.ELEMENT_CONDITIONAL_MISSING, "required when the first is present"),
+    "L": (r.ELEMENT_CONDITIONAL_MISSING, "one required with the first"),
 }
 
 
-def _check_rules(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
-    errors: list[r.ElementError] = []
-    for rule in spec.rules:
-        check, code, text = _RULES[rule[0]]
-        positions = [int(rule[i : i + 2]) for i in range(1, len(rule), 2)]
-        if check(_present(seg, positions)):
+def _check_rules(seg: Segment, spec: SegmentSpec, plan: _Plan, errors: list[r.ElementError]) -> None:
+    present = 0
+    for i, value in enumerate(seg.elements):
+        if value:
+            present |= 1 << i
+    for rule, positions, all_, first, rest in plan.rules:
+        if _rule_holds(rule[0], present, all_, first, rest):
             continue
-        flags = _present(seg, positions)
+        code, text = _RULES[rule[0]]
+        flags = [bool(present >> p & 1) for p in positions]
         # Report the first element whose presence or absence breaks the rule.
         culprit = positions[0]
         if code == r.ELEMENT_CONDITIONAL_MISSING:
@@ -231,4 +266,3 @@ def _check_rules(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
         errors.append(
             r.ElementError(culprit, code, f"syntax rule {rule}: {names}: {text}", ref, value=None)
         )
-    return errors

@@ -32,6 +32,7 @@ class _Node:
     max_repeat: int
     items: list[SegmentUse | _Node]
     index: dict[str, list[int]]
+    mandatory: tuple[int, ...] = ()
 
     def item_tag(self, k: int) -> str:
         item = self.items[k]
@@ -73,7 +74,8 @@ def _compile(spec: LoopSpec, tags: set[str]) -> _Node:
             child = _compile(item, tags)
             items.append(child)
             index.setdefault(child.id, []).append(k)
-    return _Node(spec.id, spec.usage, spec.max_repeat, items, index)
+    mandatory = tuple(k for k, item in enumerate(items) if item.usage == "M")
+    return _Node(spec.id, spec.usage, spec.max_repeat, items, index, mandatory)
 
 
 @lru_cache(maxsize=64)
@@ -158,8 +160,8 @@ class _Walker:
 
     def _skipped(self, frame: _Frame, start: int, stop: int, seg: Segment) -> None:
         node = frame.node
-        for k in range(max(start, 0), stop):
-            if frame.counts[k] == 0 and node.item_usage(k) == "M":
+        for k in node.mandatory:
+            if start <= k < stop and frame.counts[k] == 0:
                 tag = node.item_tag(k)
                 self.errors.append(
                     r.SegmentError(
