@@ -1,0 +1,115 @@
+"""``FieldReader``: reads canonical values from a scope of segments, collecting warnings.
+
+One reader lives for one ``to_canonical`` call, so the warnings it gathers belong to one event.
+It applies the map's shared tables (UOM, product id qualifiers, date formats, implied decimals)
+wherever a value of that kind is read, so extraction modules never repeat them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from gateway.mapping.config import MapConfig
+from gateway.mapping.paths import (
+    Hit,
+    all_hits,
+    first_hit,
+    pairs_aligned,
+    parse_path,
+    qualified_pairs,
+)
+from gateway.mapping.values import parse_date, parse_decimal, parse_integer, parse_time
+from gateway.x12.model import Segment
+
+T = TypeVar("T", bound=str)
+V = TypeVar("V")
+
+Scope = Sequence[Segment]
+
+
+class FieldReader:
+    def __init__(self, config: MapConfig) -> None:
+        self.config = config
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def text(self, scope: Scope, paths: Sequence[str]) -> str | None:
+        hit = first_hit(scope, paths)
+        return hit.value if hit else None
+
+    def texts(self, scope: Scope, paths: Sequence[str]) -> list[str]:
+        return [hit.value for hit in all_hits(scope, paths)]
+
+    def expect(self, value: T | None, label: str, paths: Sequence[str]) -> T | None:
+        """Pass ``value`` through, warning when a field the consumer relies on is missing."""
+        if value is None:
+            where = ", ".join(paths) if paths else "no source configured"
+            self.warn(f"{label}: not found ({where})")
+        return value
+
+    def date(self, scope: Scope, paths: Sequence[str], label: str) -> str | None:
+        hit = first_hit(scope, paths)
+        if hit is None:
+            return None
+        dates = self.config.dates
+        return self._checked(parse_date(hit.value, dates.formats, dates.century_pivot), hit, label)
+
+    def time(self, scope: Scope, paths: Sequence[str], label: str) -> str | None:
+        hit = first_hit(scope, paths)
+        return None if hit is None else self._checked(parse_time(hit.value), hit, label)
+
+    def decimal(self, scope: Scope, paths: Sequence[str], label: str) -> str | None:
+        hit = first_hit(scope, paths)
+        if hit is None:
+            return None
+        element = f"{hit.path.tag}{hit.path.ref.element:02d}"
+        implied = self.config.implied_decimals.get(element, 0)
+        if implied and "." in hit.value:
+            self.warn(f"{label}: {element} {hit.value!r} has a decimal point; taken as written")
+        return self._checked(parse_decimal(hit.value, implied), hit, label)
+
+    def integer(self, scope: Scope, paths: Sequence[str], label: str) -> int | None:
+        hit = first_hit(scope, paths)
+        return None if hit is None else self._checked(parse_integer(hit.value), hit, label)
+
+    def uom(self, scope: Scope, paths: Sequence[str]) -> str | None:
+        value = self.text(scope, paths)
+        return None if value is None else self.config.uom.get(value, value)
+
+    def code(
+        self, scope: Scope, paths: Sequence[str], table: Mapping[str, T], label: str
+    ) -> tuple[str | None, T | None]:
+        """The raw code and its canonical meaning; an unknown code keeps the raw value only."""
+        raw = self.text(scope, paths)
+        if raw is None:
+            return None, None
+        meaning = table.get(raw)
+        if meaning is None:
+            self.warn(f"{label}: unknown code {raw!r}")
+        return raw, meaning
+
+    def product_ids(self, scope: Scope, starts: Iterable[str], label: str) -> dict[str, str]:
+        """Qualifier/value pairs, qualifiers translated; the first value for a key wins."""
+        names = self.config.product_id_qualifiers
+        found: dict[str, str] = {}
+        for text in starts:
+            path = parse_path(text)
+            for segment in scope:
+                if not path.matches(segment):
+                    continue
+                if not pairs_aligned(segment, path.ref.element):
+                    self.warn(f"{label}: {path.tag} qualifier/value pairs are misaligned")
+                for qualifier, value in qualified_pairs(segment, path.ref.element):
+                    key = names.get(qualifier, qualifier)
+                    if key is not None:
+                        found.setdefault(key, value)
+        return found
+
+    def _checked(self, value: V | None, hit: Hit, label: str) -> V | None:
+        if value is None:
+            self.warn(f"{label}: unreadable value {hit.value!r} at {hit.path.text}")
+        return value
