@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from gateway.canonical import Event
 from gateway.errors import ConfigurationError
+from gateway.mapping.loader import check_maps
+from gateway.partners import check_partners, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
+from gateway.x12.acks.envelope import AckOptions
 from gateway.x12.validate import ValidationPolicy
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -27,10 +32,14 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("path", type=Path, help="X12 file, or - for standard input")
     tr.add_argument("--partner", dest="partner_id", help="partner id (selects its map overrides)")
     tr.add_argument("--maps", dest="maps_dir", type=Path, help="maps directory (default: ./maps)")
-    tr.add_argument("--ack", choices=["auto", "997", "999", "none"], default="auto")
-    tr.add_argument("--ta1", choices=["on_request", "always", "on_error"], default="on_request")
-    tr.add_argument("--segment-order", choices=["strict", "lenient"], default="strict")
+    tr.add_argument("--partners", dest="partners_dir", type=Path, help="partner profiles directory")
+    tr.add_argument("--ack", choices=["auto", "997", "999", "none"], help="default: the profile's")
+    tr.add_argument("--ta1", choices=["on_request", "always", "on_error"])
+    tr.add_argument("--segment-order", choices=["strict", "tolerant"])
     tr.add_argument("--indent", type=int, default=2, help="JSON indent (0 for one line)")
+    check = sub.add_parser("check-config", help="validate every partner profile and map file")
+    check.add_argument("--maps", dest="maps_dir", type=Path)
+    check.add_argument("--partners", dest="partners_dir", type=Path)
     return parser
 
 
@@ -45,7 +54,9 @@ class _StreamingJson:
 
     def event(self, event: Event) -> None:
         self.out.write(("," if self.count else "") + ("\n" if self.indent else ""))
-        self.out.write(_indent(json.dumps(event.model_dump(mode="json"), indent=self.indent), self.indent))
+        self.out.write(
+            _indent(json.dumps(event.model_dump(mode="json"), indent=self.indent), self.indent)
+        )
         self.count += 1
 
     def close(self, rest: dict[str, object]) -> None:
@@ -60,17 +71,41 @@ def _indent(text: str, indent: int | None) -> str:
     return text.replace("\n", "\n" + " " * indent) if indent else text
 
 
+def _options(args: argparse.Namespace) -> TranslateOptions:
+    """Profile settings first, then what the command line overrides."""
+    profile = None
+    if args.partner_id:
+        try:
+            profile = load_partner(args.partner_id, args.partners_dir)
+        except ConfigurationError as exc:
+            print(f"gateway translate: {exc.message}; using defaults", file=sys.stderr)
+    policy = profile.policy() if profile else ValidationPolicy()
+    if args.segment_order:
+        policy = replace(policy, segment_order=args.segment_order)
+    return TranslateOptions(
+        partner_id=args.partner_id,
+        maps_dir=args.maps_dir,
+        ack=args.ack or (profile.x12.ack.kind if profile else "auto"),
+        ta1=args.ta1 or (profile.x12.ack.ta1 if profile else "on_request"),
+        policy=policy,
+        ack_options=profile.ack_options() if profile else AckOptions(),
+    )
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    problems = [f"maps/{p}" for p in check_maps(args.maps_dir)]
+    problems += [f"partners/{p}" for p in check_partners(args.partners_dir)]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"gateway check-config: {len(problems)} problem(s)")
+    return EXIT_REJECTED if problems else EXIT_OK
+
+
 def _translate(args: argparse.Namespace) -> int:
     if str(args.path) != "-" and not args.path.is_file():
         print(f"gateway translate: no such file: {args.path}", file=sys.stderr)
         return EXIT_USAGE
-    options = TranslateOptions(
-        partner_id=args.partner_id,
-        maps_dir=args.maps_dir,
-        ack=args.ack,
-        ta1=args.ta1,
-        policy=ValidationPolicy(segment_order=args.segment_order),
-    )
+    options = _options(args)
     writer = _StreamingJson(sys.stdout, args.indent or None)
     if str(args.path) == "-":
         result = translate_stream(sys.stdin.buffer, on_event=writer.event, options=options)
@@ -78,7 +113,11 @@ def _translate(args: argparse.Namespace) -> int:
         with args.path.open("rb") as stream:
             result = translate_stream(stream, on_event=writer.event, options=options)
     writer.close(
-        {"acknowledgments": result.acknowledgments, "errors": result.errors, "warnings": result.warnings}
+        {
+            "acknowledgments": result.acknowledgments,
+            "errors": result.errors,
+            "warnings": result.warnings,
+        }
     )
     return EXIT_OK if result.ok else EXIT_REJECTED
 
@@ -90,10 +129,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
     try:
+        if args.command == "check-config":
+            return _check_config(args)
         return _translate(args)
     except ConfigurationError as exc:
         print(f"gateway: configuration error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `gateway translate ... | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

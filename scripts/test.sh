@@ -12,5 +12,4 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 echo "== ruff";  .venv/bin/ruff check gateway transports tests bench
 echo "== mypy";  .venv/bin/mypy
 echo "== maps";  .venv/bin/python -m gateway.cli check-config
-echo "== schema"; .venv/bin/python -m gateway.canonical.schema --check
 echo "== pytest"; .venv/bin/python -m pytest "$@"

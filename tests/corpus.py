@@ -7,9 +7,21 @@ from pathlib import Path
 
 import pytest
 
-CORPUS = Path(os.environ.get("GATEWAY_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
-X12_FOLDERS = ("x12-810", "x12-850", "x12-855", "x12-856", "x12-860", "x12-865", "x12-997", "x12-999",
-               "x12-TA1", "x12-misc")
+CORPUS = Path(
+    os.environ.get("GATEWAY_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+)
+X12_FOLDERS = (
+    "x12-810",
+    "x12-850",
+    "x12-855",
+    "x12-856",
+    "x12-860",
+    "x12-865",
+    "x12-997",
+    "x12-999",
+    "x12-TA1",
+    "x12-misc",
+)
 
 
 def corpus_files() -> list[Path]:

@@ -136,23 +136,31 @@ def qualified_pairs(segment: Segment, start: int) -> list[tuple[str, str]]:
     is the same as reading positions two by two; for a segment whose pairs slipped by one element,
     which real partners send, it still pairs each qualifier with its value.
     """
-    values = [value for value in (e.strip() for e in segment.elements[start:]) if value]
+    values = [value for value in map(str.strip, segment.elements[start:]) if value]
     return list(zip(values[0::2], values[1::2], strict=False))
 
 
 def pairs_aligned(segment: Segment, start: int) -> bool:
     """Whether every pair from ``start`` on is both present or both blank (as X12 requires)."""
-    values = [e.strip() for e in segment.elements[start:]]
-    if len(values) % 2:
-        values.append("")
-    return all(bool(q) == bool(v) for q, v in zip(values[0::2], values[1::2], strict=True))
+    elements = segment.elements
+    end = len(elements)
+    for i in range(start, end, 2):
+        has_value = i + 1 < end and bool(elements[i + 1].strip())
+        if bool(elements[i].strip()) != has_value:
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def compile_paths(paths: tuple[str, ...]) -> tuple[FieldPath, ...]:
+    return tuple(parse_path(text) for text in paths)
 
 
 def first_hit(scope: Iterable[Segment], paths: Iterable[str]) -> Hit | None:
     """The first non-blank value: candidates in order, then segments in scope order."""
     segments = scope if isinstance(scope, list | tuple) else list(scope)
-    for text in paths:
-        path = parse_path(text)
+    compiled = compile_paths(paths if isinstance(paths, tuple) else tuple(paths))
+    for path in compiled:
         tag, conditions = path.ref.tag, path.conditions
         for segment in segments:
             # Inline tag test first: this loop is the mapper's hot path.

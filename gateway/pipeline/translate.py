@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from gateway.canonical import Event, Source
 from gateway.errors import DocumentError, InterchangeError
-from gateway.mapping.base import EventContext
+from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
 from gateway.x12 import results as r
 from gateway.x12.acks.envelope import AckOptions, ControlNumbers, MemoryControlNumbers
@@ -73,7 +73,9 @@ class TranslationResult:
 def event_id(partner_id: str | None, unit: TransactionUnit) -> str:
     """Deterministic: the same ST..SE from the same sender and partner always gets the same id."""
     h = hashlib.sha256()
-    h.update(f"{partner_id or ''}\x1f{unit.interchange.sender_id}\x1f{unit.interchange.receiver_id}".encode())
+    h.update(
+        f"{partner_id or ''}\x1f{unit.interchange.sender_id}\x1f{unit.interchange.receiver_id}".encode()
+    )
     for seg in unit.segments:
         h.update(b"\x1e")
         h.update("\x1f".join(seg.elements).encode("utf-8", "surrogateescape"))
@@ -96,11 +98,14 @@ def source_of(unit: TransactionUnit) -> Source:
 
 
 class _Translator:
-    def __init__(self, options: TranslateOptions, on_event: EventSink | None, counters: ControlNumbers) -> None:
+    def __init__(
+        self, options: TranslateOptions, on_event: EventSink | None, counters: ControlNumbers
+    ) -> None:
         self.options = options
         self.on_event = on_event
         self.counters = counters
         self.result = TranslationResult()
+        self._maps: dict[str, Map] = {}
 
     def handle(self, unit: TransactionUnit) -> None:
         self.result.transaction_count += 1
@@ -115,8 +120,14 @@ class _Translator:
 
     def _map(self, unit: TransactionUnit, tree: Loop) -> None:
         code = unit.result.code
-        mapper = load_map(code, self.options.partner_id, self.options.maps_dir)
-        context = EventContext(event_id(self.options.partner_id, unit), self.options.partner_id, source_of(unit))
+        mapper = self._maps.get(code)
+        if mapper is None:
+            mapper = self._maps[code] = load_map(
+                code, self.options.partner_id, self.options.maps_dir
+            )
+        context = EventContext(
+            event_id(self.options.partner_id, unit), self.options.partner_id, source_of(unit)
+        )
         event = mapper.to_canonical(tree, context)
         if not unit.result.accepted:
             found = [e.message for e in unit.result.segment_errors] + unit.result.notes
@@ -134,7 +145,9 @@ class _Translator:
         if ir.ta1_status != r.TA1_ACCEPTED:
             res.errors.append(
                 {
-                    "code": "x12.interchange.rejected" if ir.ta1_status == "R" else "x12.interchange.errors",
+                    "code": "x12.interchange.rejected"
+                    if ir.ta1_status == "R"
+                    else "x12.interchange.errors",
                     "message": "; ".join(ir.messages),
                     "interchange": ir.control_number,
                     "ta1_code": ir.ta1_code,
@@ -142,19 +155,28 @@ class _Translator:
                 }
             )
         if ta1_wanted(ir, self.options.ta1) and not ir.only_ta1:
-            edi = build_ta1(ir, self.counters, options=self.options.ack_options, now=self.options.now)
+            edi = build_ta1(
+                ir, self.counters, options=self.options.ack_options, now=self.options.now
+            )
             res.acknowledgments.append({"kind": "TA1", "edi": edi})
         for group in ir.groups:
             self._group(ir, group)
 
     def _group(self, ir: r.InterchangeResult, group: r.GroupResult) -> None:
         res = self.result
-        if group.functional_id == "FA" and all(t.code in ("997", "999") for t in group.transactions):
+        if group.functional_id == "FA" and all(
+            t.code in ("997", "999") for t in group.transactions
+        ):
             pass  # never acknowledge an acknowledgement (avoids ack loops)
         elif self.options.ack != "none" and group.functional_id:
             kind = ack_kind(group.version) if self.options.ack == "auto" else self.options.ack
             edi = build_functional_ack(
-                group, ir, self.counters, kind=kind, options=self.options.ack_options, now=self.options.now
+                group,
+                ir,
+                self.counters,
+                kind=kind,
+                options=self.options.ack_options,
+                now=self.options.now,
             )
             res.acknowledgments.append({"kind": kind, "edi": edi})
         if group.group_codes and group.status != "A":
@@ -173,7 +195,9 @@ class _Translator:
                 res.errors.append(_transaction_error(ir, group, tr))
 
 
-def _transaction_error(ir: r.InterchangeResult, group: r.GroupResult, tr: r.TransactionResult) -> dict[str, Any]:
+def _transaction_error(
+    ir: r.InterchangeResult, group: r.GroupResult, tr: r.TransactionResult
+) -> dict[str, Any]:
     first = tr.notes[:1] or [e.message for e in tr.segment_errors[:1]] or ["rejected"]
     verdict = "rejected" if tr.status == "R" else "accepted with errors"
     return {
@@ -220,14 +244,12 @@ def translate_stream(
 
 
 def _fields(options: TranslateOptions) -> dict[str, Any]:
-    return {name: getattr(options, name) for name in options.__slots__}  # type: ignore[attr-defined]
+    return {name: getattr(options, name) for name in options.__slots__}
 
 
 def _unreadable(translator: _Translator, exc: InterchangeError) -> None:
     """A header we cannot trust: report it, and answer with TA1=R when the ISA was legible enough."""
-    translator.result.errors.append(
-        {k: v for k, v in exc.as_dict().items() if k != "isa"}
-    )
+    translator.result.errors.append({k: v for k, v in exc.as_dict().items() if k != "isa"})
     isa = exc.context.get("isa")
     code = exc.context.get("ta1_code")
     if not isa or not code or len(isa) < 16:
@@ -235,7 +257,9 @@ def _unreadable(translator: _Translator, exc: InterchangeError) -> None:
     e = [v.strip() for v in isa]
     ir = r.InterchangeResult(e[13], e[9], e[10], e[5], e[6], e[7], e[8], e[12], e[15], e[14] == "1")
     ir.note(code, exc.message, reject=True)
-    edi = build_ta1(ir, translator.counters, options=translator.options.ack_options, now=translator.options.now)
+    edi = build_ta1(
+        ir, translator.counters, options=translator.options.ack_options, now=translator.options.now
+    )
     translator.result.acknowledgments.append({"kind": "TA1", "edi": edi})
     translator.result.interchanges.append(ir)
 
@@ -253,11 +277,19 @@ class ValidationSummary:
     errors: list[dict[str, Any]]
 
 
-def validate_stream(stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY) -> ValidationSummary:
+def validate_stream(
+    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY
+) -> ValidationSummary:
     """Reader + envelope + validation only (no mapping, no acks): what ``bench/parse.py`` times."""
     options = TranslateOptions(policy=policy, ack="none", ta1="on_error", map_documents=False)
     result = translate_stream(stream, options=options)
-    accepted = sum(t.accepted for ir in result.interchanges for g in ir.groups for t in g.transactions)
+    accepted = sum(
+        t.accepted for ir in result.interchanges for g in ir.groups for t in g.transactions
+    )
     return ValidationSummary(
-        len(result.interchanges), result.transaction_count, result.segment_count, accepted, result.errors
+        len(result.interchanges),
+        result.transaction_count,
+        result.segment_count,
+        accepted,
+        result.errors,
     )

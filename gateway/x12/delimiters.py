@@ -13,6 +13,7 @@ Detection never guesses silently: every tolerance applied is reported as a warni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from gateway.errors import InterchangeError
 from gateway.x12.model import Delimiters
@@ -54,7 +55,11 @@ def scan_isa(text: str, i: int, at_eof: bool) -> IsaScan | None:
     """
     element = text[i + 3] if i + 3 < len(text) else ""
     if not element:
-        return _need_more(at_eof, "file ends inside the ISA header", "023")
+        if at_eof:
+            raise InterchangeError(
+                "file ends inside the ISA header", code="x12.isa.truncated", ta1_code="023"
+            )
+        return None
     if element.isalnum() or element.isspace():
         raise InterchangeError(
             f"invalid element separator {element!r} after ISA",
@@ -77,14 +82,8 @@ def scan_isa(text: str, i: int, at_eof: bool) -> IsaScan | None:
     tail = seps[-1] + 1
     if len(text) < tail + 256 and not at_eof:
         return None  # need the lookahead below
-    elements = [text[i : i + 3]] + [text[a + 1 : b] for a, b in zip(seps, seps[1:], strict=False)]
+    elements = [text[i : i + 3]] + [text[a + 1 : b] for a, b in pairwise(seps)]
     return _finish(text, elements, element, tail)
-
-
-def _need_more(at_eof: bool, message: str, ta1_code: str) -> None:
-    if at_eof:
-        raise InterchangeError(message, code="x12.isa.truncated", ta1_code=ta1_code)
-    return None
 
 
 def _finish(text: str, elements: list[str], element: str, tail: int) -> IsaScan:

@@ -106,9 +106,7 @@ def _with_5010_segments(table: dict[str, SegmentSpec]) -> dict[str, SegmentSpec]
     """Segment layouts that gained or changed elements in 005010."""
     out = dict(table)
     isa = table["ISA"]
-    out["ISA"] = replace(
-        isa, elements=(*isa.elements[:10], el("M I65 AN 1 1"), *isa.elements[11:])
-    )
+    out["ISA"] = replace(isa, elements=(*isa.elements[:10], el("M I65 AN 1 1"), *isa.elements[11:]))
     added = (("ST", "O 1705 AN 1 35"), ("AK1", "O 480 AN 1 12"), ("AK2", "O 1705 AN 1 35"))
     for tag, extra in added:
         out[tag] = replace(table[tag], elements=(*table[tag].elements, el(extra)))
@@ -182,4 +180,3 @@ def segments_for(version: str) -> dict[str, SegmentSpec]:
     date and length tolerances described in the module docstring). Unknown or empty codes: 004010.
     """
     return _TABLES[_table_key(version)]
-

@@ -18,16 +18,55 @@ _PRODUCT_ID = ("X 235 ID 2 2", "X 234 AN 1 48")
 
 ACKNOWLEDGMENT_TYPES = frozenset(
     {
-        "AC", "AD", "AE", "AH", "AK", "AP", "AT", "NA", "RD", "RF", "RJ", "RN", "RO", "RR", "RS",
-        "RV", "ZZ",
+        "AC",
+        "AD",
+        "AE",
+        "AH",
+        "AK",
+        "AP",
+        "AT",
+        "NA",
+        "RD",
+        "RF",
+        "RJ",
+        "RN",
+        "RO",
+        "RR",
+        "RS",
+        "RV",
+        "ZZ",
     }
 )
 """Element 587 (BAK02)."""
 
 LINE_ITEM_STATUSES = frozenset(
     {
-        "AA", "AC", "AR", "BP", "DR", "IA", "IB", "IC", "ID", "IE", "IF", "IH", "IP", "IQ", "IR",
-        "IS", "IW", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "SP",
+        "AA",
+        "AC",
+        "AR",
+        "BP",
+        "DR",
+        "IA",
+        "IB",
+        "IC",
+        "ID",
+        "IE",
+        "IF",
+        "IH",
+        "IP",
+        "IQ",
+        "IR",
+        "IS",
+        "IW",
+        "R1",
+        "R2",
+        "R3",
+        "R4",
+        "R5",
+        "R6",
+        "R7",
+        "R8",
+        "SP",
     }
 )
 """Element 668 (ACK01)."""

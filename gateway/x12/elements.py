@@ -135,7 +135,9 @@ def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
     for pos in plan.mandatory:
         if pos > count or not elements[pos]:
             message = f"{seg.tag}{pos:02d} is required"
-            errors.append(r.ElementError(pos, r.ELEMENT_MANDATORY_MISSING, message, specs[pos - 1].ref))
+            errors.append(
+                r.ElementError(pos, r.ELEMENT_MANDATORY_MISSING, message, specs[pos - 1].ref)
+            )
     rep = seg.delimiters.repetition
     simple = plan.simple
     for pos in range(1, min(count, len(specs)) + 1):
@@ -143,9 +145,13 @@ def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
         if not value:
             continue
         es = specs[pos - 1]
-        if simple[pos - 1] and es.min <= len(value) <= es.max and (not rep or rep not in value):
-            if es.type == "ID" or value.isprintable():
-                continue
+        if (
+            simple[pos - 1]
+            and es.min <= len(value) <= es.max
+            and (not rep or rep not in value)
+            and (es.type == "ID" or value.isprintable())
+        ):
+            continue  # the common case: a plain value of the right length
         if rep and rep in value:
             for k, part in enumerate(value.split(rep), 1):
                 _check_one(seg, pos, part, es, errors, repetition=k)
@@ -244,7 +250,9 @@ _RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def _check_rules(seg: Segment, spec: SegmentSpec, plan: _Plan, errors: list[r.ElementError]) -> None:
+def _check_rules(
+    seg: Segment, spec: SegmentSpec, plan: _Plan, errors: list[r.ElementError]
+) -> None:
     present = 0
     for i, value in enumerate(seg.elements):
         if value:

@@ -23,13 +23,85 @@ from gateway.x12.reader import SegmentReader
 from gateway.x12.structures import FUNCTIONAL_IDS
 
 KNOWN_ISA_VERSIONS = frozenset(
-    "00200 00201 00204 00300 00301 00302 00303 00304 00305 00306 00307 00400 00401 00402 "
-    "00403 00404 00405 00406 00500 00501 00502 00503 00504 00505 00600 00601 00602 00700 "
-    "00701 00702 00800 00801".split()
+    [
+        "00200",
+        "00201",
+        "00204",
+        "00300",
+        "00301",
+        "00302",
+        "00303",
+        "00304",
+        "00305",
+        "00306",
+        "00307",
+        "00400",
+        "00401",
+        "00402",
+        "00403",
+        "00404",
+        "00405",
+        "00406",
+        "00500",
+        "00501",
+        "00502",
+        "00503",
+        "00504",
+        "00505",
+        "00600",
+        "00601",
+        "00602",
+        "00700",
+        "00701",
+        "00702",
+        "00800",
+        "00801",
+    ]
 )
 STANDARD_QUALIFIERS = frozenset(
-    "01 02 03 04 07 08 09 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 "
-    "31 32 33 34 35 36 37 38 AM NR SA SN ZZ".split()
+    [
+        "01",
+        "02",
+        "03",
+        "04",
+        "07",
+        "08",
+        "09",
+        "10",
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "20",
+        "21",
+        "22",
+        "23",
+        "24",
+        "25",
+        "26",
+        "27",
+        "28",
+        "29",
+        "30",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "38",
+        "AM",
+        "NR",
+        "SA",
+        "SN",
+        "ZZ",
+    ]
 )
 SUPPORTED_GROUP_VERSIONS = ("002", "003", "004", "005")
 
@@ -50,14 +122,29 @@ TransactionHandler = Callable[[TransactionUnit], None]
 def interchange_header(isa: Segment) -> InterchangeHeader:
     e = [v.strip(" \u00a0") for v in isa.elements] + [""] * (17 - len(isa.elements))
     return InterchangeHeader(
-        *e[1:16],
+        authorization_qualifier=e[1],
+        authorization=e[2],
+        security_qualifier=e[3],
+        security=e[4],
+        sender_qualifier=e[5],
+        sender_id=e[6],
+        receiver_qualifier=e[7],
+        receiver_id=e[8],
+        date=e[9],
+        time=e[10],
+        repetition_or_standards_id=e[11],
+        version=e[12],
+        control_number=e[13],
+        ack_requested=e[14],
+        usage=e[15],
         delimiters=isa.delimiters,
         raw=isa,
     )
 
 
 def group_header(gs: Segment) -> GroupHeader:
-    return GroupHeader(*(gs.get(n).strip() for n in range(1, 9)), raw=gs)
+    v = [gs.get(n).strip() for n in range(1, 9)]
+    return GroupHeader(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], raw=gs)
 
 
 def check_isa(header: InterchangeHeader, result: r.InterchangeResult) -> None:
@@ -87,7 +174,10 @@ def check_isa(header: InterchangeHeader, result: r.InterchangeResult) -> None:
 
 
 def _isa_warnings(header: InterchangeHeader, result: r.InterchangeResult) -> None:
-    for label, qualifier in (("ISA05", header.sender_qualifier), ("ISA07", header.receiver_qualifier)):
+    for label, qualifier in (
+        ("ISA05", header.sender_qualifier),
+        ("ISA07", header.receiver_qualifier),
+    ):
         if qualifier not in STANDARD_QUALIFIERS:
             result.warnings.append(f"{label} qualifier {qualifier!r} is not a standard code")
     if header.version not in KNOWN_ISA_VERSIONS:
@@ -271,7 +361,9 @@ class EnvelopeWalker:
         if self.group is None:
             assert self.result is not None
             self.result.note("024", "ST outside a functional group (GS missing)", reject=False)
-            self.group = _Group(GroupHeader("", "", "", "", "", "", "", "", raw=st), r.GroupResult("", "", ""))
+            self.group = _Group(
+                GroupHeader("", "", "", "", "", "", "", "", raw=st), r.GroupResult("", "", "")
+            )
             self.group.skip = True
         if self.set_segments is not None:
             self._close_set(None)

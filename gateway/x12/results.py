@@ -74,7 +74,7 @@ class ElementError:
     """Copy of the bad value (AK404/IK404), None when the element was missing."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 @dataclass(slots=True)

@@ -185,7 +185,12 @@ class _Walker:
                 frame = self.stack[depth]
                 candidates = frame.node.index.get(tag)
                 if candidates:
-                    self._error(seg, r.SEGMENT_OUT_OF_SEQUENCE, f"{tag} is not in its proper sequence", frame)
+                    self._error(
+                        seg,
+                        r.SEGMENT_OUT_OF_SEQUENCE,
+                        f"{tag} is not in its proper sequence",
+                        frame,
+                    )
                     self._place_behind(depth, candidates[-1], seg)
                     return
             code, text = r.SEGMENT_OUT_OF_SEQUENCE, f"{tag} is not in its proper sequence here"

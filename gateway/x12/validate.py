@@ -22,7 +22,12 @@ from gateway.x12.structures import transaction_spec
 BUSINESS_KEYS = {"855": ("BAK", 3), "856": ("BSN", 2), "810": ("BIG", 2), "997": ("AK1", 2)}
 SUPPORTED_SETS = frozenset({"855", "856", "810", "997", "999"})
 TOLERATED_SEGMENT_CODES = frozenset(
-    {r.SEGMENT_OUT_OF_SEQUENCE, r.SEGMENT_NOT_IN_SET, r.SEGMENT_OVER_MAX_USE, r.SEGMENT_LOOP_OVER_MAX}
+    {
+        r.SEGMENT_OUT_OF_SEQUENCE,
+        r.SEGMENT_NOT_IN_SET,
+        r.SEGMENT_OVER_MAX_USE,
+        r.SEGMENT_LOOP_OVER_MAX,
+    }
 )
 """Findings that ``tolerant`` notes (AK5=E) instead of rejecting: the data is intact, only its
 placement or repetition is off, and real suppliers do this all the time."""
@@ -43,7 +48,9 @@ class ValidationPolicy:
 DEFAULT_POLICY = ValidationPolicy()
 
 
-def validate_transaction(unit: TransactionUnit, policy: ValidationPolicy = DEFAULT_POLICY) -> Loop | None:
+def validate_transaction(
+    unit: TransactionUnit, policy: ValidationPolicy = DEFAULT_POLICY
+) -> Loop | None:
     tr = unit.result
     segments = unit.segments
     version = unit.group.version
@@ -108,7 +115,8 @@ def _decide(
 ) -> None:
     rejecting = [
         e
-        for e in errors if not (policy.segment_order == "tolerant" and e.code in TOLERATED_SEGMENT_CODES)
+        for e in errors
+        if not (policy.segment_order == "tolerant" and e.code in TOLERATED_SEGMENT_CODES)
     ]
     if tr.group_mismatch:
         if policy.group_mismatch == "reject":

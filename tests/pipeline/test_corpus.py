@@ -29,7 +29,9 @@ def outcome(result: TranslationResult) -> dict[str, Any]:
     sets = [t for ir in result.interchanges for g in ir.groups for t in g.transactions]
     return {
         "sets": [f"{t.code}:{t.status}:{','.join(t.set_codes)}" for t in sets],
-        "groups": [f"{g.status}:{','.join(g.group_codes)}" for ir in result.interchanges for g in ir.groups],
+        "groups": [
+            f"{g.status}:{','.join(g.group_codes)}" for ir in result.interchanges for g in ir.groups
+        ],
         "ta1": [f"{ir.ta1_status}:{ir.ta1_code}" for ir in result.interchanges],
         "documents": dict(sorted(Counter(d.type for d in result.documents).items())),
         "errors": [e["code"] for e in result.errors],
@@ -76,8 +78,14 @@ def test_corpus_tally_is_printed() -> None:
     events: Counter[str] = Counter()
     for path in FILES:
         result = translate_bytes(path.read_bytes())
-        tally["clean" if result.ok else ("translated with findings" if result.documents else "refused")] += 1
+        tally[
+            "clean"
+            if result.ok
+            else ("translated with findings" if result.documents else "refused")
+        ] += 1
         events.update(d.type for d in result.documents)
     print(f"\ncorpus {CORPUS}: {len(FILES)} X12 files: {dict(tally)}; events: {dict(events)}")
     assert sum(tally.values()) == len(FILES)
-    assert events["po_acknowledgment"] >= 15 and events["ship_notice"] >= 8 and events["invoice"] >= 10
+    assert (
+        events["po_acknowledgment"] >= 15 and events["ship_notice"] >= 8 and events["invoice"] >= 10
+    )

@@ -49,7 +49,9 @@ def mutated(draw: st.DrawFn) -> bytes:
 @pytest.mark.skipif(not SEEDS, reason="shared corpus absent: fuzz seeds come from it")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
-def test_given_mutated_corpus_file_when_translated_then_only_documented_outcomes(data: bytes) -> None:
+def test_given_mutated_corpus_file_when_translated_then_only_documented_outcomes(
+    data: bytes,
+) -> None:
     try:
         result = translate_bytes(data)
     except GatewayError:

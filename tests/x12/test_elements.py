@@ -21,7 +21,14 @@ SPEC = SegmentSpec(
         ElementSpec("6", "O", "TM", 4, 8),
         ElementSpec("7", "X", "AN", 1, 3),
         ElementSpec("8", "X", "AN", 1, 3),
-        ElementSpec("C1", "O", "C", 0, 0, composite=(ElementSpec("9", "M", "ID", 2, 2), ElementSpec("10", "O", "R", 1, 5))),
+        ElementSpec(
+            "C1",
+            "O",
+            "C",
+            0,
+            0,
+            composite=(ElementSpec("9", "M", "ID", 2, 2), ElementSpec("10", "O", "R", 1, 5)),
+        ),
     ),
     rules=("P0708",),
 )
@@ -56,7 +63,9 @@ def test_given_clean_segment_when_checked_then_no_errors() -> None:
         ("TST*AA*A^TOOLONG", [(2, "5")]),
     ],
 )
-def test_given_bad_element_when_checked_then_precise_ak4_code(text: str, expected: list[tuple[int, str]]) -> None:
+def test_given_bad_element_when_checked_then_precise_ak4_code(
+    text: str, expected: list[tuple[int, str]]
+) -> None:
     assert errors(text) == expected
 
 
@@ -67,15 +76,27 @@ def test_given_trailing_empty_elements_when_checked_then_tolerated() -> None:
 @pytest.mark.parametrize(
     ("rule", "present", "ok"),
     [
-        ("P0102", "AA*B", True), ("P0102", "AA", False), ("P0102", "*", True),
-        ("R0102", "*", False), ("R0102", "*B", True),
-        ("E0102", "AA*B", False), ("E0102", "AA", True),
-        ("C0102", "AA", False), ("C0102", "*B", True), ("C0102", "AA*B", True),
-        ("L010203", "AA", False), ("L010203", "AA**C", True), ("L010203", "**C", True),
+        ("P0102", "AA*B", True),
+        ("P0102", "AA", False),
+        ("P0102", "*", True),
+        ("R0102", "*", False),
+        ("R0102", "*B", True),
+        ("E0102", "AA*B", False),
+        ("E0102", "AA", True),
+        ("C0102", "AA", False),
+        ("C0102", "*B", True),
+        ("C0102", "AA*B", True),
+        ("L010203", "AA", False),
+        ("L010203", "AA**C", True),
+        ("L010203", "**C", True),
     ],
 )
-def test_given_syntax_note_when_checked_then_bit_logic_matches_the_standard(rule: str, present: str, ok: bool) -> None:
-    spec = SegmentSpec("TST", "t", tuple(ElementSpec(str(i), "O", "AN", 1, 5) for i in range(3)), (rule,))
+def test_given_syntax_note_when_checked_then_bit_logic_matches_the_standard(
+    rule: str, present: str, ok: bool
+) -> None:
+    spec = SegmentSpec(
+        "TST", "t", tuple(ElementSpec(str(i), "O", "AN", 1, 5) for i in range(3)), (rule,)
+    )
     found = errors("TST*" + present, spec)
     assert (found == []) is ok
 

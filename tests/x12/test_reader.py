@@ -10,8 +10,14 @@ from gateway.errors import EnvelopeMissingError, InterchangeError
 from gateway.x12.reader import SegmentReader, iter_segments
 
 ISA = "ISA*00*          *00*          *ZZ*SUPPLIER       *ZZ*BUYER          *261123*1200*U*00401*000000123*0*P*>"
-BODY = ["GS*SH*SUPPLIER*BUYER*20261123*1200*7*X*004010", "ST*856*0001", "BSN*00*ASN1*20261123*1200",
-        "SE*3*0001", "GE*1*7", "IEA*1*000000123"]
+BODY = [
+    "GS*SH*SUPPLIER*BUYER*20261123*1200*7*X*004010",
+    "ST*856*0001",
+    "BSN*00*ASN1*20261123*1200",
+    "SE*3*0001",
+    "GE*1*7",
+    "IEA*1*000000123",
+]
 
 
 def read(text: str | bytes, chunk_size: int = 1 << 20) -> tuple[list[list[str]], SegmentReader]:
@@ -33,7 +39,7 @@ EXPECTED = ["ISA", "GS", "ST", "BSN", "SE", "GE", "IEA"]
 )
 def test_given_any_terminator_when_read_then_the_same_segments(terminator: str) -> None:
     text = terminator.join([ISA, *BODY]) + terminator
-    segments, reader = read(text)
+    segments, _ = read(text)
     assert [s[0] for s in segments] == EXPECTED
     assert segments[3] == ["BSN", "00", "ASN1", "20261123", "1200"]
     assert segments[0][16] == ">"
@@ -79,7 +85,9 @@ def test_given_exotic_separators_when_read_then_elements_split_on_the_declared_o
 
 def test_given_two_interchanges_with_different_delimiters_when_read_then_both_parse() -> None:
     first = "~\n".join([ISA, *BODY]) + "~\n"
-    second = "!".join([ISA.replace("*", "|")[:-1] + "@", *[s.replace("*", "|") for s in BODY]]) + "!"
+    second = (
+        "!".join([ISA.replace("*", "|")[:-1] + "@", *[s.replace("*", "|") for s in BODY]]) + "!"
+    )
     segments, _ = read(first + second)
     assert [s[0] for s in segments] == EXPECTED * 2
     assert segments[10] == ["BSN", "00", "ASN1", "20261123", "1200"]

@@ -115,7 +115,14 @@ def test_envelope_segments() -> None:
     isa = SEGMENTS_4010["ISA"]
     assert len(isa.elements) == 16
     assert [(e.min, e.max) for e in isa.elements[:8]] == [
-        (2, 2), (10, 10), (2, 2), (10, 10), (2, 2), (15, 15), (2, 2), (15, 15)
+        (2, 2),
+        (10, 10),
+        (2, 2),
+        (10, 10),
+        (2, 2),
+        (15, 15),
+        (2, 2),
+        (15, 15),
     ]
     assert (isa.elements[8].type, isa.elements[8].min, isa.elements[8].max) == ("DT", 6, 6)
     assert (isa.elements[9].type, isa.elements[9].min, isa.elements[9].max) == ("TM", 4, 4)
@@ -247,10 +254,31 @@ def test_structure_choices() -> None:
 
 def test_functional_ids() -> None:
     expected = {
-        "810": "IN", "820": "RA", "830": "PS", "840": "RQ", "850": "PO", "855": "PR", "856": "SH",
-        "860": "PC", "861": "RC", "864": "TX", "865": "CA", "997": "FA", "999": "FA", "824": "AG",
-        "846": "IB", "852": "PD", "812": "CD", "180": "AN", "940": "OW", "945": "SW", "753": "GM",
-        "754": "GM", "214": "QM", "204": "SM", "990": "GF",
+        "810": "IN",
+        "820": "RA",
+        "830": "PS",
+        "840": "RQ",
+        "850": "PO",
+        "855": "PR",
+        "856": "SH",
+        "860": "PC",
+        "861": "RC",
+        "864": "TX",
+        "865": "CA",
+        "997": "FA",
+        "999": "FA",
+        "824": "AG",
+        "846": "IB",
+        "852": "PD",
+        "812": "CD",
+        "180": "AN",
+        "940": "OW",
+        "945": "SW",
+        "753": "GM",
+        "754": "GM",
+        "214": "QM",
+        "204": "SM",
+        "990": "GF",
     }
     for code, functional_id in expected.items():
         assert FUNCTIONAL_IDS[code] == functional_id

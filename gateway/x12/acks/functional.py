@@ -36,7 +36,14 @@ MAX_ELEMENT_ERRORS = 99
 ACK_999_VERSION = "005010X231A1"
 ACK_997_VERSION = "004010"
 
-_997_FOR_IMPLEMENTATION_CODE = {"I6": "7", "I9": "1", "I10": "10", "I11": "12", "I12": "7", "I13": "10"}
+_997_FOR_IMPLEMENTATION_CODE = {
+    "I6": "7",
+    "I9": "1",
+    "I10": "10",
+    "I11": "12",
+    "I12": "7",
+    "I13": "10",
+}
 _997_SEGMENT_FOR_IMPLEMENTATION = {"I4": "2", "I6": "3", "I7": "4", "I8": "5", "I9": "2"}
 
 
