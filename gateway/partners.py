@@ -1,6 +1,6 @@
 """Partner profiles: validated data files (``partners/<id>.yaml``), never code.
 
-A profile says who the partner is on the wire (ISA qualifier and id), what we accept from it,
+Map overrides for a partner live in ``maps/<id>/``. A profile says who the partner is on the wire (ISA qualifier and id), what we accept from it,
 how strictly we read it, how we acknowledge it, and what to do with duplicates. Every problem in
 every file is reported at once (``check_partners``), at start-up and in CI.
 """
@@ -78,8 +78,6 @@ class PartnerProfile(_Strict):
     accepted_sets: tuple[str, ...] = tuple(sorted(SUPPORTED_SETS))
     duplicate_policy: Literal["reject", "accept-and-flag", "ignore-silently"] = "reject"
     validation: ValidationSettings = ValidationSettings()
-    maps: str | None = None
-    """Directory under ``maps/`` holding this partner's overrides (default: its id)."""
     transports: Transports = Transports()
     contacts: tuple[Contact, ...] = ()
 

@@ -195,10 +195,25 @@ class _Translator:
                 res.errors.append(_transaction_error(ir, group, tr))
 
 
+def _first_reason(tr: r.TransactionResult) -> str:
+    """The most specific sentence we have: a note, an element error, a segment error, a code."""
+    if tr.notes:
+        return tr.notes[0]
+    for seg_error in tr.segment_errors:
+        if seg_error.elements:
+            return (
+                f"{seg_error.tag} at position {seg_error.position}: {seg_error.elements[0].message}"
+            )
+        return seg_error.message
+    return (
+        "; ".join(r.SET_CODE_TEXT.get(code, f"code {code}") for code in tr.set_codes) or "rejected"
+    )
+
+
 def _transaction_error(
     ir: r.InterchangeResult, group: r.GroupResult, tr: r.TransactionResult
 ) -> dict[str, Any]:
-    first = tr.notes[:1] or [e.message for e in tr.segment_errors[:1]] or ["rejected"]
+    first = [_first_reason(tr)]
     verdict = "rejected" if tr.status == "R" else "accepted with errors"
     return {
         "code": "x12.transaction.rejected" if tr.status == "R" else "x12.transaction.errors",

@@ -47,6 +47,17 @@ SET_INVALID_IDENTIFIER = "6"
 SET_INVALID_CONTROL_NUMBER = "7"
 SET_CONTROL_NUMBER_NOT_UNIQUE = "23"
 
+SET_CODE_TEXT = {
+    SET_NOT_SUPPORTED: "transaction set not supported",
+    SET_TRAILER_MISSING: "SE trailer missing",
+    SET_CONTROL_NUMBER_MISMATCH: "ST02 and SE02 control numbers differ",
+    SET_SEGMENT_COUNT_WRONG: "SE01 segment count is wrong",
+    SET_SEGMENTS_IN_ERROR: "one or more segments in error",
+    SET_INVALID_IDENTIFIER: "ST01 invalid for this functional group",
+    SET_INVALID_CONTROL_NUMBER: "ST02 control number invalid",
+    SET_CONTROL_NUMBER_NOT_UNIQUE: "ST02 control number not unique within the group",
+}
+
 # AK9 functional group syntax error codes (element 716).
 GROUP_NOT_SUPPORTED = "1"
 GROUP_VERSION_NOT_SUPPORTED = "2"
