@@ -1,0 +1,55 @@
+"""Dependency direction (STYLE.md): each package may import only the layers beneath it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ALLOWED = {
+    "gateway.canonical": {"gateway.canonical"},
+    "gateway.x12": {"gateway.x12", "gateway.errors"},
+    "gateway.mapping": {"gateway.mapping", "gateway.canonical", "gateway.x12", "gateway.errors"},
+    "gateway.partners": {"gateway.partners", "gateway.x12", "gateway.errors"},
+    "gateway.pipeline": {
+        "gateway.pipeline",
+        "gateway.canonical",
+        "gateway.mapping",
+        "gateway.x12",
+        "gateway.errors",
+    },
+    "transports": {"transports", "gateway.canonical", "gateway.errors"},
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return {name for name in found if name.split(".")[0] in ("gateway", "transports")}
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+MODULES = sorted(p for pkg in ("gateway", "transports") for p in (ROOT / pkg).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
+def test_module_imports_only_lower_layers(path: Path) -> None:
+    name = module_name(path)
+    layer = next(
+        (prefix for prefix in ALLOWED if name == prefix or name.startswith(prefix + ".")), None
+    )
+    if layer is None:
+        return  # top level (cli, package __init__) may use everything
+    for imported in imports_of(path):
+        assert any(imported == ok or imported.startswith(ok + ".") for ok in ALLOWED[layer]), (
+            f"{name} imports {imported}: {layer} may only use {sorted(ALLOWED[layer])}"
+        )
