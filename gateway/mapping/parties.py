@@ -16,6 +16,9 @@ _CONTINUES = frozenset({"N2", "N3", "N4", "REF", "PER", "FOB", "DTM", "SI", "G61
 
 
 def parties_from(segments: Iterable[Segment]) -> list[Party]:
+    segments = segments if isinstance(segments, list) else list(segments)
+    if not any(segment.elements[0] == "N1" for segment in segments):
+        return []  # most HL levels: no party, no work
     parties: list[Party] = []
     group: list[Segment] = []
     for segment in segments:

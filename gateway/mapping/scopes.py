@@ -7,6 +7,8 @@ loop's whole subtree, stopping only at nested instances of the same kind of loop
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from gateway.x12.model import Loop, Segment
 
 
@@ -25,6 +27,8 @@ def find_loops(root: Loop, loop_id: str) -> list[Loop]:
 def own_segments(loop: Loop, stop_id: str) -> list[Segment]:
     """``loop``'s segments and its descendants', not entering child loops with ``stop_id``."""
     out: list[Segment] = list(loop.segments)
+    if not loop.children:
+        return out  # already in transmission order
     stack = [child for child in reversed(loop.children) if child.id != stop_id]
     while stack:
         child = stack.pop()
@@ -40,4 +44,4 @@ def outside(root: Loop, loop_id: str) -> list[Segment]:
 
 def _in_order(segments: list[Segment]) -> list[Segment]:
     """Transmission order; stable, so hand-built trees without positions keep tree order."""
-    return sorted(segments, key=lambda s: s.position)
+    return sorted(segments, key=attrgetter("position"))
