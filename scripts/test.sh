@@ -9,7 +9,8 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-echo "== ruff";  .venv/bin/ruff check gateway transports tests bench
+echo "== ruff";  .venv/bin/ruff check gateway transports tests bench samples
 echo "== mypy";  .venv/bin/mypy
-echo "== maps";  .venv/bin/python -m gateway.cli check-config
+echo "== config"; .venv/bin/python -m gateway.cli check-config
+echo "== samples"; .venv/bin/python samples/check_samples.py | tail -1
 echo "== pytest"; .venv/bin/python -m pytest "$@"
