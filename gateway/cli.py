@@ -18,6 +18,7 @@ from gateway.canonical import Event
 from gateway.errors import ConfigurationError
 from gateway.mapping.loader import check_maps
 from gateway.partners import check_partners, load_partner
+from gateway.service_cli import SERVICE_COMMANDS, add_commands, dispatch
 from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.x12.acks.envelope import AckOptions
 from gateway.x12.validate import ValidationPolicy
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate every partner profile and map file")
     check.add_argument("--maps", dest="maps_dir", type=Path)
     check.add_argument("--partners", dest="partners_dir", type=Path)
+    add_commands(sub)
     return parser
 
 
@@ -131,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check-config":
             return _check_config(args)
+        if args.command in SERVICE_COMMANDS:
+            return dispatch(args)
         return _translate(args)
     except ConfigurationError as exc:
         print(f"gateway: configuration error: {exc.message}", file=sys.stderr)

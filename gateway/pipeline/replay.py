@@ -1,0 +1,121 @@
+"""Replay one transaction set: translate its stored bytes again with today's maps and profiles.
+
+Nothing is re-received and nothing else is touched: only the chosen set's event is recomputed. When
+the map changed, the old payload is kept as a revision and the caller gets the field-by-field diff;
+the event's deliveries that did not succeed go back to ``pending`` (dead letters included) so the
+ERP gets the current version. A delivery that already succeeded is left alone: the ERP dedupes on
+the event id, so a corrected revision of a delivered event is shown to operators (diff) but not
+re-posted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.partners import PartnerProfile
+from gateway.pipeline.process import (
+    ProcessConfig,
+    _options,
+    _profile,
+    document_number,
+    replace_event_payload,
+)
+from gateway.pipeline.translate import translate_bytes
+from gateway.store.db import Database
+from gateway.store.models import AuditEntry, Delivery, EventRecord, InboundMessage, TransactionRecord, utcnow
+from gateway.x12.acks.envelope import MemoryControlNumbers
+
+
+@dataclass(slots=True)
+class ReplayResult:
+    transaction_id: int
+    event_id: str | None
+    changed: bool
+    diff: list[dict[str, Any]] = field(default_factory=list)
+    delivery_ids: list[int] = field(default_factory=list)
+    message: str = ""
+
+
+def diff_json(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Minimal structural diff: one entry per changed leaf, list items compared by position."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[dict[str, Any]] = []
+        for key in sorted(set(old) | set(new)):
+            out += diff_json(old.get(key), new.get(key), f"{path}/{key}")
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        out = []
+        for i in range(max(len(old), len(new))):
+            out += diff_json(old[i] if i < len(old) else None, new[i] if i < len(new) else None, f"{path}/{i}")
+        return out
+    return [] if old == new else [{"path": path or "/", "old": old, "new": new}]
+
+
+def replay_transaction(db: Database, transaction_id: int, config: ProcessConfig = ProcessConfig()) -> ReplayResult:
+    with db.transaction() as session:
+        record = session.get(TransactionRecord, transaction_id)
+        if record is None:
+            raise KeyError(f"no transaction {transaction_id}")
+        message = session.get(InboundMessage, record.message_id)
+        assert message is not None
+        profile: PartnerProfile | None = _profile(message.partner_id, config)
+        # Acks were sent the first time; a replay must not consume real control numbers.
+        result = translate_bytes(message.raw, options=_options(profile, message.partner_id, config), counters=MemoryControlNumbers())
+        event = next(
+            (
+                e for e in result.documents
+                if (e.source.interchange_control_number, e.source.group_control_number, e.source.control_number)
+                == (record.interchange_control_number, record.group_control_number, record.control_number)
+            ),
+            None,
+        )
+        if event is None:
+            return ReplayResult(transaction_id, None, False, message="the set yields no event (rejected by validation)")
+        payload = event.model_dump(mode="json")
+        existing = session.get(EventRecord, event.id)
+        changes: list[dict[str, Any]] = []
+        if existing is None:
+            session.add(EventRecord(id=event.id, message_id=message.id, partner_id=event.partner_id, type=event.type, document_number=document_number(event), payload=payload))
+            session.flush()
+            changes = diff_json(None, payload)
+        else:
+            changes = diff_json(existing.payload, payload)
+            if changes:
+                replace_event_payload(session, existing, payload)
+        record.event_id = event.id
+        delivery_ids = _reset_deliveries(session, event.id, config)
+        session.add(AuditEntry(actor="operator", action="transaction.replayed", subject=str(transaction_id), detail={"event_id": event.id, "changes": len(changes)}))
+        return ReplayResult(transaction_id, event.id, bool(changes), changes, delivery_ids)
+
+
+def _reset_deliveries(session: Any, event_id: str, config: ProcessConfig) -> list[int]:
+    existing = {d.connector: d for d in session.execute(select(Delivery).where(Delivery.event_id == event_id)).scalars()}
+    ids = []
+    for connector in config.connectors:
+        delivery = existing.get(connector)
+        if delivery is None:
+            delivery = Delivery(event_id=event_id, connector=connector)
+            session.add(delivery)
+            session.flush()
+        elif delivery.status == "delivered":
+            continue  # the ERP already has this event id; it would dedupe a second post
+        else:
+            delivery.status = "pending"
+            delivery.updated_at = utcnow()
+        ids.append(delivery.id)
+    return ids
+
+
+def retry_delivery(db: Database, delivery_id: int) -> bool:
+    """Put a dead (or stuck) delivery back to pending; False when it is already delivered."""
+    with db.transaction() as session:
+        delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.status == "delivered":
+            return False
+        delivery.status = "pending"
+        delivery.updated_at = utcnow()
+        session.add(AuditEntry(actor="operator", action="delivery.retried", subject=str(delivery_id), detail={"attempts": delivery.attempts}))
+        return True

@@ -1,0 +1,69 @@
+"""``gateway run``: the API and, in embedded mode, the workers, in one process."""
+
+from __future__ import annotations
+
+import logging
+
+from gateway.service import Runtime, issue_api_key, sync_partners
+from gateway.settings import Settings
+from gateway.store.models import Partner
+from gateway.workers.broker import make_broker
+from gateway.workers.run import start_worker
+
+log = logging.getLogger("gateway")
+
+NEXT_STEPS = """
+gateway is running on http://{host}:{port}  (API docs: http://{host}:{port}/docs)
+database: {db}   broker: {broker}   ERP: {erp}
+
+Try it: send the demo supplier's sample ship notice, then read its receipt (997 + delivery):
+
+  curl -s -X POST http://{host}:{port}/v1/x12 -H 'Authorization: Bearer {key}' \\
+       --data-binary @samples/demo-supplier/856-SOPI-4010.edi
+  curl -s http://{host}:{port}/v1/receipts/<receipt_id> -H 'Authorization: Bearer {key}'
+  curl -s http://{host}:{port}/ops/erp-sink          # what the local ERP sink received
+"""
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
+    import uvicorn
+
+    from transports.http.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = Runtime.from_settings(settings)
+    for problem in sync_partners(runtime):
+        log.error("partner profile problem: %s", problem)
+    demo_key = _demo_key(runtime)
+    if settings.broker == "embedded":
+        handle = start_worker(runtime, threads=settings.embedded_workers)
+        actors = handle.actors
+    else:  # workers run elsewhere (`gateway worker`); this process only enqueues
+        from gateway.workers.actors import build_actors
+
+        actors = build_actors(make_broker(settings), runtime, settings.queue_prefix)
+        handle = None
+    app = create_app(runtime, actors.enqueue_process, actors.enqueue_deliveries)
+    host, port = host or settings.host, port or settings.port
+    print(NEXT_STEPS.format(host=host, port=port, db=settings.resolved_database_url(), broker=settings.broker,
+                            erp=settings.erp_connector, key=demo_key or "<partner API key>"), flush=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        if handle is not None:
+            handle.stop()
+        runtime.close()
+    return 0
+
+
+def _demo_key(runtime: Runtime) -> str | None:
+    """Embedded mode gives the demo partner a known key on first start, so the README works."""
+    if runtime.settings.broker != "embedded":
+        return None
+    with runtime.db.sessions() as session:
+        partner = session.get(Partner, "demo-supplier")
+        if partner is None:
+            return None
+        has_key = partner.api_key_hash is not None
+    key = runtime.settings.demo_api_key.get_secret_value()
+    return key if has_key else issue_api_key(runtime, "demo-supplier", key)

@@ -1,0 +1,170 @@
+"""Operator commands: ``run``, ``worker``, ``db upgrade``, ``messages``, ``replay``, ``dead-letters``,
+``partners issue-key``. They share one ``Runtime`` built from the ``GATEWAY_*`` settings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.service import Runtime
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = sub.add_parser("run", help="API + embedded workers (embedded defaults: SQLite, local ERP sink)")
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    worker = sub.add_parser("worker", help="standalone worker processes on Redis/RabbitMQ")
+    worker.add_argument("--processes", type=int, default=1)
+    worker.add_argument("--threads", type=int, default=8)
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+    messages = sub.add_parser("messages", help="inspect received messages")
+    messages.add_argument("action", choices=["list", "show"])
+    messages.add_argument("message_id", nargs="?")
+    messages.add_argument("--status")
+    messages.add_argument("--limit", type=int, default=50)
+    replay = sub.add_parser("replay", help="replay one transaction set (prints the event diff)")
+    replay.add_argument("transaction_id", type=int)
+    dead = sub.add_parser("dead-letters", help="list dead deliveries, or retry one")
+    dead.add_argument("--retry", type=int, metavar="DELIVERY_ID")
+    partners = sub.add_parser("partners", help="partner profiles and API keys")
+    partners.add_argument("action", choices=["sync", "issue-key"])
+    partners.add_argument("partner_id", nargs="?")
+
+
+SERVICE_COMMANDS = {"run", "worker", "db", "messages", "replay", "dead-letters", "partners"}
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Heavy imports (SQLAlchemy, Dramatiq, FastAPI) happen here, so ``translate`` stays light."""
+    from gateway.service import Runtime
+    from gateway.settings import Settings
+    from gateway.store.migrate import upgrade
+
+    settings = Settings()
+    if args.command == "db":
+        upgrade(settings.resolved_database_url())
+        print(f"database at {settings.resolved_database_url()} is up to date")
+        return 0
+    if args.command == "run":
+        from gateway.server import serve
+
+        return serve(settings, host=args.host, port=args.port)
+    if args.command == "worker":
+        from gateway.workers.run import run_workers
+
+        run_workers(settings, args.processes, args.threads)
+        return 0
+    runtime = Runtime.from_settings(settings)
+    try:
+        return _COMMANDS[args.command](runtime, args)
+    finally:
+        runtime.close()
+
+
+def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from gateway.store.models import InboundMessage
+
+    with runtime.db.sessions() as session:
+        if args.action == "show":
+            return _show(session, args.message_id)
+        query = select(InboundMessage).order_by(InboundMessage.received_at.desc()).limit(args.limit)
+        if args.status:
+            query = query.where(InboundMessage.status == args.status)
+        rows = list(session.execute(query).scalars())
+        for i, m in enumerate(rows, 1):
+            print(f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} {m.transport:<6} {m.status:<10} {m.size:>9} B")
+            if sys.stderr.isatty() and len(rows) > 200 and i % 200 == 0:
+                print(f"  ... {i}/{len(rows)}", file=sys.stderr)
+    return 0
+
+
+def _show(session: Any, message_id: str | None) -> int:
+    from sqlalchemy import select
+
+    from gateway.store.models import Acknowledgment, Delivery, EventRecord, InboundMessage, TransactionRecord
+
+    message = session.get(InboundMessage, message_id) if message_id else None
+    if message is None:
+        print(f"no message {message_id!r}", file=sys.stderr)
+        return 1
+    sets = session.execute(select(TransactionRecord).where(TransactionRecord.message_id == message.id)).scalars()
+    events = session.execute(select(EventRecord).where(EventRecord.message_id == message.id)).scalars()
+    acks = session.execute(select(Acknowledgment).where(Acknowledgment.message_id == message.id)).scalars()
+    out = {
+        "id": message.id, "partner_id": message.partner_id, "status": message.status, "size": message.size,
+        "sha256": message.content_sha256, "duplicate_of": message.duplicate_of, "error": message.error,
+        "transactions": [{"id": t.id, "code": t.code, "control_number": t.control_number, "status": t.status, "business_key": t.business_key, "event_id": t.event_id} for t in sets],
+        "events": [{"id": e.id, "type": e.type, "document_number": e.document_number, "deliveries": [
+            {"id": d.id, "connector": d.connector, "status": d.status, "attempts": d.attempts}
+            for d in session.execute(select(Delivery).where(Delivery.event_id == e.id)).scalars()]} for e in events],
+        "acknowledgments": [{"kind": a.kind, "edi": a.edi} for a in acks],
+    }
+    print(json.dumps(out, indent=2, default=str))
+    return 0
+
+
+def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
+    from gateway.pipeline.replay import replay_transaction
+
+    try:
+        result = replay_transaction(runtime.db, args.transaction_id, runtime.process_config)
+    except KeyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    _deliver_now(runtime, result.delivery_ids)
+    print(json.dumps({"event_id": result.event_id, "changed": result.changed, "diff": result.diff, "message": result.message, "deliveries": result.delivery_ids}, indent=2, default=str))
+    return 0
+
+
+def _deliver_now(runtime: Runtime, delivery_ids: list[int]) -> None:
+    """From the CLI, deliver in-process (no broker needed); failures stay visible as usual."""
+    from gateway.pipeline.deliver import deliver
+
+    for delivery_id in delivery_ids:
+        outcome = deliver(runtime.db, delivery_id, runtime.connector, runtime.settings.delivery_max_attempts)
+        print(f"delivery {delivery_id}: {outcome.status}", file=sys.stderr)
+
+
+def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from gateway.pipeline.replay import retry_delivery
+    from gateway.store.models import Delivery, EventRecord
+
+    if args.retry is not None:
+        if not retry_delivery(runtime.db, args.retry):
+            print(f"delivery {args.retry} not found or already delivered", file=sys.stderr)
+            return 1
+        _deliver_now(runtime, [args.retry])
+        return 0
+    with runtime.db.sessions() as session:
+        rows = session.execute(select(Delivery, EventRecord).join(EventRecord, EventRecord.id == Delivery.event_id).where(Delivery.status == "dead")).all()
+        for delivery, event in rows:
+            print(f"{delivery.id:>6}  {event.id}  {event.type:<18} {event.document_number or '-':<20} attempts={delivery.attempts}  {delivery.last_error}")
+        print(f"{len(rows)} dead letter(s)")
+    return 0
+
+
+def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
+    from gateway.service import issue_api_key, sync_partners
+
+    problems = sync_partners(runtime)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.action == "issue-key":
+        if not args.partner_id:
+            print("usage: gateway partners issue-key PARTNER_ID", file=sys.stderr)
+            return 2
+        print(issue_api_key(runtime, args.partner_id))
+    return 1 if problems else 0
+
+
+_COMMANDS = {"messages": _messages, "replay": _replay, "dead-letters": _dead_letters, "partners": _partners}

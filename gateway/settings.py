@@ -1,0 +1,51 @@
+"""Process settings: one pydantic-settings class, ``GATEWAY_`` prefix, secrets as ``SecretStr``.
+
+Embedded defaults run the whole gateway in one process on SQLite with a local ERP sink; production
+points ``GATEWAY_DATABASE_URL`` at PostgreSQL and ``GATEWAY_BROKER`` at Redis or RabbitMQ.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    """Default: ``sqlite:///<data_dir>/gateway.db``."""
+    broker: Literal["embedded", "redis", "rabbitmq", "stub"] = "embedded"
+    broker_url: str = ""
+    """``redis://127.0.0.1:6379/0`` or ``amqp://guest:guest@127.0.0.1:5672/%2F``."""
+    queue_prefix: str = "gateway"
+    embedded_workers: int = 4
+
+    erp_connector: Literal["sink", "webhook", "sql", "memory"] = "sink"
+    erp_url: str = ""
+    """Webhook URL, or SQLAlchemy URL of the ERP's interface tables; sink: its database URL."""
+    erp_secret: SecretStr = SecretStr("")
+    erp_timeout: float = 10.0
+    delivery_max_attempts: int = 8
+    delivery_min_backoff_ms: int = 1_000
+    delivery_max_backoff_ms: int = 300_000
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 20 * 1024 * 1024
+    partners_dir: Path | None = None
+    maps_dir: Path | None = None
+    demo_api_key: SecretStr = SecretStr("demo-supplier-key")
+    """API key given to the demo partner on first start (embedded mode only)."""
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'gateway.db'}"
+
+    def resolved_erp_url(self) -> str:
+        if self.erp_url:
+            return self.erp_url
+        return f"sqlite:///{self.data_dir / 'erp-sink.db'}" if self.erp_connector == "sink" else ""

@@ -1,0 +1,199 @@
+"""The gateway's tables (SQLAlchemy 2). SQLite is the embedded default, PostgreSQL production.
+
+Raw payloads are kept byte for byte (``inbound_messages.raw``) and written in the same transaction
+as their metadata, before anything is acknowledged. Everything downstream (interchanges,
+transactions, events, deliveries, acknowledgements) can be rebuilt from them, which is what
+replay does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    isa_qualifier: Mapped[str] = mapped_column(String(2))
+    isa_id: Mapped[str] = mapped_column(String(15))
+    api_key_hash: Mapped[str | None] = mapped_column(String(128))
+    api_key_prefix: Mapped[str | None] = mapped_column(String(12))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("isa_qualifier", "isa_id", name="uq_partner_isa"),)
+
+
+class InboundMessage(Base):
+    """Bytes exactly as a partner sent them, with where they came from."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    transport: Mapped[str] = mapped_column(String(20))
+    transport_message_id: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100), default="application/edi-x12")
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    """received -> processed | failed | duplicate | ignored."""
+    duplicate_of: Mapped[str | None] = mapped_column(String(40))
+    duplicate_reason: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_inbound_transport_id", "partner_id", "transport", "transport_message_id"),
+    )
+
+
+class InterchangeRecord(Base):
+    __tablename__ = "interchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[str] = mapped_column(String(35))
+    receiver_id: Mapped[str] = mapped_column(String(35))
+    control_number: Mapped[str] = mapped_column(String(20))
+    test: Mapped[bool] = mapped_column(default=False)
+    ta1_status: Mapped[str] = mapped_column(String(1))
+    ta1_code: Mapped[str] = mapped_column(String(3))
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        Index("ix_interchange_control", "sender_id", "receiver_id", "control_number"),
+    )
+
+
+class TransactionRecord(Base):
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    interchange_control_number: Mapped[str] = mapped_column(String(20))
+    group_control_number: Mapped[str] = mapped_column(String(20))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    """Position of the set in its message (1-based): replay picks one set by it."""
+    code: Mapped[str] = mapped_column(String(6))
+    control_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(1))
+    business_key: Mapped[str] = mapped_column(String(80), default="", index=True)
+    event_id: Mapped[str | None] = mapped_column(String(40))
+    duplicate_of: Mapped[str | None] = mapped_column(String(40))
+    validation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (UniqueConstraint("message_id", "ordinal", name="uq_transaction_ordinal"),)
+
+
+class EventRecord(Base):
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    partner_id: Mapped[str | None] = mapped_column(String(63), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    document_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    flagged_duplicate_of: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EventRevision(Base):
+    """Earlier payloads of an event, kept when a replay (after a map change) replaced them."""
+
+    __tablename__ = "event_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    replaced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Delivery(Base):
+    """One event to one ERP connector: attempts, state and the ERP's answer."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
+    connector: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    """pending -> delivered | retrying -> delivered | dead."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("event_id", "connector", name="uq_delivery_event"),)
+
+
+class Acknowledgment(Base):
+    """A TA1/997/999 we sent (direction ``out``) or a partner's ack of ours (``in``)."""
+
+    __tablename__ = "acknowledgments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    partner_id: Mapped[str | None] = mapped_column(String(63), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(4))
+    edi: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ControlCounter(Base):
+    """Our outbound control numbers (ISA13, GS06) per partner: never reused."""
+
+    __tablename__ = "control_counters"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

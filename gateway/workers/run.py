@@ -1,0 +1,112 @@
+"""Starting workers: embedded (threads in the gateway process) or standalone processes.
+
+Every start begins with the sweep: whatever the database holds as unfinished is enqueued again,
+so a crash at any point loses nothing. A background sweep repeats that for work whose queue
+message went missing (a broker restart) after ``STALE_AFTER``.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+import dramatiq
+from pydantic import SecretStr
+
+from gateway.service import Runtime, sweep
+from gateway.settings import Settings
+from gateway.workers.actors import Actors, build_actors
+from gateway.workers.broker import make_broker
+
+log = logging.getLogger("gateway.workers")
+STALE_AFTER = timedelta(minutes=5)
+SWEEP_EVERY_SECONDS = 60.0
+
+
+@dataclass
+class WorkerHandle:
+    broker: dramatiq.Broker
+    actors: Actors
+    worker: dramatiq.Worker
+    stop_event: threading.Event
+
+    def stop(self, timeout_ms: int = 10_000) -> None:
+        self.stop_event.set()
+        self.worker.stop(timeout=timeout_ms)
+        self.broker.close()
+
+
+def enqueue_unfinished(runtime: Runtime, actors: Actors, older_than: timedelta | None = None) -> int:
+    found = sweep(runtime, older_than)
+    for message_id in found.message_ids:
+        actors.enqueue_process(message_id)
+    actors.enqueue_deliveries(found.delivery_ids)
+    if found.message_ids or found.delivery_ids:
+        log.info("sweep: re-enqueued %d messages, %d deliveries", len(found.message_ids), len(found.delivery_ids))
+    return len(found.message_ids) + len(found.delivery_ids)
+
+
+def start_worker(runtime: Runtime, broker: dramatiq.Broker | None = None, threads: int = 8) -> WorkerHandle:
+    """Build actors on ``broker`` (default: from settings), sweep, and start consuming in threads."""
+    broker = broker or make_broker(runtime.settings)
+    actors = build_actors(broker, runtime, runtime.settings.queue_prefix)
+    worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    enqueue_unfinished(runtime, actors)
+    stop_event = threading.Event()
+    threading.Thread(target=_sweep_loop, args=(runtime, actors, stop_event), daemon=True, name="sweep").start()
+    return WorkerHandle(broker, actors, worker, stop_event)
+
+
+def _sweep_loop(runtime: Runtime, actors: Actors, stop_event: threading.Event) -> None:
+    while not stop_event.wait(SWEEP_EVERY_SECONDS):
+        try:
+            enqueue_unfinished(runtime, actors, STALE_AFTER)
+        except Exception:  # the next round tries again; the database is the source of truth
+            log.exception("periodic sweep failed")
+
+
+def settings_values(settings: Settings) -> dict[str, object]:
+    """Settings as plain values for a child process (secrets revealed: pickled, never logged)."""
+    return {
+        name: value.get_secret_value() if isinstance(value, SecretStr) else value
+        for name, value in settings.model_dump().items()
+    }
+
+
+def _worker_process(values: dict[str, object], threads: int) -> None:
+    settings = Settings.model_validate(values)
+    runtime = Runtime.from_settings(settings, migrate=False)
+    handle = start_worker(runtime, threads=threads)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    handle.stop()
+    runtime.close()
+
+
+def run_workers(settings: Settings, processes: int = 1, threads: int = 8) -> None:
+    """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT."""
+    if settings.broker in ("embedded", "stub"):
+        raise SystemExit("gateway worker needs GATEWAY_BROKER=redis or rabbitmq (embedded workers run inside `gateway run`)")
+    Runtime.from_settings(settings).close()  # migrate once, before the workers start
+    ctx = multiprocessing.get_context("spawn")
+    children = [ctx.Process(target=_worker_process, args=(settings_values(settings), threads)) for _ in range(processes)]
+    for child in children:
+        child.start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(1.0):
+        if not any(child.is_alive() for child in children):
+            break
+    for child in children:
+        if child.is_alive():
+            child.terminate()
+    for child in children:
+        child.join()
