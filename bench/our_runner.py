@@ -1,0 +1,101 @@
+"""Times this project's own X12 stages; run it with the project venv's python.
+
+``python bench/our_runner.py ours-read|ours-validate|ours-translate FILE [--reps N] [--budget S]``
+prints one JSON line (see ``runner_common``). Each mode streams the file from an open binary file
+object, as the gateway does in production.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from runner_common import Contender, run_cli
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def read_contender() -> Contender:
+    """``gateway.x12.reader.iter_segments``: tokenize every segment, nothing else."""
+    from gateway.x12.reader import iter_segments
+
+    def parse(path: str) -> int:
+        count = 0
+        with open(path, "rb") as fh:
+            for _segment in iter_segments(fh):
+                count += 1
+        return count
+
+    return Contender(parse, lambda count: {"segments": count})
+
+
+def validate_contender() -> Contender:
+    """``gateway.pipeline.translate.validate_stream``: reader plus envelope, structure and element
+    validation of every transaction set."""
+    from gateway.pipeline.translate import validate_stream
+
+    def parse(path: str) -> Any:
+        with open(path, "rb") as fh:
+            return validate_stream(fh)
+
+    def summarize(summary: Any) -> Mapping[str, Any]:
+        return {
+            "segments": summary.segment_count,
+            "transactions": summary.transaction_count,
+            "accepted": _attr(summary, "accepted"),
+            "errors": _count(_attr(summary, "errors")),
+        }
+
+    return Contender(parse, summarize)
+
+
+def translate_contender() -> Contender:
+    """``gateway.pipeline.translate.translate_stream``: read, validate, map to canonical events;
+    every event is serialized with ``model_dump_json()`` and dropped."""
+    from gateway.pipeline.translate import translate_stream
+
+    def parse(path: str) -> tuple[Any, int, int]:
+        counts = [0, 0]
+
+        def on_event(event: Any) -> None:
+            counts[0] += 1
+            counts[1] += len(event.model_dump_json())
+
+        with open(path, "rb") as fh:
+            result = translate_stream(fh, partner_id=None, on_event=on_event)
+        return result, counts[0], counts[1]
+
+    def summarize(product: tuple[Any, int, int]) -> Mapping[str, Any]:
+        result, events, json_bytes = product
+        return {
+            "segments": _attr(result, "segment_count"),
+            "transactions": _attr(result, "transaction_count"),
+            "events": events,
+            "event_json_bytes": json_bytes,
+            "errors": _count(_attr(result, "errors")),
+        }
+
+    return Contender(parse, summarize)
+
+
+def _attr(obj: Any, name: str) -> Any:
+    """``obj.name``, or the same attribute on ``obj.summary``; ``None`` when neither exists."""
+    if hasattr(obj, name):
+        return getattr(obj, name)
+    return getattr(getattr(obj, "summary", None), name, None)
+
+
+def _count(value: Any) -> Any:
+    return len(value) if isinstance(value, list | tuple) else value
+
+
+CONTENDERS = {
+    "ours-read": read_contender,
+    "ours-validate": validate_contender,
+    "ours-translate": translate_contender,
+}
+
+if __name__ == "__main__":
+    run_cli(CONTENDERS)
