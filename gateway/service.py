@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from gateway.erp.base import ErpConnector, build_connector
+from gateway.erp.base import ErpConnector
+from gateway.erp.registry import build_connector
 from gateway.partners import check_partners, default_partners_dir, load_partner
 from gateway.pipeline.process import ProcessConfig
 from gateway.settings import Settings
