@@ -15,6 +15,7 @@ different content. The same content again has the same event id, so it is never 
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,12 +126,18 @@ def process(db: Database, message_id: str, config: ProcessConfig = ProcessConfig
         profile = _profile(message.partner_id, config)
         policy = profile.duplicate_policy if profile else "reject"
         message.attempts += 1
+        from gateway.pipeline import json_documents  # here: that module builds on this one
+
+        if json_documents.is_json_documents(message):
+            return json_documents.record_json_documents(session, message, config, policy)
         duplicate = _interchange_duplicate(session, message)
         if duplicate is not None and policy != "accept-and-flag":
             return _reject_duplicate(session, message, duplicate, policy, profile)
         counters = StoreControlNumbers(session, message.partner_id or "unknown")
         result = translate_bytes(message.raw, options=_options(profile, message.partner_id, config), counters=counters)
         outcome = _record(session, message, result, config, policy, flagged=duplicate)
+        if result.errors:  # translation reports bad input, never raises: keep it for the receipt
+            message.meta = {**message.meta, "errors": json.loads(json.dumps(result.errors[:200], default=str))}
         message.status = "processed"
         message.processed_at = utcnow()
         message.error = None
@@ -145,6 +152,16 @@ def mark_failed(db: Database, message_id: str, error: str) -> None:
             message.status = "failed"
             message.error = error[:4000]
             session.add(AuditEntry(actor="worker", action="message.failed", subject=message_id, detail={"error": error[:500]}))
+
+
+def note_attempt(db: Database, message_id: str) -> int:
+    """Count a failed processing attempt in its own transaction; returns the count so far."""
+    with db.transaction() as session:
+        message = session.get(InboundMessage, message_id)
+        if message is None:
+            return 0
+        message.attempts += 1
+        return message.attempts
 
 
 def _interchange_duplicate(session: Session, message: InboundMessage) -> tuple[str, str, r.InterchangeResult] | None:

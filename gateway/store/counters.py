@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from gateway.store.models import ControlCounter
@@ -23,16 +27,24 @@ class StoreControlNumbers:
 
     def next(self, kind: str) -> int:
         name = f"{kind}:{self.scope}"
-        value = self.session.execute(
+        value = self._bump(name)
+        if value is None:
+            # First use: create the row without racing a concurrent first use, then bump it.
+            insert = _insert_for(self.session)(ControlCounter).values(name=name, value=0)
+            self.session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
+            value = self._bump(name)
+        assert value is not None
+        return int(value)
+
+    def _bump(self, name: str) -> int | None:
+        return self.session.execute(
             update(ControlCounter)
             .where(ControlCounter.name == name)
             .values(value=ControlCounter.value % MAX_CONTROL + 1)
             .returning(ControlCounter.value)
         ).scalar()
-        if value is None:
-            self.session.add(ControlCounter(name=name, value=1))
-            self.session.flush()
-            value = self.session.execute(
-                select(ControlCounter.value).where(ControlCounter.name == name)
-            ).scalar_one()
-        return int(value)
+
+
+def _insert_for(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return sqlite_insert if dialect == "sqlite" else pg_insert

@@ -11,13 +11,16 @@ import logging
 from dataclasses import dataclass
 
 import dramatiq
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from gateway.pipeline.deliver import deliver
-from gateway.pipeline.process import mark_failed, process
+from gateway.pipeline.process import mark_failed, note_attempt, process
 from gateway.service import Runtime
 
 log = logging.getLogger("gateway.workers")
+
+
+MAX_PROCESS_ATTEMPTS = 10
 
 
 class RetryLater(Exception):
@@ -44,8 +47,12 @@ def build_actors(broker: dramatiq.Broker, runtime: Runtime, queue_prefix: str = 
     def process_message(message_id: str) -> None:
         try:
             outcome = process(runtime.db, message_id, runtime.process_config)
-        except OperationalError:
-            raise  # database unavailable: let the broker retry
+        except DBAPIError as exc:
+            # Database unavailable or a concurrency conflict: retry, unless it keeps happening.
+            if note_attempt(runtime.db, message_id) < MAX_PROCESS_ATTEMPTS:
+                raise
+            mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
+            return
         except Exception as exc:
             log.exception("processing %s failed", message_id)
             mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
@@ -63,7 +70,7 @@ def build_actors(broker: dramatiq.Broker, runtime: Runtime, queue_prefix: str = 
             actor_name="process_message",
             queue_name=f"{queue_prefix}-process",
             broker=broker,
-            max_retries=20,
+            max_retries=MAX_PROCESS_ATTEMPTS,
             min_backoff=500,
             max_backoff=60_000,
         ),
