@@ -30,7 +30,9 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 
     from transports.http.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     runtime = Runtime.from_settings(settings)
     for problem in sync_partners(runtime):
         log.error("partner profile problem: %s", problem)
@@ -45,8 +47,17 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         handle = None
     app = create_app(runtime, actors.enqueue_process, actors.enqueue_deliveries)
     host, port = host or settings.host, port or settings.port
-    print(NEXT_STEPS.format(host=host, port=port, db=settings.resolved_database_url(), broker=settings.broker,
-                            erp=settings.erp_connector, key=demo_key or "<partner API key>"), flush=True)
+    print(
+        NEXT_STEPS.format(
+            host=host,
+            port=port,
+            db=settings.resolved_database_url(),
+            broker=settings.broker,
+            erp=settings.erp_connector,
+            key=demo_key or "<partner API key>",
+        ),
+        flush=True,
+    )
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:

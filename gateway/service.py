@@ -58,9 +58,15 @@ class Runtime:
 def _connector_settings(settings: Settings) -> dict[str, object]:
     name = settings.erp_connector
     if name == "webhook":
-        return {"url": settings.erp_url, "secret": settings.erp_secret.get_secret_value(), "timeout": settings.erp_timeout}
-    if name in ("sql", "sink"):
+        return {
+            "url": settings.erp_url,
+            "secret": settings.erp_secret.get_secret_value(),
+            "timeout": settings.erp_timeout,
+        }
+    if name == "sql":
         return {"url": settings.resolved_erp_url()}
+    if name == "sink":
+        return {"path_or_url": settings.resolved_erp_url()}
     return {}
 
 
@@ -76,7 +82,13 @@ def sync_partners(runtime: Runtime) -> list[str]:
                 continue
             row = session.get(Partner, profile.id)
             if row is None:
-                row = Partner(id=profile.id, name=profile.name, status=profile.status, isa_qualifier=profile.x12.qualifier, isa_id=profile.x12.id)
+                row = Partner(
+                    id=profile.id,
+                    name=profile.name,
+                    status=profile.status,
+                    isa_qualifier=profile.x12.qualifier,
+                    isa_id=profile.x12.id,
+                )
                 session.add(row)
             row.name, row.status = profile.name, profile.status
             row.isa_qualifier, row.isa_id = profile.x12.qualifier, profile.x12.id
@@ -98,7 +110,9 @@ def issue_api_key(runtime: Runtime, partner_id: str, key: str | None = None) -> 
 def partner_for_key(runtime: Runtime, key: str) -> str | None:
     with runtime.db.sessions() as session:
         return session.execute(
-            select(Partner.id).where(Partner.api_key_hash == hash_api_key(key), Partner.status != "suspended")
+            select(Partner.id).where(
+                Partner.api_key_hash == hash_api_key(key), Partner.status != "suspended"
+            )
         ).scalar()
 
 

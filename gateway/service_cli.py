@@ -6,16 +6,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gateway.service import Runtime
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    run = sub.add_parser("run", help="API + embedded workers (embedded defaults: SQLite, local ERP sink)")
+    run = sub.add_parser(
+        "run", help="API + embedded workers (embedded defaults: SQLite, local ERP sink)"
+    )
     run.add_argument("--host")
     run.add_argument("--port", type=int)
     worker = sub.add_parser("worker", help="standalone worker processes on Redis/RabbitMQ")
@@ -80,7 +80,9 @@ def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
             query = query.where(InboundMessage.status == args.status)
         rows = list(session.execute(query).scalars())
         for i, m in enumerate(rows, 1):
-            print(f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} {m.transport:<6} {m.status:<10} {m.size:>9} B")
+            print(
+                f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} {m.transport:<6} {m.status:<10} {m.size:>9} B"
+            )
             if sys.stderr.isatty() and len(rows) > 200 and i % 200 == 0:
                 print(f"  ... {i}/{len(rows)}", file=sys.stderr)
     return 0
@@ -89,22 +91,65 @@ def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
 def _show(session: Any, message_id: str | None) -> int:
     from sqlalchemy import select
 
-    from gateway.store.models import Acknowledgment, Delivery, EventRecord, InboundMessage, TransactionRecord
+    from gateway.store.models import (
+        Acknowledgment,
+        Delivery,
+        EventRecord,
+        InboundMessage,
+        TransactionRecord,
+    )
 
     message = session.get(InboundMessage, message_id) if message_id else None
     if message is None:
         print(f"no message {message_id!r}", file=sys.stderr)
         return 1
-    sets = session.execute(select(TransactionRecord).where(TransactionRecord.message_id == message.id)).scalars()
-    events = session.execute(select(EventRecord).where(EventRecord.message_id == message.id)).scalars()
-    acks = session.execute(select(Acknowledgment).where(Acknowledgment.message_id == message.id)).scalars()
+    sets = session.execute(
+        select(TransactionRecord).where(TransactionRecord.message_id == message.id)
+    ).scalars()
+    events = session.execute(
+        select(EventRecord).where(EventRecord.message_id == message.id)
+    ).scalars()
+    acks = session.execute(
+        select(Acknowledgment).where(Acknowledgment.message_id == message.id)
+    ).scalars()
     out = {
-        "id": message.id, "partner_id": message.partner_id, "status": message.status, "size": message.size,
-        "sha256": message.content_sha256, "duplicate_of": message.duplicate_of, "error": message.error,
-        "transactions": [{"id": t.id, "code": t.code, "control_number": t.control_number, "status": t.status, "business_key": t.business_key, "event_id": t.event_id} for t in sets],
-        "events": [{"id": e.id, "type": e.type, "document_number": e.document_number, "deliveries": [
-            {"id": d.id, "connector": d.connector, "status": d.status, "attempts": d.attempts}
-            for d in session.execute(select(Delivery).where(Delivery.event_id == e.id)).scalars()]} for e in events],
+        "id": message.id,
+        "partner_id": message.partner_id,
+        "status": message.status,
+        "size": message.size,
+        "sha256": message.content_sha256,
+        "duplicate_of": message.duplicate_of,
+        "error": message.error,
+        "transactions": [
+            {
+                "id": t.id,
+                "code": t.code,
+                "control_number": t.control_number,
+                "status": t.status,
+                "business_key": t.business_key,
+                "event_id": t.event_id,
+            }
+            for t in sets
+        ],
+        "events": [
+            {
+                "id": e.id,
+                "type": e.type,
+                "document_number": e.document_number,
+                "deliveries": [
+                    {
+                        "id": d.id,
+                        "connector": d.connector,
+                        "status": d.status,
+                        "attempts": d.attempts,
+                    }
+                    for d in session.execute(
+                        select(Delivery).where(Delivery.event_id == e.id)
+                    ).scalars()
+                ],
+            }
+            for e in events
+        ],
         "acknowledgments": [{"kind": a.kind, "edi": a.edi} for a in acks],
     }
     print(json.dumps(out, indent=2, default=str))
@@ -120,7 +165,19 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     _deliver_now(runtime, result.delivery_ids)
-    print(json.dumps({"event_id": result.event_id, "changed": result.changed, "diff": result.diff, "message": result.message, "deliveries": result.delivery_ids}, indent=2, default=str))
+    print(
+        json.dumps(
+            {
+                "event_id": result.event_id,
+                "changed": result.changed,
+                "diff": result.diff,
+                "message": result.message,
+                "deliveries": result.delivery_ids,
+            },
+            indent=2,
+            default=str,
+        )
+    )
     return 0
 
 
@@ -129,7 +186,9 @@ def _deliver_now(runtime: Runtime, delivery_ids: list[int]) -> None:
     from gateway.pipeline.deliver import deliver
 
     for delivery_id in delivery_ids:
-        outcome = deliver(runtime.db, delivery_id, runtime.connector, runtime.settings.delivery_max_attempts)
+        outcome = deliver(
+            runtime.db, delivery_id, runtime.connector, runtime.settings.delivery_max_attempts
+        )
         print(f"delivery {delivery_id}: {outcome.status}", file=sys.stderr)
 
 
@@ -146,9 +205,15 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
         _deliver_now(runtime, [args.retry])
         return 0
     with runtime.db.sessions() as session:
-        rows = session.execute(select(Delivery, EventRecord).join(EventRecord, EventRecord.id == Delivery.event_id).where(Delivery.status == "dead")).all()
+        rows = session.execute(
+            select(Delivery, EventRecord)
+            .join(EventRecord, EventRecord.id == Delivery.event_id)
+            .where(Delivery.status == "dead")
+        ).all()
         for delivery, event in rows:
-            print(f"{delivery.id:>6}  {event.id}  {event.type:<18} {event.document_number or '-':<20} attempts={delivery.attempts}  {delivery.last_error}")
+            print(
+                f"{delivery.id:>6}  {event.id}  {event.type:<18} {event.document_number or '-':<20} attempts={delivery.attempts}  {delivery.last_error}"
+            )
         print(f"{len(rows)} dead letter(s)")
     return 0
 
@@ -167,4 +232,9 @@ def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-_COMMANDS = {"messages": _messages, "replay": _replay, "dead-letters": _dead_letters, "partners": _partners}
+_COMMANDS = {
+    "messages": _messages,
+    "replay": _replay,
+    "dead-letters": _dead_letters,
+    "partners": _partners,
+}

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     maps_dir: Path | None = None
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
     """API key given to the demo partner on first start (embedded mode only)."""
+    admin_token: SecretStr = SecretStr("")
+    """Bearer token of the operator API (``/ops``). Empty: ``/ops`` answers loopback clients only;
+    set it whenever a reverse proxy on the same host forwards to the gateway (every request then
+    looks local)."""
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'gateway.db'}"

@@ -26,7 +26,9 @@ class DeliveryOutcome:
     error: str | None = None
 
 
-def deliver(db: Database, delivery_id: int, connector: ErpConnector, max_attempts: int) -> DeliveryOutcome:
+def deliver(
+    db: Database, delivery_id: int, connector: ErpConnector, max_attempts: int
+) -> DeliveryOutcome:
     with db.transaction() as session:
         delivery = session.get(Delivery, delivery_id, with_for_update=True)
         if delivery is None:
@@ -54,7 +56,9 @@ def deliver(db: Database, delivery_id: int, connector: ErpConnector, max_attempt
     return DeliveryOutcome(delivery_id, "delivered")
 
 
-def _failed(db: Database, delivery_id: int, exc: DeliveryError, attempt: int, max_attempts: int) -> DeliveryOutcome:
+def _failed(
+    db: Database, delivery_id: int, exc: DeliveryError, attempt: int, max_attempts: int
+) -> DeliveryOutcome:
     retriable = isinstance(exc, RetriableDeliveryError) and not isinstance(exc, FatalDeliveryError)
     dead = not retriable or attempt >= max_attempts
     with db.transaction() as session:
@@ -65,5 +69,14 @@ def _failed(db: Database, delivery_id: int, exc: DeliveryError, attempt: int, ma
         delivery.last_status_code = exc.context.get("status_code")
         delivery.updated_at = utcnow()
         if dead:
-            session.add(AuditEntry(actor="worker", action="delivery.dead", subject=str(delivery_id), detail={"error": delivery.last_error, "attempts": attempt}))
-    return DeliveryOutcome(delivery_id, "dead" if dead else "retrying", retry=not dead, error=exc.message)
+            session.add(
+                AuditEntry(
+                    actor="worker",
+                    action="delivery.dead",
+                    subject=str(delivery_id),
+                    detail={"error": delivery.last_error, "attempts": attempt},
+                )
+            )
+    return DeliveryOutcome(
+        delivery_id, "dead" if dead else "retrying", retry=not dead, error=exc.message
+    )

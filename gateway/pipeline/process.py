@@ -64,6 +64,9 @@ class ProcessConfig:
     maps_dir: Path | None = None
 
 
+DEFAULT_CONFIG = ProcessConfig()
+
+
 def business_key(event: Event) -> str:
     doc = event.model_dump(mode="json")["document"]
     if event.type == "po_acknowledgment":
@@ -93,7 +96,9 @@ def _profile(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | 
         return None
 
 
-def _options(profile: PartnerProfile | None, partner_id: str | None, config: ProcessConfig) -> TranslateOptions:
+def _options(
+    profile: PartnerProfile | None, partner_id: str | None, config: ProcessConfig
+) -> TranslateOptions:
     if profile is None:
         return TranslateOptions(partner_id=partner_id, maps_dir=config.maps_dir)
     return TranslateOptions(
@@ -115,14 +120,18 @@ def pending_deliveries(session: Session, message_id: str) -> list[int]:
     return [row[0] for row in rows]
 
 
-def process(db: Database, message_id: str, config: ProcessConfig = ProcessConfig()) -> ProcessOutcome:
+def process(
+    db: Database, message_id: str, config: ProcessConfig = DEFAULT_CONFIG
+) -> ProcessOutcome:
     """Translate and record ``message_id``; idempotent (see the module docstring)."""
     with db.transaction() as session:
         message = session.get(InboundMessage, message_id, with_for_update=True)
         if message is None:
             return ProcessOutcome(message_id, "missing")
         if message.status != "received":
-            return ProcessOutcome(message_id, message.status, pending_deliveries(session, message_id))
+            return ProcessOutcome(
+                message_id, message.status, pending_deliveries(session, message_id)
+            )
         profile = _profile(message.partner_id, config)
         policy = profile.duplicate_policy if profile else "reject"
         message.attempts += 1
@@ -134,10 +143,15 @@ def process(db: Database, message_id: str, config: ProcessConfig = ProcessConfig
         if duplicate is not None and policy != "accept-and-flag":
             return _reject_duplicate(session, message, duplicate, policy, profile)
         counters = StoreControlNumbers(session, message.partner_id or "unknown")
-        result = translate_bytes(message.raw, options=_options(profile, message.partner_id, config), counters=counters)
+        result = translate_bytes(
+            message.raw, options=_options(profile, message.partner_id, config), counters=counters
+        )
         outcome = _record(session, message, result, config, policy, flagged=duplicate)
         if result.errors:  # translation reports bad input, never raises: keep it for the receipt
-            message.meta = {**message.meta, "errors": json.loads(json.dumps(result.errors[:200], default=str))}
+            message.meta = {
+                **message.meta,
+                "errors": json.loads(json.dumps(result.errors[:200], default=str)),
+            }
         message.status = "processed"
         message.processed_at = utcnow()
         message.error = None
@@ -151,7 +165,14 @@ def mark_failed(db: Database, message_id: str, error: str) -> None:
         if message is not None and message.status == "received":
             message.status = "failed"
             message.error = error[:4000]
-            session.add(AuditEntry(actor="worker", action="message.failed", subject=message_id, detail={"error": error[:500]}))
+            session.add(
+                AuditEntry(
+                    actor="worker",
+                    action="message.failed",
+                    subject=message_id,
+                    detail={"error": error[:500]},
+                )
+            )
 
 
 def note_attempt(db: Database, message_id: str) -> int:
@@ -164,7 +185,9 @@ def note_attempt(db: Database, message_id: str) -> int:
         return message.attempts
 
 
-def _interchange_duplicate(session: Session, message: InboundMessage) -> tuple[str, str, r.InterchangeResult] | None:
+def _interchange_duplicate(
+    session: Session, message: InboundMessage
+) -> tuple[str, str, r.InterchangeResult] | None:
     """(original message id, reason, header) of the first interchange already received."""
     reader = SegmentReader(io.BytesIO(message.raw))
     try:
@@ -186,11 +209,22 @@ def _interchange_duplicate(session: Session, message: InboundMessage) -> tuple[s
             ).scalar()
             if original:
                 ir = r.InterchangeResult(
-                    header.control_number, header.date, header.time, header.sender_qualifier,
-                    header.sender_id, header.receiver_qualifier, header.receiver_id,
-                    header.version, header.usage, header.ack_requested == "1",
+                    header.control_number,
+                    header.date,
+                    header.time,
+                    header.sender_qualifier,
+                    header.sender_id,
+                    header.receiver_qualifier,
+                    header.receiver_id,
+                    header.version,
+                    header.usage,
+                    header.ack_requested == "1",
                 )
-                return original, f"ISA13 {header.control_number} from {header.sender_id} already received", ir
+                return (
+                    original,
+                    f"ISA13 {header.control_number} from {header.sender_id} already received",
+                    ir,
+                )
     except Exception:  # unreadable input: translate reports it precisely
         return None
     return None
@@ -212,9 +246,28 @@ def _reject_duplicate(
         counters = StoreControlNumbers(session, message.partner_id or "unknown")
         options = profile.ack_options() if profile else None
         edi = build_ta1(ir, counters, options=options)
-        session.add(Acknowledgment(message_id=message.id, partner_id=message.partner_id, direction="out", kind="TA1", edi=edi))
-    session.add(AuditEntry(actor="worker", action=f"message.{message.status}", subject=message.id, detail={"duplicate_of": original, "reason": reason}))
-    return ProcessOutcome(message.id, message.status, errors=[{"code": "x12.interchange.duplicate", "message": reason}])
+        session.add(
+            Acknowledgment(
+                message_id=message.id,
+                partner_id=message.partner_id,
+                direction="out",
+                kind="TA1",
+                edi=edi,
+            )
+        )
+    session.add(
+        AuditEntry(
+            actor="worker",
+            action=f"message.{message.status}",
+            subject=message.id,
+            detail={"duplicate_of": original, "reason": reason},
+        )
+    )
+    return ProcessOutcome(
+        message.id,
+        message.status,
+        errors=[{"code": "x12.interchange.duplicate", "message": reason}],
+    )
 
 
 def _record(
@@ -229,9 +282,15 @@ def _record(
     for n, ir in enumerate(result.interchanges, 1):
         session.add(
             InterchangeRecord(
-                message_id=message.id, ordinal=n, sender_id=ir.sender_id, receiver_id=ir.receiver_id,
-                control_number=ir.control_number, test=ir.usage == "T", ta1_status=ir.ta1_status,
-                ta1_code=ir.ta1_code, result={"messages": ir.messages, "warnings": ir.warnings},
+                message_id=message.id,
+                ordinal=n,
+                sender_id=ir.sender_id,
+                receiver_id=ir.receiver_id,
+                control_number=ir.control_number,
+                test=ir.usage == "T",
+                ta1_status=ir.ta1_status,
+                ta1_code=ir.ta1_code,
+                result={"messages": ir.messages, "warnings": ir.warnings},
             )
         )
     events = _index_events(result.documents)
@@ -240,15 +299,38 @@ def _record(
         for group in ir.groups:
             for tr in group.transactions:
                 ordinal += 1
-                event = events.pop((ir.control_number, group.control_number, tr.control_number), None)
-                _record_set(session, message, ir, group, tr, ordinal, event, config, policy, outcome)
+                event = events.pop(
+                    (ir.control_number, group.control_number, tr.control_number), None
+                )
+                _record_set(
+                    session, message, ir, group, tr, ordinal, event, config, policy, outcome
+                )
     for ack in result.acknowledgments:
-        session.add(Acknowledgment(message_id=message.id, partner_id=message.partner_id, direction="out", kind=ack["kind"], edi=ack["edi"]))
+        session.add(
+            Acknowledgment(
+                message_id=message.id,
+                partner_id=message.partner_id,
+                direction="out",
+                kind=ack["kind"],
+                edi=ack["edi"],
+            )
+        )
     if flagged is not None:
-        message.meta = {**message.meta, "flagged_duplicate_of": flagged[0], "duplicate_reason": flagged[1]}
+        message.meta = {
+            **message.meta,
+            "flagged_duplicate_of": flagged[0],
+            "duplicate_reason": flagged[1],
+        }
     session.flush()
     outcome.delivery_ids = pending_deliveries(session, message.id)
-    session.add(AuditEntry(actor="worker", action="message.processed", subject=message.id, detail={"events": outcome.event_ids, "errors": len(result.errors)}))
+    session.add(
+        AuditEntry(
+            actor="worker",
+            action="message.processed",
+            subject=message.id,
+            detail={"events": outcome.event_ids, "errors": len(result.errors)},
+        )
+    )
     return outcome
 
 
@@ -256,7 +338,9 @@ def _index_events(documents: list[Event]) -> dict[tuple[str, str, str], Event]:
     index: dict[tuple[str, str, str], Event] = {}
     for event in documents:
         s = event.source
-        index.setdefault((s.interchange_control_number, s.group_control_number, s.control_number), event)
+        index.setdefault(
+            (s.interchange_control_number, s.group_control_number, s.control_number), event
+        )
     return index
 
 
@@ -273,9 +357,14 @@ def _record_set(
     outcome: ProcessOutcome,
 ) -> None:
     record = TransactionRecord(
-        message_id=message.id, interchange_control_number=ir.control_number,
-        group_control_number=group.control_number, ordinal=ordinal, code=tr.code[:6],
-        control_number=tr.control_number[:20], status=tr.status, business_key="",
+        message_id=message.id,
+        interchange_control_number=ir.control_number,
+        group_control_number=group.control_number,
+        ordinal=ordinal,
+        code=tr.code[:6],
+        control_number=tr.control_number[:20],
+        status=tr.status,
+        business_key="",
         validation=tr.as_dict(),
     )
     session.add(record)
@@ -323,8 +412,13 @@ def _store_event(
     if existing is None:
         session.add(
             EventRecord(
-                id=event.id, message_id=message.id, partner_id=event.partner_id, type=event.type,
-                document_number=document_number(event), payload=payload, flagged_duplicate_of=flagged,
+                id=event.id,
+                message_id=message.id,
+                partner_id=event.partner_id,
+                type=event.type,
+                document_number=document_number(event),
+                payload=payload,
+                flagged_duplicate_of=flagged,
             )
         )
         session.flush()
@@ -337,7 +431,9 @@ def _store_event(
 
 def replace_event_payload(session: Session, existing: EventRecord, payload: dict[str, Any]) -> None:
     """Keep the old payload as a revision and make the new one current (replay after a map change)."""
-    session.add(EventRevision(event_id=existing.id, revision=existing.revision, payload=existing.payload))
+    session.add(
+        EventRevision(event_id=existing.id, revision=existing.revision, payload=existing.payload)
+    )
     existing.payload = payload
     existing.revision += 1
     existing.updated_at = datetime.now(UTC)

@@ -40,7 +40,11 @@ def new_message_id() -> str:
 
 
 def find_transport_duplicate(
-    session: Session, partner_id: str | None, transport: str, transport_message_id: str | None, digest: str
+    session: Session,
+    partner_id: str | None,
+    transport: str,
+    transport_message_id: str | None,
+    digest: str,
 ) -> tuple[str, str] | None:
     """(original message id, reason) when these bytes or this transport id were received before."""
     if transport_message_id:
@@ -86,11 +90,15 @@ def receive(
     digest = hashlib.sha256(raw).hexdigest()
     message_id = new_message_id()
     with db.transaction() as session:
-        found = find_transport_duplicate(session, partner_id, transport, transport_message_id, digest)
+        found = find_transport_duplicate(
+            session, partner_id, transport, transport_message_id, digest
+        )
         status, original, reason = "received", None, None
         if found is not None:
             original, reason = found
-            status = {"reject": "duplicate", "ignore-silently": "ignored"}.get(duplicate_policy, "received")
+            status = {"reject": "duplicate", "ignore-silently": "ignored"}.get(
+                duplicate_policy, "received"
+            )
         session.add(
             InboundMessage(
                 id=message_id,
@@ -101,7 +109,14 @@ def receive(
                 content_sha256=digest,
                 size=len(raw),
                 raw=raw,
-                meta={**(meta or {}), **({"flagged_duplicate_of": original} if original and status == "received" else {})},
+                meta={
+                    **(meta or {}),
+                    **(
+                        {"flagged_duplicate_of": original}
+                        if original and status == "received"
+                        else {}
+                    ),
+                },
                 status=status,
                 duplicate_of=original if status != "received" else None,
                 duplicate_reason=reason,
@@ -112,7 +127,12 @@ def receive(
                 actor=f"{transport}:{partner_id or '-'}",
                 action="message.received",
                 subject=message_id,
-                detail={"size": len(raw), "sha256": digest, "status": status, "duplicate_of": original},
+                detail={
+                    "size": len(raw),
+                    "sha256": digest,
+                    "status": status,
+                    "duplicate_of": original,
+                },
             )
         )
     return Receipt(message_id, status, original, reason)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from gateway.partners import PartnerProfile
 from gateway.pipeline.process import (
+    DEFAULT_CONFIG,
     ProcessConfig,
     _options,
     _profile,
@@ -25,7 +26,14 @@ from gateway.pipeline.process import (
 )
 from gateway.pipeline.translate import translate_bytes
 from gateway.store.db import Database
-from gateway.store.models import AuditEntry, Delivery, EventRecord, InboundMessage, TransactionRecord, utcnow
+from gateway.store.models import (
+    AuditEntry,
+    Delivery,
+    EventRecord,
+    InboundMessage,
+    TransactionRecord,
+    utcnow,
+)
 from gateway.x12.acks.envelope import MemoryControlNumbers
 
 
@@ -49,12 +57,16 @@ def diff_json(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     if isinstance(old, list) and isinstance(new, list):
         out = []
         for i in range(max(len(old), len(new))):
-            out += diff_json(old[i] if i < len(old) else None, new[i] if i < len(new) else None, f"{path}/{i}")
+            out += diff_json(
+                old[i] if i < len(old) else None, new[i] if i < len(new) else None, f"{path}/{i}"
+            )
         return out
     return [] if old == new else [{"path": path or "/", "old": old, "new": new}]
 
 
-def replay_transaction(db: Database, transaction_id: int, config: ProcessConfig = ProcessConfig()) -> ReplayResult:
+def replay_transaction(
+    db: Database, transaction_id: int, config: ProcessConfig = DEFAULT_CONFIG
+) -> ReplayResult:
     with db.transaction() as session:
         record = session.get(TransactionRecord, transaction_id)
         if record is None:
@@ -63,22 +75,49 @@ def replay_transaction(db: Database, transaction_id: int, config: ProcessConfig 
         assert message is not None
         profile: PartnerProfile | None = _profile(message.partner_id, config)
         # Acks were sent the first time; a replay must not consume real control numbers.
-        result = translate_bytes(message.raw, options=_options(profile, message.partner_id, config), counters=MemoryControlNumbers())
+        result = translate_bytes(
+            message.raw,
+            options=_options(profile, message.partner_id, config),
+            counters=MemoryControlNumbers(),
+        )
         event = next(
             (
-                e for e in result.documents
-                if (e.source.interchange_control_number, e.source.group_control_number, e.source.control_number)
-                == (record.interchange_control_number, record.group_control_number, record.control_number)
+                e
+                for e in result.documents
+                if (
+                    e.source.interchange_control_number,
+                    e.source.group_control_number,
+                    e.source.control_number,
+                )
+                == (
+                    record.interchange_control_number,
+                    record.group_control_number,
+                    record.control_number,
+                )
             ),
             None,
         )
         if event is None:
-            return ReplayResult(transaction_id, None, False, message="the set yields no event (rejected by validation)")
+            return ReplayResult(
+                transaction_id,
+                None,
+                False,
+                message="the set yields no event (rejected by validation)",
+            )
         payload = event.model_dump(mode="json")
         existing = session.get(EventRecord, event.id)
         changes: list[dict[str, Any]] = []
         if existing is None:
-            session.add(EventRecord(id=event.id, message_id=message.id, partner_id=event.partner_id, type=event.type, document_number=document_number(event), payload=payload))
+            session.add(
+                EventRecord(
+                    id=event.id,
+                    message_id=message.id,
+                    partner_id=event.partner_id,
+                    type=event.type,
+                    document_number=document_number(event),
+                    payload=payload,
+                )
+            )
             session.flush()
             changes = diff_json(None, payload)
         else:
@@ -87,12 +126,22 @@ def replay_transaction(db: Database, transaction_id: int, config: ProcessConfig 
                 replace_event_payload(session, existing, payload)
         record.event_id = event.id
         delivery_ids = _reset_deliveries(session, event.id, config)
-        session.add(AuditEntry(actor="operator", action="transaction.replayed", subject=str(transaction_id), detail={"event_id": event.id, "changes": len(changes)}))
+        session.add(
+            AuditEntry(
+                actor="operator",
+                action="transaction.replayed",
+                subject=str(transaction_id),
+                detail={"event_id": event.id, "changes": len(changes)},
+            )
+        )
         return ReplayResult(transaction_id, event.id, bool(changes), changes, delivery_ids)
 
 
 def _reset_deliveries(session: Any, event_id: str, config: ProcessConfig) -> list[int]:
-    existing = {d.connector: d for d in session.execute(select(Delivery).where(Delivery.event_id == event_id)).scalars()}
+    existing = {
+        d.connector: d
+        for d in session.execute(select(Delivery).where(Delivery.event_id == event_id)).scalars()
+    }
     ids = []
     for connector in config.connectors:
         delivery = existing.get(connector)
@@ -117,5 +166,12 @@ def retry_delivery(db: Database, delivery_id: int) -> bool:
             return False
         delivery.status = "pending"
         delivery.updated_at = utcnow()
-        session.add(AuditEntry(actor="operator", action="delivery.retried", subject=str(delivery_id), detail={"attempts": delivery.attempts}))
+        session.add(
+            AuditEntry(
+                actor="operator",
+                action="delivery.retried",
+                subject=str(delivery_id),
+                detail={"attempts": delivery.attempts},
+            )
+        )
         return True

@@ -8,6 +8,7 @@ for retriable ERP failures; everything else is decided and recorded in the datab
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dramatiq
@@ -29,8 +30,8 @@ class RetryLater(Exception):
 
 @dataclass
 class Actors:
-    process_message: dramatiq.Actor  # type: ignore[type-arg]
-    deliver_event: dramatiq.Actor  # type: ignore[type-arg]
+    process_message: dramatiq.Actor[[str], None]
+    deliver_event: dramatiq.Actor[[int], None]
 
     def enqueue_process(self, message_id: str) -> None:
         self.process_message.send(message_id)
@@ -40,7 +41,9 @@ class Actors:
             self.deliver_event.send(delivery_id)
 
 
-def build_actors(broker: dramatiq.Broker, runtime: Runtime, queue_prefix: str = "gateway") -> Actors:
+def build_actors(
+    broker: dramatiq.Broker, runtime: Runtime, queue_prefix: str = "gateway"
+) -> Actors:
     settings = runtime.settings
     holder: dict[str, Actors] = {}
 
@@ -60,22 +63,22 @@ def build_actors(broker: dramatiq.Broker, runtime: Runtime, queue_prefix: str = 
         holder["actors"].enqueue_deliveries(outcome.delivery_ids)
 
     def deliver_event(delivery_id: int) -> None:
-        outcome = deliver(runtime.db, delivery_id, runtime.connector, settings.delivery_max_attempts)
+        outcome = deliver(
+            runtime.db, delivery_id, runtime.connector, settings.delivery_max_attempts
+        )
         if outcome.retry:
             raise RetryLater(f"delivery {delivery_id}: {outcome.error}")
 
     actors = Actors(
         dramatiq.actor(
-            process_message,
             actor_name="process_message",
             queue_name=f"{queue_prefix}-process",
             broker=broker,
             max_retries=MAX_PROCESS_ATTEMPTS,
             min_backoff=500,
             max_backoff=60_000,
-        ),
+        )(process_message),
         dramatiq.actor(
-            deliver_event,
             actor_name="deliver_event",
             queue_name=f"{queue_prefix}-deliver",
             broker=broker,
@@ -83,13 +86,13 @@ def build_actors(broker: dramatiq.Broker, runtime: Runtime, queue_prefix: str = 
             min_backoff=settings.delivery_min_backoff_ms,
             max_backoff=settings.delivery_max_backoff_ms,
             retry_when=_retry_when(settings.delivery_max_attempts),
-        ),
+        )(deliver_event),
     )
     holder["actors"] = actors
     return actors
 
 
-def _retry_when(max_attempts: int):  # type: ignore[no-untyped-def]
+def _retry_when(max_attempts: int) -> Callable[[int, Exception], bool]:
     def retry_when(retries: int, exc: Exception) -> bool:
         return isinstance(exc, RetryLater | OperationalError) and retries < max_attempts
 

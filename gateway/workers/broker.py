@@ -9,14 +9,28 @@ from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    Pipelines,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
 
 from gateway.errors import ConfigurationError
 from gateway.settings import Settings
 
 
 def _middleware() -> list[dramatiq.Middleware]:
-    return [AgeLimit(), TimeLimit(time_limit=300_000), ShutdownNotifications(), Callbacks(), Pipelines(), Retries()]
+    return [
+        AgeLimit(),
+        TimeLimit(time_limit=300_000),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        Retries(),
+    ]
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
@@ -26,7 +40,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
     if kind == "redis":
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(
+        return RedisBroker(  # type: ignore[no-untyped-call]
             url=settings.broker_url or "redis://127.0.0.1:6379/0",
             namespace=f"{settings.queue_prefix}-dramatiq",
             middleware=_middleware(),

@@ -40,17 +40,25 @@ class WorkerHandle:
         self.broker.close()
 
 
-def enqueue_unfinished(runtime: Runtime, actors: Actors, older_than: timedelta | None = None) -> int:
+def enqueue_unfinished(
+    runtime: Runtime, actors: Actors, older_than: timedelta | None = None
+) -> int:
     found = sweep(runtime, older_than)
     for message_id in found.message_ids:
         actors.enqueue_process(message_id)
     actors.enqueue_deliveries(found.delivery_ids)
     if found.message_ids or found.delivery_ids:
-        log.info("sweep: re-enqueued %d messages, %d deliveries", len(found.message_ids), len(found.delivery_ids))
+        log.info(
+            "sweep: re-enqueued %d messages, %d deliveries",
+            len(found.message_ids),
+            len(found.delivery_ids),
+        )
     return len(found.message_ids) + len(found.delivery_ids)
 
 
-def start_worker(runtime: Runtime, broker: dramatiq.Broker | None = None, threads: int = 8) -> WorkerHandle:
+def start_worker(
+    runtime: Runtime, broker: dramatiq.Broker | None = None, threads: int = 8
+) -> WorkerHandle:
     """Build actors on ``broker`` (default: from settings), sweep, and start consuming in threads."""
     broker = broker or make_broker(runtime.settings)
     actors = build_actors(broker, runtime, runtime.settings.queue_prefix)
@@ -58,7 +66,9 @@ def start_worker(runtime: Runtime, broker: dramatiq.Broker | None = None, thread
     worker.start()
     enqueue_unfinished(runtime, actors)
     stop_event = threading.Event()
-    threading.Thread(target=_sweep_loop, args=(runtime, actors, stop_event), daemon=True, name="sweep").start()
+    threading.Thread(
+        target=_sweep_loop, args=(runtime, actors, stop_event), daemon=True, name="sweep"
+    ).start()
     return WorkerHandle(broker, actors, worker, stop_event)
 
 
@@ -93,10 +103,15 @@ def _worker_process(values: dict[str, object], threads: int) -> None:
 def run_workers(settings: Settings, processes: int = 1, threads: int = 8) -> None:
     """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT."""
     if settings.broker in ("embedded", "stub"):
-        raise SystemExit("gateway worker needs GATEWAY_BROKER=redis or rabbitmq (embedded workers run inside `gateway run`)")
+        raise SystemExit(
+            "gateway worker needs GATEWAY_BROKER=redis or rabbitmq (embedded workers run inside `gateway run`)"
+        )
     Runtime.from_settings(settings).close()  # migrate once, before the workers start
     ctx = multiprocessing.get_context("spawn")
-    children = [ctx.Process(target=_worker_process, args=(settings_values(settings), threads)) for _ in range(processes)]
+    children = [
+        ctx.Process(target=_worker_process, args=(settings_values(settings), threads))
+        for _ in range(processes)
+    ]
     for child in children:
         child.start()
     stop = threading.Event()

@@ -245,3 +245,16 @@ class InterchangeResult:
             "warnings": self.warnings,
             "groups": [g.as_dict() for g in self.groups],
         }
+
+
+@dataclass(slots=True)
+class ValidationSummary:
+    """What ``validate_stream`` reports: counts, and the ``errors`` entries of ``translate_stream``.
+
+    Lives here rather than in the pipeline so that ``gateway.x12.fastpath`` can build one."""
+
+    interchange_count: int
+    transaction_count: int
+    segment_count: int
+    accepted: int
+    errors: list[dict[str, Any]]

@@ -62,7 +62,8 @@ def nth_document(n: int) -> bytes:
 def erp() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.erp_app", "--port", str(port), "--secret", SECRET], cwd=ROOT
+        [sys.executable, "-m", "tests.support.erp_app", "--port", str(port), "--secret", SECRET],
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -106,7 +107,9 @@ def env_for(settings: Settings) -> dict[str, str]:
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "worker", "--processes", "1", "--threads", "8"],
-        cwd=ROOT, env=env_for(settings), start_new_session=True,
+        cwd=ROOT,
+        env=env_for(settings),
+        start_new_session=True,
     )
 
 
@@ -136,7 +139,9 @@ def test_given_load_when_worker_killed_or_erp_down_then_each_document_delivered_
     broker: str, scenario: str, database_url: str, erp: str
 ) -> None:
     if database_url.startswith("sqlite"):
-        pytest.skip("multi-process workers run against PostgreSQL (SQLite is the single-process default)")
+        pytest.skip(
+            "multi-process workers run against PostgreSQL (SQLite is the single-process default)"
+        )
     problem = broker_problem(broker)
     if problem:
         print(problem)
@@ -145,7 +150,9 @@ def test_given_load_when_worker_killed_or_erp_down_then_each_document_delivered_
     runtime = Runtime.from_settings(settings)
     sync_partners(runtime)
     message_ids = [
-        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=nth_document(n)).message_id
+        receive(
+            runtime.db, partner_id="demo-supplier", transport="http", raw=nth_document(n)
+        ).message_id
         for n in range(DOCUMENTS)
     ]
     enqueue_broker = make_broker(settings)
@@ -170,9 +177,17 @@ def test_given_load_when_worker_killed_or_erp_down_then_each_document_delivered_
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with runtime.db.sessions() as s:
-                undelivered = s.execute(select(func.count()).select_from(Delivery).where(Delivery.status != "delivered")).scalar_one()
-                unprocessed = s.execute(select(func.count()).select_from(InboundMessage).where(InboundMessage.status != "processed")).scalar_one()
-                retried = s.execute(select(func.count()).select_from(Delivery).where(Delivery.attempts > 1)).scalar_one()
+                undelivered = s.execute(
+                    select(func.count()).select_from(Delivery).where(Delivery.status != "delivered")
+                ).scalar_one()
+                unprocessed = s.execute(
+                    select(func.count())
+                    .select_from(InboundMessage)
+                    .where(InboundMessage.status != "processed")
+                ).scalar_one()
+                retried = s.execute(
+                    select(func.count()).select_from(Delivery).where(Delivery.attempts > 1)
+                ).scalar_one()
             if undelivered == 0:
                 break
             time.sleep(0.2)

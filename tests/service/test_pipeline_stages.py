@@ -22,7 +22,13 @@ from gateway.service import Runtime, sweep, sync_partners
 from gateway.settings import Settings
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
-from gateway.store.models import Acknowledgment, Delivery, EventRecord, InboundMessage, TransactionRecord
+from gateway.store.models import (
+    Acknowledgment,
+    Delivery,
+    EventRecord,
+    InboundMessage,
+    TransactionRecord,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "demo-supplier"
 ASN = (SAMPLES / "856-SOPI-4010.edi").read_bytes()
@@ -43,10 +49,14 @@ def run_all(rt: Runtime, message_id: str, attempts: int = 3) -> list[str]:
     return [deliver(rt.db, d, rt.connector, attempts).status for d in outcome.delivery_ids]
 
 
-def test_given_stored_asn_when_processed_and_delivered_then_erp_has_it_once(runtime: Runtime) -> None:
+def test_given_stored_asn_when_processed_and_delivered_then_erp_has_it_once(
+    runtime: Runtime,
+) -> None:
     receipt = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
     assert run_all(runtime, receipt.message_id) == ["delivered"]
-    assert process(runtime.db, receipt.message_id, CONFIG).delivery_ids == []  # second run: nothing to do
+    assert (
+        process(runtime.db, receipt.message_id, CONFIG).delivery_ids == []
+    )  # second run: nothing to do
     erp = runtime.connector
     assert isinstance(erp, MemoryErpConnector) and erp.count() == 1
     with runtime.db.sessions() as s:
@@ -64,9 +74,13 @@ def test_given_delivery_run_twice_then_one_post(runtime: Runtime) -> None:
     assert isinstance(runtime.connector, MemoryErpConnector) and runtime.connector.count() == 1
 
 
-def test_given_same_bytes_twice_when_policy_reject_then_second_is_a_stored_duplicate(runtime: Runtime) -> None:
+def test_given_same_bytes_twice_when_policy_reject_then_second_is_a_stored_duplicate(
+    runtime: Runtime,
+) -> None:
     first = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
-    second = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN, duplicate_policy="reject")
+    second = receive(
+        runtime.db, partner_id="demo-supplier", transport="http", raw=ASN, duplicate_policy="reject"
+    )
     assert second.status == "duplicate" and second.duplicate_of == first.message_id
     assert not second.needs_processing
     with runtime.db.sessions() as s:
@@ -82,7 +96,9 @@ def test_given_same_isa13_new_bytes_when_policy_reject_then_ta1_025(runtime: Run
     outcome = process(runtime.db, second.message_id, CONFIG)
     assert outcome.status == "duplicate" and outcome.delivery_ids == []
     with runtime.db.sessions() as s:
-        ta1 = s.execute(select(Acknowledgment.edi).where(Acknowledgment.message_id == second.message_id)).scalar_one()
+        ta1 = s.execute(
+            select(Acknowledgment.edi).where(Acknowledgment.message_id == second.message_id)
+        ).scalar_one()
     assert "*R*025~" in ta1
 
 
@@ -95,7 +111,9 @@ def test_given_same_isa13_when_policy_accept_and_flag_then_processed_and_flagged
 
     def accept_and_flag(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
         profile = original(partner_id, config)
-        return profile.model_copy(update={"duplicate_policy": "accept-and-flag"}) if profile else None
+        return (
+            profile.model_copy(update={"duplicate_policy": "accept-and-flag"}) if profile else None
+        )
 
     monkeypatch.setattr(process_module, "_profile", accept_and_flag)
     first = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
@@ -113,7 +131,9 @@ def test_given_same_isa13_when_policy_accept_and_flag_then_processed_and_flagged
         assert record.duplicate_of is not None  # same BSN02: a business-key duplicate, flagged
 
 
-def test_given_erp_down_when_delivering_then_retrying_then_dead_then_replayed(runtime: Runtime) -> None:
+def test_given_erp_down_when_delivering_then_retrying_then_dead_then_replayed(
+    runtime: Runtime,
+) -> None:
     erp = runtime.connector
     assert isinstance(erp, MemoryErpConnector)
     receipt = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
@@ -149,7 +169,9 @@ def test_given_unfinished_work_when_swept_then_found(runtime: Runtime) -> None:
     assert sweep(runtime).delivery_ids == delivery_ids
 
 
-def test_given_map_changed_when_transaction_replayed_then_diff_and_revision(runtime: Runtime) -> None:
+def test_given_map_changed_when_transaction_replayed_then_diff_and_revision(
+    runtime: Runtime,
+) -> None:
     receipt = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
     (delivery_id,) = process(runtime.db, receipt.message_id, CONFIG).delivery_ids
     with runtime.db.transaction() as s:
@@ -162,7 +184,11 @@ def test_given_map_changed_when_transaction_replayed_then_diff_and_revision(runt
         transaction_id = record.id
     result = replay_transaction(runtime.db, transaction_id, CONFIG)
     assert result.changed
-    assert {"path": "/document/shipment_id", "old": "OLD-MAP-VALUE", "new": stale_new(runtime, result.event_id)} in result.diff
+    assert {
+        "path": "/document/shipment_id",
+        "old": "OLD-MAP-VALUE",
+        "new": stale_new(runtime, result.event_id),
+    } in result.diff
     assert result.delivery_ids == [delivery_id]
 
 

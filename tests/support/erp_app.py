@@ -30,7 +30,10 @@ def create_erp_app(secret: str) -> FastAPI:
     async def receive(request: Request) -> Response:
         body = await request.body()
         if not verify_signature(
-            secret, request.headers.get("X-Gateway-Timestamp", ""), body, request.headers.get("X-Gateway-Signature", "")
+            secret,
+            request.headers.get("X-Gateway-Timestamp", ""),
+            body,
+            request.headers.get("X-Gateway-Signature", ""),
         ):
             state["bad_signatures"] += 1
             return Response(status_code=401)

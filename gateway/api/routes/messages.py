@@ -1,0 +1,37 @@
+"""``/ops/messages``: every stored message, any partner, with everything processing produced."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from gateway.api import views
+from gateway.api.deps import StateDep
+from gateway.api.errors import ApiError
+from gateway.api.schemas import MessageStatus, MessageSummary, MessageView
+
+router = APIRouter(prefix="/messages", tags=["ops: messages"])
+
+
+@router.get("", response_model=list[MessageSummary])
+async def list_messages(
+    state: StateDep,
+    status: MessageStatus | None = None,
+    partner: Annotated[str | None, Query(max_length=63)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[MessageSummary]:
+    """Newest first."""
+    return await run_in_threadpool(
+        views.list_messages, state.runtime.db, partner_id=partner, status=status, limit=limit
+    )
+
+
+@router.get("/{message_id}", response_model=MessageView)
+async def get_message(message_id: str, state: StateDep) -> MessageView:
+    """Raw size and SHA-256, interchanges, transactions, events with deliveries, acknowledgements."""
+    found = await run_in_threadpool(views.message_detail, state.runtime.db, message_id)
+    if found is None:
+        raise ApiError(404, "message.not_found", f"no message {message_id!r}")
+    return found

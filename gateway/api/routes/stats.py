@@ -1,0 +1,18 @@
+"""``/ops/stats``: counts for a dashboard or a monitoring probe."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from gateway.api import views
+from gateway.api.deps import StateDep
+from gateway.api.schemas import Stats
+
+router = APIRouter(prefix="/stats", tags=["ops: stats"])
+
+
+@router.get("", response_model=Stats)
+async def get_stats(state: StateDep) -> Stats:
+    """Messages by status, deliveries by status."""
+    return await run_in_threadpool(views.stats, state.runtime.db)

@@ -1,0 +1,70 @@
+"""``SqlInterfaceErpConnector``: stage events in the ERP's ``erp_*`` interface tables.
+
+One database transaction per event: the ``erp_inbound_documents`` row (whose primary key is the
+event id), the typed header row and its line rows (``staging.py``, ``staging_rows.py``) are written together
+or not at all. The inbound row goes first with insert-if-absent, so a second post of the same event
+finds its key taken, writes nothing and returns ``duplicate=True``; two workers posting the same
+event at once cannot both write it.
+
+Works with any SQLAlchemy URL; tested on SQLite and PostgreSQL (``postgresql+psycopg://...``).
+``schema=`` puts the tables in a named schema (PostgreSQL) without changing the table definitions.
+Errors follow ``gateway/erp/database.py``: unreachable, locked, deadlocked -> retriable; values the
+tables refuse, missing tables -> fatal.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert
+
+from gateway.canonical import Event
+from gateway.erp.base import DeliveryReceipt, ErpConnector
+from gateway.erp.database import insert_if_absent, make_engine, translate_db_errors
+from gateway.erp.staging import metadata
+from gateway.erp.staging_rows import staging_rows
+from gateway.errors import FatalDeliveryError
+
+
+class SqlInterfaceErpConnector(ErpConnector):
+    name = "sql"
+
+    def __init__(self, url: str, *, schema: str | None = None, create: bool = False) -> None:
+        """``create=True`` creates any missing staging table now (demos, tests)."""
+        self._root = make_engine(url, self.name)
+        self._engine: Engine = self._root
+        if schema is not None:
+            self._engine = self._root.execution_options(schema_translate_map={None: schema})
+        if create:
+            self.create_tables()
+
+    def create_tables(self) -> None:
+        """Create the staging tables that do not exist yet (``metadata.create_all``)."""
+        with translate_db_errors(self.name, None):
+            metadata.create_all(self._engine)
+
+    def post(self, event: Event) -> DeliveryReceipt:
+        received_at = datetime.now(UTC)
+        try:
+            (inbound, (header,)), *typed = staging_rows(event, received_at)
+        except ValueError as exc:
+            raise FatalDeliveryError(
+                f"sql: event {event.id} breaks the canonical contract: {exc}",
+                code="erp.sql.invalid_value",
+                connector=self.name,
+                event_id=event.id,
+                status=None,
+                response=str(exc),
+            ) from exc
+        with translate_db_errors(self.name, event.id), self._engine.begin() as conn:
+            if not insert_if_absent(conn, inbound, header):
+                return DeliveryReceipt(self.name, event.id, None, "already staged", True)
+            written = []
+            for table, rows in typed:
+                if rows:
+                    conn.execute(insert(table), rows)
+                    written.append(f"{table.name} x{len(rows)}")
+        return DeliveryReceipt(self.name, event.id, None, "staged: " + ", ".join(written))
+
+    def close(self) -> None:
+        self._root.dispose()

@@ -1,0 +1,393 @@
+"""The native fast path gives exactly the results of the pure-Python path (differential tests).
+
+Every input runs through both: ``FastValidation`` and ``walk_interchanges`` + ``validate_transaction``
+compared interchange by interchange (every field of every result: TA1, AK9, AK5 codes, segment and
+element errors, notes, business keys, counts), plus the exception if one ends the stream; and
+``validate_stream`` with and without ``GATEWAY_NO_SPEEDUPS`` compared summary for summary. Inputs:
+the shared corpus, our samples and golden files, generated 856 files, and hypothesis mutations of
+all of them, byte-level (as ``tests/pipeline/test_fuzz.py``) and element-level (values chosen to hit
+each check the scanner makes). Small reader chunks put set boundaries across buffers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import io
+import os
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gateway.errors import GatewayError
+from gateway.pipeline.translate import validate_stream
+from gateway.x12 import fastpath, fastpath_tables
+from gateway.x12.dictionary import SEGMENTS_5010
+from gateway.x12.envelope import walk_interchanges
+from gateway.x12.model import Segment
+from gateway.x12.reader import CHUNK_SIZE, SegmentReader
+from gateway.x12.spec import ElementSpec
+from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
+from tests.corpus import CORPUS
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS_FILES = sorted(p for p in CORPUS.glob("x12-*/*") if p.is_file())
+OWN_FILES = sorted(ROOT.glob("samples/**/*.edi")) + sorted(
+    ROOT.glob("tests/mapping/golden/**/*.edi")
+)
+CHUNKS = (CHUNK_SIZE, 4096, 97, 7)
+POLICIES = (
+    DEFAULT_POLICY,
+    ValidationPolicy(segment_order="strict", group_mismatch="reject"),
+    ValidationPolicy(accepted_sets=frozenset({"856", "997"})),
+)
+
+try:
+    from gateway.x12 import _fastscan
+except ImportError:  # reported by test_extension_is_built
+    _fastscan = None  # type: ignore[assignment]
+
+needs_native = pytest.mark.skipif(
+    _fastscan is None, reason="C extension not built (see test_extension_is_built)"
+)
+
+
+@functools.cache
+def _gen856() -> Any:
+    """``bench/gen856.py`` (bench is not a package)."""
+    spec = importlib.util.spec_from_file_location("gen856", ROOT / "bench" / "gen856.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen856", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def generated_856(tmp: Path, size: int, seed: int = 856) -> bytes:
+    path = tmp / f"gen-{size}-{seed}.edi"
+    _gen856().generate_856(path, size, seed=seed)
+    return path.read_bytes()
+
+
+# --- the two paths -------------------------------------------------------------------------------
+
+
+def outcome(
+    data: bytes, fast: bool, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
+) -> dict[str, Any]:
+    """Everything either path produces for ``data``, as plain data."""
+    handled = [0]
+    if fast:
+        run = fastpath.FastValidation(io.BytesIO(data), policy, chunk)
+        reader: SegmentReader = run.reader
+        results: Iterator[Any] = iter(run)
+    else:
+        reader = SegmentReader(io.BytesIO(data), chunk)
+
+        def handle(unit: Any) -> None:
+            handled[0] += 1
+            validate_transaction(unit, policy)
+
+        results = walk_interchanges(reader, handle)
+    interchanges: list[dict[str, Any]] = []
+    failure: tuple[str, Any] | None = None
+    try:
+        interchanges.extend(dataclasses.asdict(ir) for ir in results)
+    except GatewayError as exc:
+        failure = (type(exc).__name__, exc.as_dict())
+    except Exception as exc:  # a validator bug must at least be the same bug on both paths
+        failure = (type(exc).__name__, str(exc))
+    trailing = reader.trailing_error
+    return {
+        "interchanges": interchanges,
+        "failure": failure,
+        "segments": reader.ordinal,
+        "transactions": run.transaction_count if fast else handled[0],
+        "trailing": trailing.as_dict() if trailing else None,
+        "warnings": reader.warnings,
+    }
+
+
+def assert_same(
+    data: bytes, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
+) -> None:
+    fast, slow = outcome(data, True, chunk, policy), outcome(data, False, chunk, policy)
+    for key in slow:
+        assert fast[key] == slow[key], f"{key} differs (chunk {chunk}, {policy})"
+
+
+def summaries(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    monkeypatch.delenv("GATEWAY_NO_SPEEDUPS", raising=False)
+    assert fastpath.available()
+    fast = validate_stream(io.BytesIO(data))
+    monkeypatch.setenv("GATEWAY_NO_SPEEDUPS", "1")
+    assert not fastpath.available()
+    slow = validate_stream(io.BytesIO(data))
+    return fast, slow
+
+
+# --- the extension itself ------------------------------------------------------------------------
+
+
+def test_extension_is_built() -> None:
+    """CI must notice when ``pip install -e .`` silently stops compiling ``_fastscan.c``."""
+    assert _fastscan is not None, "gateway.x12._fastscan did not build: is gcc installed?"
+    assert fastpath.available() or os.environ.get("GATEWAY_NO_SPEEDUPS")
+
+
+@needs_native
+def test_tag_ids_agree_between_c_and_python() -> None:
+    for tag in ["ST", "SE", "ISA", "N1", "ZZZ", "00", "A", "ABCD", "st", "S*", "", "É1", "HL"]:
+        assert _fastscan.tag_id(tag) == fastpath_tables.tag_id(tag), tag
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"elements": b"\x01"},  # not whole records
+        {"segments": (99).to_bytes(8, "little") * 5},  # elements out of range
+        {"nodes": (0).to_bytes(8, "little") * 3},  # a loop without items
+        {"code_chars": b"abc"},  # not UCS4
+    ],
+)
+def test_given_malformed_tables_when_loaded_then_value_error(broken: dict[str, bytes]) -> None:
+    tables = {name: b"" for name in fastpath_tables.compile_profile({}, {})} | broken
+    with pytest.raises(ValueError):
+        _fastscan.Profile(**tables)
+
+
+@needs_native
+def test_scanner_survives_arbitrary_text() -> None:
+    scanner = _fastscan.Scanner(lambda version: None)
+    scanner.reset("*", ">", "~", "^", False)
+    for text in ["", "~~~", "ST*856*1~SE*2*1", "ST~" * 50, "\u20ac*\U0001f600~ST*\x00~", "*" * 999]:
+        events, stop = scanner.scan(text, len(text))
+        assert isinstance(events, list) and stop >= -1
+
+
+# --- differential: files -------------------------------------------------------------------------
+
+
+@needs_native
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=["/".join(p.parts[-2:]) for p in CORPUS_FILES])
+def test_given_corpus_file_then_fast_path_matches(path: Path) -> None:
+    for chunk in CHUNKS:
+        assert_same(path.read_bytes(), chunk)
+
+
+def test_corpus_differential_ran_or_says_why() -> None:
+    if not CORPUS_FILES:
+        reason = f"shared corpus not found at {CORPUS}: corpus differential tests skipped"
+        print(reason)
+        pytest.skip(reason)
+
+
+@needs_native
+@pytest.mark.parametrize("path", OWN_FILES, ids=[str(p.relative_to(ROOT)) for p in OWN_FILES])
+def test_given_sample_then_fast_path_matches_for_every_policy(path: Path) -> None:
+    for policy in POLICIES:
+        for chunk in CHUNKS:
+            assert_same(path.read_bytes(), chunk, policy)
+
+
+@needs_native
+@pytest.mark.parametrize("path", OWN_FILES[:8], ids=[p.name for p in OWN_FILES[:8]])
+def test_given_sample_then_validate_stream_summaries_match(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, slow = summaries(path.read_bytes(), monkeypatch)
+    assert fast == slow
+
+
+@needs_native
+@pytest.mark.parametrize("size", [30_000, 200_000])
+def test_given_generated_856_then_fast_path_matches(
+    size: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = generated_856(tmp_path, size, seed=size)
+    for chunk in (CHUNK_SIZE, 1000, 61):
+        assert_same(data, chunk)
+    fast, slow = summaries(data, monkeypatch)
+    assert fast == slow and fast.accepted == fast.transaction_count > 0
+
+
+@needs_native
+def test_given_clean_856_then_no_set_falls_back_to_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The speed comes from certifying clean sets: a clean file must not reach the validator."""
+    calls: list[str] = []
+    monkeypatch.setattr(fastpath, "validate_transaction", lambda unit, policy: calls.append("x"))
+    summary = fastpath.validate_stream_fast(io.BytesIO(generated_856(tmp_path, 100_000)))
+    assert summary.transaction_count > 10 and calls == []
+
+
+@needs_native
+def test_given_several_interchanges_in_one_stream_then_fast_path_matches(tmp_path: Path) -> None:
+    one = generated_856(tmp_path, 20_000)
+    lines = (one + b"junk between\n" + one.replace(b"~\n", b"|\r\n").replace(b"*", b"^"), one * 3)
+    for data in lines:
+        for chunk in CHUNKS:
+            assert_same(data, chunk)
+
+
+# --- differential: mutations ---------------------------------------------------------------------
+
+SEEDS = [p.read_bytes() for p in CORPUS_FILES + OWN_FILES]
+EXAMPLES = int(os.environ.get("GATEWAY_FUZZ_EXAMPLES", "400"))
+
+
+@st.composite
+def byte_mutated(draw: st.DrawFn) -> bytes:
+    """The byte-level mutations of ``tests/pipeline/test_fuzz.py``, plus non-Latin-1 text."""
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(
+            st.sampled_from(["flip", "delete", "insert", "truncate", "duplicate", "swap", "text"])
+        )
+        if not data:
+            break
+        i = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[i] = draw(st.sampled_from(list(b"*~>^|:\n\r 0A\x00\xff\xe2")))
+        elif op == "delete":
+            del data[i : i + draw(st.integers(1, 40))]
+        elif op == "insert":
+            data[i:i] = draw(st.binary(min_size=1, max_size=30))
+        elif op == "truncate":
+            del data[i:]
+        elif op == "duplicate":
+            j = min(len(data), i + draw(st.integers(1, 200)))
+            data[j:j] = data[i:j]
+        elif op == "text":
+            data[i:i] = draw(st.text(min_size=1, max_size=8)).encode()
+        else:
+            j = draw(st.integers(0, len(data) - 1))
+            data[i], data[j] = data[j], data[i]
+    return bytes(data)
+
+
+@needs_native
+@pytest.mark.skipif(not SEEDS, reason="no seed files")
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(byte_mutated(), st.sampled_from(CHUNKS))
+def test_given_byte_mutated_file_then_fast_path_matches(data: bytes, chunk: int) -> None:
+    assert_same(data, chunk)
+
+
+def _segments(data: bytes) -> list[Segment]:
+    try:
+        return list(SegmentReader(io.BytesIO(data)))
+    except GatewayError:
+        return []
+
+
+PARSED = [segs for segs in map(_segments, SEEDS) if len(segs) > 4]
+VALUES = [
+    *("", " ", "0", "1", "2", "01", "-1", "1.5", ".5", "1.", "-.5", "1e5", "1E-2", "-", "e5", "1e"),
+    *("20240229", "20230229", "20000229", "19000229", "240229", "000229", "500229", "20241301"),
+    *("20240431", "2400", "2359", "0960", "235960", "1200599", "12005999", "120059999", "123"),
+    *("A", "AB", "ABC", "ZZ", "00", "SH", "PO", "ST", "BM", "EA", "US", "92", "X" * 81, "A" * 10),
+    *("A>B", "A^B", ">", "^", "A:B", "AB>>", "1>2", "EA>1", "a\x01b", "\xa0", "é", "€", "١٢", "²"),
+]
+
+
+def typed_value(seg: Segment, k: int) -> st.SearchStrategy[str]:
+    """Values for element ``k`` of ``seg`` around what its spec allows: lengths min-1..max+1,
+    codes and near-codes, dates, times, numbers, composites and repetitions."""
+    spec = SEGMENTS_5010.get(seg.elements[0])
+    if spec is None or k > len(spec.elements):
+        return st.text(max_size=5)
+    es = spec.elements[k - 1]
+    d = seg.delimiters
+    if es.composite is not None:
+        parts = [simple_value(c) for c in es.composite] + [st.sampled_from(["", "X"])]
+        count = st.integers(0, len(parts))
+        value = count.flatmap(lambda n: st.tuples(*parts[:n])).map(d.component.join)
+    else:
+        value = simple_value(es)
+    if d.repetition:
+        value = value | st.lists(value, min_size=2, max_size=3).map(d.repetition.join)
+    return value
+
+
+def simple_value(es: ElementSpec) -> st.SearchStrategy[str]:
+    sizes = st.integers(max(0, es.min - 1), min(es.max + 1, es.min + 12))
+    digits = sizes.flatmap(lambda n: st.text("0123456789", min_size=n, max_size=n))
+    if es.type == "ID" and es.codes:
+        return st.sampled_from(sorted(es.codes)) | st.text("ABCZ019", min_size=1, max_size=3)
+    if es.type == "DT":
+        return digits | st.dates().map(lambda day: day.strftime(draw_date_format(day)))
+    if es.type == "TM":
+        return digits
+    if es.type == "R":
+        return st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str) | digits.map(
+            lambda v: f"-{v[:-1]}.{v[-1:]}e1"
+        )
+    if es.type.startswith("N"):
+        return digits | digits.map(lambda v: "-" + v)
+    letters = "ABC xyz-.,&/#'()\x7f\x1f"
+    return sizes.flatmap(lambda n: st.text(letters, min_size=n, max_size=n))
+
+
+def draw_date_format(day: date) -> str:
+    return "%y%m%d" if day.day % 2 else "%Y%m%d"
+
+
+def _serialize(segments: list[Segment]) -> bytes:
+    out = []
+    for seg in segments:
+        d = seg.delimiters
+        out.append(d.element.join(seg.elements) + d.segment + ("" if d.line_mode else "\n"))
+    return "".join(out).encode("utf-8")
+
+
+@st.composite
+def element_mutated(draw: st.DrawFn) -> bytes:
+    """Valid documents with a few values, elements or segments changed: aimed at every check the
+    scanner certifies (types, lengths, codes, composites, syntax notes, order, HL, CTT, SE01)."""
+    segments = [Segment(list(s.elements), s.delimiters) for s in draw(st.sampled_from(PARSED))]
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(1, len(segments) - 1))
+        seg = segments[i]
+        op = draw(
+            st.sampled_from(["value", "value", "value", "append", "drop", "delete", "copy", "swap"])
+        )
+        if op == "value":
+            k = draw(st.integers(1, max(1, len(seg.elements))))
+            other = draw(st.sampled_from(segments)).elements
+            choices = st.sampled_from([*VALUES, *other[1:]]) | typed_value(seg, k)
+            seg.elements[k : k + 1] = [draw(choices)]
+        elif op == "append":
+            seg.elements.append(draw(st.sampled_from(["", "X", "1"])))
+        elif op == "drop" and len(seg.elements) > 1:
+            seg.elements.pop()
+        elif op == "delete":
+            del segments[i]
+        elif op == "copy":
+            segments.insert(
+                draw(st.integers(1, len(segments))), Segment(list(seg.elements), seg.delimiters)
+            )
+        else:
+            j = draw(st.integers(1, len(segments) - 1))
+            segments[i], segments[j] = segments[j], seg
+    return _serialize(segments)
+
+
+@needs_native
+@pytest.mark.skipif(not PARSED, reason="no parseable seed files")
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(element_mutated(), st.sampled_from(CHUNKS), st.sampled_from(POLICIES))
+def test_given_element_mutated_file_then_fast_path_matches(
+    data: bytes, chunk: int, policy: ValidationPolicy
+) -> None:
+    assert_same(data, chunk, policy)
