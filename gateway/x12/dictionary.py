@@ -155,20 +155,20 @@ _TABLES = MappingProxyType(
 def version_family(version: str) -> str:
     """``"5010"`` for GS08 release 005 and later, else ``"4010"`` (the structure families)."""
     head = version.strip()[:3]
-    return "5010" if head.isdigit() and head >= "005" else "4010"
+    return "5010" if (head.isascii() and head.isdigit()) and head >= "005" else "4010"
 
 
 def _table_key(version: str) -> str:
     code = version.strip()
     head = code[:3]
-    if not head.isdigit():
+    if not (head.isascii() and head.isdigit()):
         return "4010"
     if head >= "005":
         return "5010"
     if head < "004":
         return "pre4010"
     release = code[:6]
-    if release.isdigit() and release > "004010":
+    if (release.isascii() and release.isdigit()) and release > "004010":
         return "late4010"
     return "4010"
 

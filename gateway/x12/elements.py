@@ -17,15 +17,16 @@ from gateway.x12 import results as r
 from gateway.x12.model import Segment
 from gateway.x12.spec import ElementSpec, SegmentSpec
 
-_NUMERIC = re.compile(r"-?\d+")
-_DECIMAL = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?")
-_TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\d{1,2})?)?")
+# re.ASCII: X12 digits are 0-9 only ("²" or Arabic-Indic digits are not numbers here).
+_NUMERIC = re.compile(r"-?\d+", re.ASCII)
+_DECIMAL = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE]-?\d+)?", re.ASCII)
+_TIME = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d(?:\d{1,2})?)?", re.ASCII)
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def valid_date(value: str) -> bool:
     """CCYYMMDD or YYMMDD with a real month and day (leap years included)."""
-    if len(value) not in (6, 8) or not value.isdigit():
+    if len(value) not in (6, 8) or not (value.isascii() and value.isdigit()):
         return False
     year = int(value[:-4])
     month, day = int(value[-4:-2]), int(value[-2:])
@@ -45,7 +46,7 @@ def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
         pattern = _DECIMAL if kind == "R" else _NUMERIC
         if not pattern.fullmatch(value):
             return r.ELEMENT_INVALID_CHARACTER, f"{value!r} is not a valid {kind} number"
-        size = sum(ch.isdigit() for ch in value)
+        size = sum("0" <= ch <= "9" for ch in value)
     else:
         size = len(value)
     if size < spec.min:

@@ -160,9 +160,9 @@ def check_isa(header: InterchangeHeader, result: r.InterchangeResult) -> None:
         faults.append(("008", "ISA08 receiver id is empty", True))
     if not valid_date(header.date) or len(header.date) != 6:
         faults.append(("014", f"ISA09 {header.date!r} is not a YYMMDD date", True))
-    if len(header.time) != 4 or not header.time.isdigit() or header.time[:2] > "23":
+    if len(header.time) != 4 or not _digits(header.time) or header.time[:2] > "23":
         faults.append(("015", f"ISA10 {header.time!r} is not an HHMM time", True))
-    if not header.control_number.isdigit():
+    if not _digits(header.control_number):
         faults.append(("018", f"ISA13 {header.control_number!r} is not numeric", True))
     if header.ack_requested not in ("0", "1"):
         faults.append(("019", f"ISA14 {header.ack_requested!r} must be 0 or 1", True))
@@ -184,8 +184,13 @@ def _isa_warnings(header: InterchangeHeader, result: r.InterchangeResult) -> Non
         result.warnings.append(
             f"ISA12 version {header.version!r} is unknown; the GS08 version decides the syntax"
         )
-    if header.control_number.isdigit() and len(header.control_number) != 9:
+    if _digits(header.control_number) and len(header.control_number) != 9:
         result.warnings.append(f"ISA13 {header.control_number!r} is not 9 digits")
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() then refuses."""
+    return value.isascii() and value.isdigit()
 
 
 class _Group:
@@ -331,7 +336,7 @@ class EnvelopeWalker:
         self.result.groups.append(gr)
         group = _Group(header, gr)
         self.group = group
-        if not header.functional_id or not header.control_number.isdigit():
+        if not header.functional_id or not _digits(header.control_number):
             gr.group_codes.append(r.GROUP_CONTROL_NUMBER_INVALID)
             group.skip = True
         elif not header.version.startswith(SUPPORTED_GROUP_VERSIONS) or len(gs.elements) > 9:
@@ -350,7 +355,7 @@ class EnvelopeWalker:
         if ge is None:
             gr.group_codes.append(r.GROUP_TRAILER_MISSING)
         else:
-            gr.declared_count = int(ge.get(1)) if ge.get(1).isdigit() else None
+            gr.declared_count = int(ge.get(1)) if _digits(ge.get(1)) else None
             if ge.get(2).strip() != group.header.control_number:
                 gr.group_codes.append(r.GROUP_CONTROL_NUMBER_MISMATCH)
             if gr.declared_count != gr.received:
@@ -395,7 +400,7 @@ class EnvelopeWalker:
         tr: r.TransactionResult,
     ) -> None:
         code, control = st.get(1), st.get(2)
-        if len(code) != 3 or not code.isdigit():
+        if len(code) != 3 or not _digits(code):
             tr.reject(r.SET_INVALID_IDENTIFIER)
         elif FUNCTIONAL_IDS.get(code, group.header.functional_id) != group.header.functional_id:
             tr.group_mismatch = True

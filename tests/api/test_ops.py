@@ -164,8 +164,8 @@ def test_given_the_memory_connector_when_asking_the_erp_sink_then_404(client: Te
 
 @pytest.fixture
 def sink_client(tmp_path: Path) -> Iterator[TestClient]:
-    sink = LocalSinkErpConnector(tmp_path / "erp-sink.db")
-    runtime = runtime_for(settings_for(tmp_path, erp_connector="sink"), connector=sink)
+    runtime = runtime_for(settings_for(tmp_path, erp_connector="sink"))
+    assert isinstance(runtime.connector, LocalSinkErpConnector)
     try:
         with TestClient(build_gateway(runtime).app) as client:
             yield client

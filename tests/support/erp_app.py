@@ -10,7 +10,9 @@ can see how many duplicates the gateway sent and the ERP absorbed), and can be s
 from __future__ import annotations
 
 import argparse
+import json
 import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -25,6 +27,7 @@ def create_erp_app(secret: str) -> FastAPI:
     lock = threading.Lock()
     posts: Counter[str] = Counter()
     state: dict[str, Any] = {"status": 200, "bad_signatures": 0}
+    arrivals: dict[str, float] = {}
 
     @app.post("/erp/events")
     async def receive(request: Request) -> Response:
@@ -43,6 +46,8 @@ def create_erp_app(secret: str) -> FastAPI:
         with lock:
             posts[key] += 1
             first = posts[key] == 1
+            if first:
+                arrivals[_document_number(body)] = time.time()
         return Response(status_code=200 if first else 409)
 
     @app.post("/control/status/{status}")
@@ -60,7 +65,21 @@ def create_erp_app(secret: str) -> FastAPI:
                 "bad_signatures": state["bad_signatures"],
             }
 
+    @app.get("/arrivals")
+    async def arrival_times() -> dict[str, float]:
+        """Document number (BSN02, BAK03, BIG02) -> first arrival (Unix time), for latency."""
+        with lock:
+            return dict(arrivals)
+
     return app
+
+
+def _document_number(body: bytes) -> str:
+    document = json.loads(body).get("document", {})
+    for key in ("shipment_id", "po_number", "invoice_number"):
+        if document.get(key):
+            return str(document[key])
+    return ""
 
 
 def main() -> None:

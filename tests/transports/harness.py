@@ -12,22 +12,21 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from gateway.erp.base import ErpConnector
 from gateway.pipeline.deliver import deliver
-from gateway.pipeline.process import ProcessConfig, process
+from gateway.pipeline.process import process
 from gateway.service import Runtime, issue_api_key, sync_partners
 from gateway.settings import Settings
-from gateway.store.db import Database
-from gateway.store.migrate import upgrade
 from gateway.store.models import AuditEntry, Delivery, InboundMessage
 from transports.http import create_app
 
@@ -50,13 +49,8 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def runtime_for(settings: Settings, connector: ErpConnector | None = None) -> Runtime:
-    """``Runtime.from_settings``, or the same with a connector the test built itself."""
-    if connector is None:
-        return Runtime.from_settings(settings)
-    url = settings.resolved_database_url()
-    upgrade(url)
-    return Runtime(settings, Database(url), connector, ProcessConfig(connectors=(connector.name,)))
+def runtime_for(settings: Settings) -> Runtime:
+    return Runtime.from_settings(settings)
 
 
 @dataclass
@@ -166,3 +160,19 @@ class ServerThread:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[Gateway]:
+    """Both demo partners keyed, memory ERP, admin token set, pipeline run inline."""
+    runtime = runtime_for(settings_for(tmp_path))
+    try:
+        yield build_gateway(runtime)
+    finally:
+        runtime.close()
+
+
+@pytest.fixture
+def client(gateway: Gateway) -> Iterator[TestClient]:
+    with TestClient(gateway.app) as test_client:
+        yield test_client

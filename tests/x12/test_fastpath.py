@@ -149,6 +149,14 @@ def test_tag_ids_agree_between_c_and_python() -> None:
 
 
 @needs_native
+@pytest.mark.parametrize("version", ["002001", "003060", "004010", "004060", "005010X231A1", ""])
+def test_every_profile_compiles(version: str) -> None:
+    """A spec the tables cannot express would silently send its sets to the slow path."""
+    for accepted in (DEFAULT_POLICY.accepted_sets, frozenset({"856"})):
+        assert fastpath._profile(accepted, version) is not None
+
+
+@needs_native
 @pytest.mark.parametrize(
     "broken",
     [
@@ -179,9 +187,13 @@ def test_scanner_survives_arbitrary_text() -> None:
 @needs_native
 @pytest.mark.corpus
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=["/".join(p.parts[-2:]) for p in CORPUS_FILES])
-def test_given_corpus_file_then_fast_path_matches(path: Path) -> None:
+def test_given_corpus_file_then_fast_path_matches(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for chunk in CHUNKS:
         assert_same(path.read_bytes(), chunk)
+    fast, slow = summaries(path.read_bytes(), monkeypatch)
+    assert fast == slow
 
 
 def test_corpus_differential_ran_or_says_why() -> None:
@@ -200,7 +212,7 @@ def test_given_sample_then_fast_path_matches_for_every_policy(path: Path) -> Non
 
 
 @needs_native
-@pytest.mark.parametrize("path", OWN_FILES[:8], ids=[p.name for p in OWN_FILES[:8]])
+@pytest.mark.parametrize("path", OWN_FILES, ids=[str(p.relative_to(ROOT)) for p in OWN_FILES])
 def test_given_sample_then_validate_stream_summaries_match(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -234,8 +246,8 @@ def test_given_clean_856_then_no_set_falls_back_to_python(
 @needs_native
 def test_given_several_interchanges_in_one_stream_then_fast_path_matches(tmp_path: Path) -> None:
     one = generated_856(tmp_path, 20_000)
-    lines = (one + b"junk between\n" + one.replace(b"~\n", b"|\r\n").replace(b"*", b"^"), one * 3)
-    for data in lines:
+    streams = (one + b"junk between\n" + one.replace(b"~\n", b"|\r\n").replace(b"*", b"^"), one * 3)
+    for data in streams:
         for chunk in CHUNKS:
             assert_same(data, chunk)
 

@@ -1,0 +1,242 @@
+"""End-to-end pipeline benchmark: supplier HTTP API -> store -> workers -> webhook ERP, on loopback.
+
+PostgreSQL + Redis (the production shape). For 1, 2 and 4 worker processes it posts N unique ship
+notices to ``POST /v1/x12`` and measures:
+
+* throughput: documents per second from the first post to the last ERP 2xx (open loop, as fast as
+  the API accepts them);
+* latency: receipt (the API's 202) to the ERP's first 2xx for that document, p50/p95/p99, at a
+  paced rate (``--rate``, default 100 documents/s).
+
+The ERP is the stand-in from ``tests/support/erp_app.py`` (HMAC-verified webhook, dedupe by
+Idempotency-Key, records arrival times). Usage::
+
+    .venv/bin/python bench/pipeline.py [--docs 2000] [--workers 1 2 4] [--rate 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+ASN = (ROOT / "samples" / "demo-supplier" / "856-SOPI-4010.edi").read_text()
+PG = os.environ.get("GATEWAY_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("GATEWAY_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+SECRET = "bench-secret"
+API_KEY = "bench-demo-key"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def document(n: int, tag: str) -> bytes:
+    text_ = ASN.replace("SHP0045002", f"B{tag}{n:07d}")
+    isa13 = text_.split("*")[13]
+    return text_.replace(isa13, f"{100000000 + n:09d}").encode()
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+class Stack:
+    """A fresh database, the stand-in ERP, `gateway run` (API only) and `gateway worker`."""
+
+    def __init__(self, workers: int) -> None:
+        self.db_name = "gw_bench_" + secrets.token_hex(4)
+        self.admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.db_name}"'))
+        self.erp_port, self.api_port = free_port(), free_port()
+        self.erp = f"http://127.0.0.1:{self.erp_port}"
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.env = {
+            **os.environ,
+            "GATEWAY_DATABASE_URL": PG.rsplit("/", 1)[0] + "/" + self.db_name,
+            "GATEWAY_BROKER": "redis",
+            "GATEWAY_BROKER_URL": REDIS,
+            "GATEWAY_QUEUE_PREFIX": "bench-" + secrets.token_hex(4),
+            "GATEWAY_ERP_CONNECTOR": "webhook",
+            "GATEWAY_ERP_URL": f"{self.erp}/erp/events",
+            "GATEWAY_ERP_SECRET": SECRET,
+            "GATEWAY_DEMO_API_KEY": API_KEY,
+        }
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self._start(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.erp_app",
+                "--port",
+                str(self.erp_port),
+                "--secret",
+                SECRET,
+            ]
+        )
+        wait_http(f"{self.erp}/stats")
+        subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "db", "upgrade"],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "partners", "sync"],
+            env=self.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        self._set_key()
+        self._start([sys.executable, "-m", "gateway.cli", "run", "--port", str(self.api_port)])
+        self._start(
+            [
+                sys.executable,
+                "-m",
+                "gateway.cli",
+                "worker",
+                "--processes",
+                str(workers),
+                "--threads",
+                "8",
+            ]
+        )
+        wait_http(f"{self.api}/healthz")
+
+    def _set_key(self) -> None:
+        code = (
+            "from gateway.service import Runtime, issue_api_key; from gateway.settings import Settings; "
+            f"r = Runtime.from_settings(Settings()); issue_api_key(r, 'demo-supplier', {API_KEY!r})"
+        )
+        subprocess.run([sys.executable, "-c", code], env=self.env, cwd=ROOT, check=True)
+
+    def _start(self, cmd: list[str]) -> None:
+        self.procs.append(
+            subprocess.Popen(
+                cmd,
+                env=self.env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def post_all(stack: Stack, docs: int, tag: str, rate: float | None) -> dict[str, float]:
+    """Post ``docs`` documents (paced at ``rate``/s when given); document number -> 202 time."""
+    sent: dict[str, float] = {}
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/edi-x12"}
+    start = time.monotonic()
+    with httpx.Client(base_url=stack.api, headers=headers, timeout=30) as client:
+        for n in range(docs):
+            if rate:
+                delay = start + n / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            response = client.post("/v1/x12", content=document(n, tag))
+            response.raise_for_status()
+            sent[f"B{tag}{n:07d}"] = time.time()
+    return sent
+
+
+def wait_delivered(stack: Stack, count: int, timeout: float = 600) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{stack.erp}/stats", timeout=10).json()["distinct"] >= count:
+            return time.time()
+        time.sleep(0.05)
+    raise RuntimeError("not all documents reached the ERP in time")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def run(workers: int, docs: int, rate: float) -> dict[str, Any]:
+    stack = Stack(workers)
+    try:
+        t0 = time.time()
+        post_all(stack, docs, "T", None)
+        t_end = wait_delivered(stack, docs)
+        throughput = docs / (t_end - t0)
+        paced = max(docs // 2, 200)
+        sent = post_all(stack, paced, "L", rate)
+        wait_delivered(stack, docs + paced)
+        arrivals = httpx.get(f"{stack.erp}/arrivals", timeout=30).json()
+        latencies = [arrivals[k] - t for k, t in sent.items() if k in arrivals]
+        return {
+            "workers": workers,
+            "docs_per_s": throughput,
+            "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99),
+            "paced": paced,
+        }
+    finally:
+        stack.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--rate", type=float, default=100.0)
+    args = parser.parse_args()
+    print(
+        f"pipeline bench: {args.docs} ship notices per run, latency paced at {args.rate:.0f}/s; PostgreSQL + Redis"
+    )
+    print(
+        f"{'workers':>7} {'docs/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  target: >=200 docs/s, p95 < 1000 ms"
+    )
+    for workers in args.workers:
+        r = run(workers, args.docs, args.rate)
+        verdict = "PASS" if r["docs_per_s"] >= 200 and r["p95"] < 1.0 else "MISS"
+        print(
+            f"{workers:>7} {r['docs_per_s']:>8.1f} {r['p50'] * 1000:>8.1f} {r['p95'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f}  {verdict}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""What both POST routes do around their content: store, answer, enqueue, in that order."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from gateway.api.deps import GatewayState
+from gateway.pipeline.receive import Receipt, receive
+from transports.http.deps import Supplier
+from transports.http.schemas import ReceiptAccepted, receipt_links
+
+log = logging.getLogger("transports.http")
+MAX_USER_AGENT = 200
+
+
+async def store(
+    request: Request,
+    state: GatewayState,
+    supplier: Supplier,
+    raw: bytes,
+    *,
+    transport: str,
+    content_type: str,
+    transport_message_id: str | None,
+) -> Receipt:
+    """``receive`` in a worker thread: when this returns, the bytes are committed."""
+    meta = {
+        "remote_addr": request.client.host if request.client is not None else None,
+        "user_agent": (request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
+    }
+    return await run_in_threadpool(
+        partial(
+            receive,
+            state.runtime.db,
+            partner_id=supplier.partner_id,
+            transport=transport,
+            raw=raw,
+            transport_message_id=transport_message_id,
+            content_type=content_type,
+            meta=meta,
+            duplicate_policy=supplier.profile.duplicate_policy,
+        )
+    )
+
+
+async def enqueue(state: GatewayState, receipt: Receipt) -> None:
+    """After the commit. A failure here loses nothing: the sweep finds the stored message."""
+    if not receipt.needs_processing:
+        return
+    try:
+        await run_in_threadpool(state.enqueue_process, receipt.message_id)
+    except Exception:
+        log.exception("enqueueing %s failed; the sweep will pick it up", receipt.message_id)
+
+
+def accepted(receipt: Receipt, response: Response) -> ReceiptAccepted:
+    links = receipt_links(receipt.message_id)
+    response.headers["Location"] = links["self"]
+    return ReceiptAccepted(
+        receipt_id=receipt.message_id,
+        status=receipt.status,
+        duplicate_of=receipt.duplicate_of,
+        duplicate_reason=receipt.duplicate_reason,
+        links=links,
+    )

@@ -1,0 +1,19 @@
+"""``GET /healthz``: is the database reachable? No authentication, no details."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from gateway.api import views
+from gateway.api.deps import StateDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz(state: StateDep) -> JSONResponse:
+    if await run_in_threadpool(views.database_ok, state.runtime.db):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

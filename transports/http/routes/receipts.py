@@ -1,0 +1,67 @@
+"""``GET /v1/receipts``: what became of the messages a partner sent. Only its own, ever."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from gateway.api import views
+from gateway.api.deps import StateDep
+from gateway.api.errors import ApiError
+from gateway.api.schemas import MessageStatus
+from transports.http.deps import SupplierDep
+from transports.http.schemas import (
+    Receipt,
+    ReceiptList,
+    ReceiptSummary,
+    receipt_from,
+    receipt_links,
+)
+
+router = APIRouter(prefix="/receipts", tags=["supplier: receipts"])
+
+
+@router.get("", response_model=ReceiptList)
+async def list_receipts(
+    state: StateDep,
+    supplier: SupplierDep,
+    status: MessageStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ReceiptList:
+    """Your most recent messages, newest first."""
+    rows = await run_in_threadpool(
+        views.list_messages,
+        state.runtime.db,
+        partner_id=supplier.partner_id,
+        status=status,
+        limit=limit,
+    )
+    return ReceiptList(
+        receipts=[
+            ReceiptSummary(
+                receipt_id=m.id,
+                status=m.status,
+                transport=m.transport,
+                size=m.size,
+                received_at=m.received_at,
+                processed_at=m.processed_at,
+                duplicate_of=m.duplicate_of,
+                links=receipt_links(m.id),
+            )
+            for m in rows
+        ]
+    )
+
+
+@router.get("/{receipt_id}", response_model=Receipt)
+async def get_receipt(receipt_id: str, state: StateDep, supplier: SupplierDep) -> Receipt:
+    """Status, validation per transaction set, our acknowledgements, events and their delivery.
+    Another partner's receipt id is answered exactly like an unknown one (404)."""
+    found = await run_in_threadpool(
+        views.message_detail, state.runtime.db, receipt_id, supplier.partner_id
+    )
+    if found is None:
+        raise ApiError(404, "receipt.not_found", f"no receipt {receipt_id!r}")
+    return receipt_from(found)

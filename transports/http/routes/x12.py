@@ -1,0 +1,54 @@
+"""``POST /v1/x12``: X12 interchanges, the body exactly as sent, any content type."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from gateway.api.deps import StateDep
+from transports.http.deps import MessageIdHeader, RawBody, SenderDep
+from transports.http.receiving import accepted, enqueue, store
+from transports.http.schemas import ReceiptAccepted
+
+router = APIRouter(tags=["supplier: send"])
+
+X12_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One or more X12 interchanges (ISA..IEA), byte for byte.",
+        "content": {"application/edi-x12": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post(
+    "/x12",
+    status_code=202,
+    response_model=ReceiptAccepted,
+    openapi_extra=X12_BODY,
+    responses={
+        400: {"description": "Empty body"},
+        401: {"description": "Unknown API key"},
+        413: {"description": "Body over the size limit; nothing was stored"},
+    },
+)
+async def post_x12(
+    request: Request,
+    response: Response,
+    state: StateDep,
+    sender: SenderDep,
+    raw: RawBody,
+    message_id: MessageIdHeader = None,
+) -> ReceiptAccepted:
+    """Stored before this answers 202; validation, the 997/999/TA1 and the ERP delivery follow,
+    visible at the receipt's ``links.self``. Bad X12 is accepted here and answered there."""
+    receipt = await store(
+        request,
+        state,
+        sender,
+        raw,
+        transport="http",
+        content_type=request.headers.get("content-type") or "application/edi-x12",
+        transport_message_id=message_id,
+    )
+    await enqueue(state, receipt)
+    return accepted(receipt, response)

@@ -1,0 +1,106 @@
+"""What a supplier is answered: the receipt of a message and its status later on.
+
+Built from the operator views (``gateway.api.schemas``) with the internals left out: no raw
+bytes, no ERP error text, no other partner's anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from gateway.api.schemas import AckView, MessageView, Outcome, TransactionView
+
+
+def receipt_links(message_id: str) -> dict[str, str]:
+    return {"self": f"/v1/receipts/{message_id}"}
+
+
+class ReceiptAccepted(BaseModel):
+    """The answer to a POST: the bytes are stored; processing follows."""
+
+    receipt_id: str
+    status: str = Field(description="received (will be processed), duplicate or ignored")
+    duplicate_of: str | None = None
+    duplicate_reason: str | None = None
+    links: dict[str, str]
+
+
+class DeliveryState(BaseModel):
+    status: str = Field(description="pending, retrying, delivered or dead")
+    attempts: int
+    delivered_at: datetime | None
+
+
+class ReceiptEvent(BaseModel):
+    id: str
+    type: str
+    document_number: str | None
+    deliveries: list[DeliveryState]
+
+
+class Receipt(BaseModel):
+    receipt_id: str
+    status: str = Field(description="received, processed, duplicate, ignored or failed")
+    outcome: Outcome | None = Field(description="For processed messages: how the content fared")
+    received_at: datetime
+    processed_at: datetime | None
+    duplicate_of: str | None
+    duplicate_reason: str | None
+    errors: list[dict[str, Any]]
+    transactions: list[TransactionView]
+    acknowledgments: list[AckView] = Field(description="The TA1/997/999 we produced, as EDI text")
+    events: list[ReceiptEvent]
+    links: dict[str, str]
+
+
+class ReceiptSummary(BaseModel):
+    receipt_id: str
+    status: str
+    transport: str
+    size: int
+    received_at: datetime
+    processed_at: datetime | None
+    duplicate_of: str | None
+    links: dict[str, str]
+
+
+class ReceiptList(BaseModel):
+    receipts: list[ReceiptSummary]
+
+
+FAILED = {
+    "code": "gateway.failed",
+    "message": "processing failed on our side; the gateway's operators have been told",
+}
+
+
+def receipt_from(view: MessageView) -> Receipt:
+    errors = view.errors or ([FAILED] if view.status == "failed" else [])
+    return Receipt(
+        receipt_id=view.id,
+        status=view.status,
+        outcome=view.outcome,
+        received_at=view.received_at,
+        processed_at=view.processed_at,
+        duplicate_of=view.duplicate_of,
+        duplicate_reason=view.duplicate_reason,
+        errors=errors,
+        transactions=view.transactions,
+        acknowledgments=view.acknowledgments,
+        events=[
+            ReceiptEvent(
+                id=e.id,
+                type=e.type,
+                document_number=e.document_number,
+                deliveries=[
+                    DeliveryState(status=d.status, attempts=d.attempts, delivered_at=d.delivered_at)
+                    for d in e.deliveries
+                ],
+            )
+            for e in view.events
+        ],
+        links=receipt_links(view.id),
+    )
