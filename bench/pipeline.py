@@ -47,7 +47,8 @@ def free_port() -> int:
 def document(n: int, tag: str) -> bytes:
     text_ = ASN.replace("SHP0045002", f"B{tag}{n:07d}")
     isa13 = text_.split("*")[13]
-    return text_.replace(isa13, f"{100000000 + n:09d}").encode()
+    offset = {"T": 100_000_000, "L": 200_000_000}.get(tag, 300_000_000)
+    return text_.replace(isa13, f"{offset + n:09d}").encode()  # a unique ISA13: no duplicate
 
 
 def wait_http(url: str, timeout: float = 60) -> None:

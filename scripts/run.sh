@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Set up the gateway on embedded defaults and run it. Until the service lands (issue 3), "run"
-# translates a file: scripts/run.sh [PATH] [--partner ID]   (default: a demo-supplier 856 sample)
+# Set up and run the gateway on embedded defaults: SQLite under ./var, in-process Dramatiq workers,
+# the local ERP sink, the demo partner (API key: demo-supplier-key). Prints what to try next.
+# Any GATEWAY_* variable overrides a default (see gateway/settings.py), e.g. GATEWAY_PORT=9000.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
+    echo "installing python3-venv (Debian)"; apt-get update -qq && apt-get install -y -qq python3-venv
+fi
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e .
-if [ $# -eq 0 ]; then set -- samples/demo-supplier/856-SOPI-4010.edi --partner demo-supplier; fi
-exec .venv/bin/gateway translate "$@"
+exec .venv/bin/gateway run "$@"

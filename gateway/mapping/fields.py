@@ -14,9 +14,9 @@ from gateway.mapping.config import MapConfig
 from gateway.mapping.paths import (
     Hit,
     all_hits,
+    compile_paths,
     first_hit,
     pairs_aligned,
-    parse_path,
     qualified_pairs,
 )
 from gateway.mapping.values import parse_date, parse_decimal, parse_integer, parse_time
@@ -52,32 +52,44 @@ class FieldReader:
         return value
 
     def date(self, scope: Scope, paths: Sequence[str], label: str) -> str | None:
-        hit = first_hit(scope, paths)
-        if hit is None:
-            return None
-        dates = self.config.dates
-        return self._checked(parse_date(hit.value, dates.formats, dates.century_pivot), hit, label)
+        return self.date_of(first_hit(scope, paths), label)
 
     def time(self, scope: Scope, paths: Sequence[str], label: str) -> str | None:
-        hit = first_hit(scope, paths)
-        return None if hit is None else self._checked(parse_time(hit.value), hit, label)
+        return self.time_of(first_hit(scope, paths), label)
 
     def decimal(self, scope: Scope, paths: Sequence[str], label: str) -> str | None:
-        hit = first_hit(scope, paths)
-        if hit is None:
-            return None
-        element = f"{hit.path.tag}{hit.path.ref.element:02d}"
-        implied = self.config.implied_decimals.get(element, 0)
-        if implied and "." in hit.value:
-            self.warn(f"{label}: {element} {hit.value!r} has a decimal point; taken as written")
-        return self._checked(parse_decimal(hit.value, implied), hit, label)
+        return self.decimal_of(first_hit(scope, paths), label)
 
     def integer(self, scope: Scope, paths: Sequence[str], label: str) -> int | None:
         hit = first_hit(scope, paths)
         return None if hit is None else self._checked(parse_integer(hit.value), hit, label)
 
     def uom(self, scope: Scope, paths: Sequence[str]) -> str | None:
-        value = self.text(scope, paths)
+        return self.uom_of(self.text(scope, paths))
+
+    # The same conversions for a hit already found (``SectionPlan.first_hits``).
+
+    def date_of(self, hit: Hit | None, label: str) -> str | None:
+        if hit is None:
+            return None
+        dates = self.config.dates
+        return self._checked(parse_date(hit.value, dates.formats, dates.century_pivot), hit, label)
+
+    def time_of(self, hit: Hit | None, label: str) -> str | None:
+        return None if hit is None else self._checked(parse_time(hit.value), hit, label)
+
+    def decimal_of(self, hit: Hit | None, label: str) -> str | None:
+        if hit is None:
+            return None
+        implied = 0
+        if self.config.implied_decimals:  # most maps have none: no element name to build
+            element = f"{hit.path.tag}{hit.path.ref.element:02d}"
+            implied = self.config.implied_decimals.get(element, 0)
+            if implied and "." in hit.value:
+                self.warn(f"{label}: {element} {hit.value!r} has a decimal point; taken as written")
+        return self._checked(parse_decimal(hit.value, implied), hit, label)
+
+    def uom_of(self, value: str | None) -> str | None:
         return None if value is None else self.config.uom.get(value, value)
 
     def code(
@@ -96,10 +108,12 @@ class FieldReader:
         """Qualifier/value pairs, qualifiers translated; the first value for a key wins."""
         names = self.config.product_id_qualifiers
         found: dict[str, str] = {}
-        for text in starts:
-            path = parse_path(text)
+        for path in compile_paths(starts if isinstance(starts, tuple) else tuple(starts)):
+            tag, conditions = path.ref.tag, path.conditions
             for segment in scope:
-                if not path.matches(segment):
+                if segment.elements[0] != tag:  # inline: this runs for every segment of a line
+                    continue
+                if conditions and not all(c.holds(segment) for c in conditions):
                     continue
                 if not pairs_aligned(segment, path.ref.element):
                     self.warn(f"{label}: {path.tag} qualifier/value pairs are misaligned")

@@ -17,11 +17,14 @@ _CONTINUES = frozenset({"N2", "N3", "N4", "REF", "PER", "FOB", "DTM", "SI", "G61
 
 def parties_from(segments: Iterable[Segment]) -> list[Party]:
     segments = segments if isinstance(segments, list) else list(segments)
-    if not any(segment.elements[0] == "N1" for segment in segments):
+    for start in range(len(segments)):  # nothing before the first N1 belongs to a party
+        if segments[start].elements[0] == "N1":
+            break
+    else:
         return []  # most HL levels: no party, no work
     parties: list[Party] = []
     group: list[Segment] = []
-    for segment in segments:
+    for segment in segments[start:]:
         if segment.tag == "N1" or (group and segment.tag not in _CONTINUES):
             if group:
                 parties.append(_party(group))

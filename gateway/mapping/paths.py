@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from gateway.x12.model import Segment
 
@@ -83,12 +84,14 @@ class FieldPath:
         """The path's value in ``segment`` (assumed to match), ``""`` when absent."""
         if self.qualifier is None:
             return self.ref.read(segment)
-        return dict(qualified_pairs(segment, self.ref.element)).get(self.qualifier, "")
+        return pair_map(segment, self.ref.element).get(self.qualifier, "")
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """A value found by a path, with the segment it came from (for messages and companions)."""
+class Hit(NamedTuple):
+    """A value found by a path, with the segment it came from (for messages and companions).
+
+    A named tuple rather than a frozen dataclass: mapping makes one per field read, and a tuple is
+    built in half the time."""
 
     value: str
     path: FieldPath
@@ -136,8 +139,14 @@ def qualified_pairs(segment: Segment, start: int) -> list[tuple[str, str]]:
     is the same as reading positions two by two; for a segment whose pairs slipped by one element,
     which real partners send, it still pairs each qualifier with its value.
     """
-    values = [value for value in map(str.strip, segment.elements[start:]) if value]
-    return list(zip(values[0::2], values[1::2], strict=False))
+    values = filter(None, map(str.strip, segment.elements[start:]))
+    return list(zip(values, values, strict=False))  # one iterator twice: values pair up
+
+
+def pair_map(segment: Segment, start: int) -> dict[str, str]:
+    """``qualified_pairs`` as qualifier -> value; a qualifier sent twice keeps its last value."""
+    values = filter(None, map(str.strip, segment.elements[start:]))
+    return dict(zip(values, values, strict=False))
 
 
 def pairs_aligned(segment: Segment, start: int) -> bool:

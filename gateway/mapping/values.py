@@ -11,6 +11,9 @@ a warning. Decisions, applied everywhere:
   leading zeros, a trailing point and the sign of zero (``"0017.60"`` -> ``"17.60"``,
   ``"17."`` -> ``"17"``, ``".5"`` -> ``"0.5"``). ``R`` values keep their decimals; ``N2``
   values get their implied decimals (``"255438"`` -> ``"2554.38"``). Floats are never involved.
+
+The parsers are pure and see the same few values over and over (quantities, dates), so the
+costly ones remember their recent answers.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 DATE_TOKENS = ("CC", "YY", "MM", "DD")
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,2})?")
@@ -34,6 +38,7 @@ def check_date_format(fmt: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str, formats: tuple[str, ...], century_pivot: int = 50) -> str | None:
     """ISO date (``YYYY-MM-DD``) for ``text`` under the first fitting format, else ``None``."""
     if not _DIGITS.fullmatch(text):
@@ -72,6 +77,7 @@ def parse_time(text: str) -> str | None:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
+@lru_cache(maxsize=4096)
 def parse_decimal(text: str, implied_decimals: int = 0) -> str | None:
     """Canonical decimal string for ``text``; ``implied_decimals`` applies to N-type values.
 

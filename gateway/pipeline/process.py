@@ -3,8 +3,7 @@
 One database transaction writes the interchanges, transaction sets, canonical events, the
 acknowledgements to send back and one pending delivery per event and ERP connector, and marks the
 message processed. A crash before the commit leaves nothing behind; running ``process`` again on a
-processed message changes nothing and returns the deliveries still to do, so the worker (or the
-start-up sweep) can always re-enqueue safely.
+processed message changes nothing; deliveries a crash left unenqueued are found by the sweep.
 
 Duplicates, by the partner's policy (``reject`` | ``accept-and-flag`` | ``ignore-silently``):
 an interchange whose ISA13 was already received from the same sender/receiver pair (TA1 025 when
@@ -129,9 +128,9 @@ def process(
         if message is None:
             return ProcessOutcome(message_id, "missing")
         if message.status != "received":
-            return ProcessOutcome(
-                message_id, message.status, pending_deliveries(session, message_id)
-            )
+            # Already done: its unfinished deliveries belong to the sweep, not to this duplicate
+            # run (re-enqueueing them here would post the same events twice in normal operation).
+            return ProcessOutcome(message_id, message.status)
         profile = _profile(message.partner_id, config)
         policy = profile.duplicate_policy if profile else "reject"
         message.attempts += 1

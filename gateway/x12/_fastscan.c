@@ -18,7 +18,13 @@
  *   (0, elements)               an envelope segment (anything outside a set body, incl. ST and SE)
  *   (1, elements)               an ISA right after an IEA, same delimiters (the reader's fast path)
  *   (2, start, end, count)      `count` body segments of the open set, text[start:end]
- *   (3, clean)                  the open set ends (emitted just before its closing segment)
+ *   (3, clean, placements)      the open set ends (emitted just before its closing segment);
+ *                               placements is None unless the set is clean and the Scanner was
+ *                               made with placements=True: then one byte per body segment says
+ *                               where structure._Walker puts it (d < 16: into the open loop at
+ *                               depth d, 16 + d: a new loop, id = its tag, under the loop at
+ *                               depth d; the set level is depth 0), so Python rebuilds the loop
+ *                               tree without walking the structure again (structure.py).
  * stop is -1, or the offset of a piece after an IEA that is not such an ISA: the reader re-scans
  * from there (exactly SegmentReader._interchange's rule, including that it resets per buffer).
  */
@@ -32,6 +38,7 @@
 #define MAX_ITEMS 64     /* items in one loop (ours: 36) */
 #define MAX_POSITION 62  /* element positions fit a uint64 mask with bit 0 for the tag */
 #define CTT_MAX 24       /* a longer CTT01 never equals a segment count */
+#define PLACE_NEW_LOOP 16 /* placement code of a segment that opens a loop (+ parent depth) */
 
 enum { EV_SEGMENT = 0, EV_ISA_AFTER_IEA = 1, EV_BODY = 2, EV_VERDICT = 3 };
 enum { T_AN, T_ID, T_DT, T_TM, T_R, T_N, T_OTHER, T_COMPOSITE, T_COUNT };
@@ -604,6 +611,9 @@ typedef struct {
     int depth;
     int64_t hl_count, counted;
     Ctt ctt_root, ctt_any;
+    int record, placement;     /* placements wanted; where the last segment went */
+    unsigned char *placed;     /* the open set's placements so far */
+    Py_ssize_t placed_len, placed_cap;
     /* scratch, reused across calls */
     Py_UCS4 *text;
     Py_ssize_t text_cap;
@@ -776,6 +786,7 @@ static int structure_feed(ScannerObject *S, int tag)
         f->pos = k;
         if (++f->counts[k] > item->max)
             return -1;
+        S->placement = item->child < 0 ? d : PLACE_NEW_LOOP + d;
         if (item->child < 0)
             return d;
         push_frame(S, &p->nodes[item->child], 0);
@@ -866,6 +877,7 @@ static void open_set(ScannerObject *S)
     memset(&S->ctt_root, 0, sizeof S->ctt_root);
     memset(&S->ctt_any, 0, sizeof S->ctt_any);
     S->depth = 0;
+    S->placed_len = 0;
     S->set = el_len(S, 1) ? set_for(S->profile, tag_id(el_ptr(S, 1), el_len(S, 1))) : NULL;
     S->clean = S->set != NULL;
     if (!S->clean)
@@ -874,7 +886,24 @@ static void open_set(ScannerObject *S)
     S->clean = structure_feed(S, TAG_ST) >= 0;
 }
 
-/* One body segment of a set still believed clean. */
+/* Keep where the segment just placed went; -1 when out of memory. */
+static int record_placement(ScannerObject *S)
+{
+    if (S->placed_len == S->placed_cap) {
+        Py_ssize_t cap = S->placed_cap * 2 + 256;
+        unsigned char *grown = PyMem_Realloc(S->placed, (size_t)cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        S->placed = grown;
+        S->placed_cap = cap;
+    }
+    S->placed[S->placed_len++] = (unsigned char)S->placement;
+    return 0;
+}
+
+/* One body segment of a set still believed clean: 1 clean so far, 0 not clean, -1 error. */
 static int body_ok(ScannerObject *S, int tag)
 {
     int depth, seg;
@@ -883,6 +912,8 @@ static int body_ok(ScannerObject *S, int tag)
     depth = structure_feed(S, tag);
     if (depth < 0)
         return 0;
+    if (S->record && record_placement(S) < 0)
+        return -1;
     seg = S->profile->seg_of_tag[tag];
     if (seg >= 0 && !segment_ok(S, &S->profile->segs[seg]))
         return 0;
@@ -973,12 +1004,19 @@ static int emit_body(Scan *c, Py_ssize_t end)
 static int close_set(ScannerObject *S, Scan *c, int tag, Py_ssize_t piece_start)
 {
     int clean;
+    PyObject *placements;
     if (emit_body(c, piece_start - 1) < 0)
         return -1;
     clean = S->clean && tag == TAG_SE && finish_ok(S);
     S->in_set = 0;
     S->clean = 0;
-    return append_event(c, pair(EV_VERDICT, PyBool_FromLong(clean)));
+    if (clean && S->record)
+        placements = PyBytes_FromStringAndSize((const char *)S->placed, S->placed_len);
+    else
+        placements = Py_NewRef(Py_None);
+    if (placements == NULL)
+        return -1;
+    return append_event(c, Py_BuildValue("(iNN)", EV_VERDICT, PyBool_FromLong(clean), placements));
 }
 
 /* ---- envelope --------------------------------------------------------------------------------- */
@@ -1084,6 +1122,8 @@ static int handle_segment(ScannerObject *S, Scan *c, Py_ssize_t piece_start, Py_
             if (split_elements(S, s, e) < 0)
                 return -1;
             S->clean = body_ok(S, tag);
+            if (S->clean < 0)
+                return -1;
         }
         return OK;
     }
@@ -1244,10 +1284,12 @@ static PyObject *Scanner_in_set(ScannerObject *S, void *closure)
 
 static int Scanner_init(ScannerObject *S, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"resolver", NULL};
+    static char *kwlist[] = {"resolver", "placements", NULL};
     PyObject *resolver;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:Scanner", kwlist, &resolver))
+    int record = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$p:Scanner", kwlist, &resolver, &record))
         return -1;
+    S->record = record;
     if (!PyCallable_Check(resolver)) {
         PyErr_SetString(PyExc_TypeError, "resolver must be callable");
         return -1;
@@ -1277,6 +1319,7 @@ static void Scanner_dealloc(ScannerObject *S)
     Scanner_clear(S);
     PyMem_Free(S->text);
     PyMem_Free(S->spans);
+    PyMem_Free(S->placed);
     Py_TYPE(S)->tp_free((PyObject *)S);
 }
 

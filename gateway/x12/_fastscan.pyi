@@ -22,11 +22,13 @@ class Profile:
     ) -> None: ...
 
 Event = tuple[Any, ...]
-"""(0|1, elements), (2, start, end, count) or (3, clean): see _fastscan.c."""
+"""(0|1, elements), (2, start, end, count) or (3, clean, placements): see _fastscan.c."""
 
 class Scanner:
     in_set: bool
-    def __init__(self, resolver: Callable[[str], Profile | None]) -> None: ...
+    def __init__(
+        self, resolver: Callable[[str], Profile | None], *, placements: bool = False
+    ) -> None: ...
     def reset(
         self, element: str, component: str, terminator: str, repetition: str, line_mode: bool, /
     ) -> None: ...

@@ -39,8 +39,7 @@ from gateway.x12.structures import transaction_spec
 from gateway.x12.validate import (
     DEFAULT_POLICY,
     ValidationPolicy,
-    _business_key,
-    _decide,
+    accept_certified,
     validate_transaction,
 )
 
@@ -142,6 +141,9 @@ class FastValidation:
     """One pass over ``stream``: iterate it for the ``InterchangeResult``s, exactly as
     ``walk_interchanges`` with ``validate_transaction`` yields them; exceptions are theirs too."""
 
+    wants_placements = False
+    """Whether certified sets come with their loop placements (see ``_fastscan.c``)."""
+
     def __init__(
         self,
         stream: BinaryIO,
@@ -152,7 +154,9 @@ class FastValidation:
         self.policy = policy
         self.reader = _Reader(stream, chunk_size)
         self.walker = _Walker(self.reader, self._on_transaction)
-        self.scanner = _fastscan.Scanner(partial(_profile, policy.accepted_sets))
+        self.scanner = _fastscan.Scanner(
+            partial(_profile, policy.accepted_sets), placements=self.wants_placements
+        )
         self.transaction_count = 0
         self._slices: list[str] = []
         self._body_count = 0
@@ -199,7 +203,7 @@ class FastValidation:
                 self._body_count += count
                 self.reader.ordinal += count
             elif kind == _VERDICT:
-                self._close_body(event[1], d)
+                self._close_body(event[1], d, event[2])
             else:
                 if kind == _ISA_AFTER_IEA:
                     self.reader.isa_warnings = []
@@ -212,32 +216,42 @@ class FastValidation:
         if done is not None:
             yield done
 
-    def _close_body(self, clean: bool, d: Delimiters) -> None:
-        """Hand the open set's body to the walker: certified, by count; else segment by segment."""
+    def _close_body(self, clean: bool, d: Delimiters, placements: bytes | None = None) -> None:
+        """Hand the open set's body to the walker: certified, by count; else segment by segment.
+
+        ``placements``: where each body segment of a clean set goes in its loop tree, when the
+        scanner was asked for them (``FastSets``)."""
         slices, count, first = self._slices, self._body_count, self._body_ordinal + 1
         self._slices, self._body_count = [], 0
         walker = self.walker
         if walker.rejected:
             return  # a rejected interchange ignores everything up to its IEA
-        clean = clean and walker.set_open()
-        body = _head(slices, d) if clean else _segments(slices, d)
-        for ordinal, elements in enumerate(body, first):
-            walker.feed(Segment(elements, d, ordinal))
-        if clean:
-            walker.skip_body(count - len(body))
+        if clean and walker.set_open():
+            self._certified_body(slices, count, first, d, placements)
             self._certified = True
+            return
+        for ordinal, elements in enumerate(split_body(slices, d), first):
+            walker.feed(Segment(elements, d, ordinal))
+
+    def _certified_body(
+        self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None
+    ) -> None:
+        """Only the head is rebuilt (for the business key); the rest is counted."""
+        body = _head(slices, d)
+        for ordinal, elements in enumerate(body, first):
+            self.walker.feed(Segment(elements, d, ordinal))
+        self.walker.skip_body(count - len(body))
 
     def _on_transaction(self, unit: TransactionUnit) -> None:
         self.transaction_count += 1
         if self._certified:
             self._certified = False
-            _business_key(unit)
-            _decide(unit.result, [], [], self.policy)
+            accept_certified(unit, self.policy)
         else:
             validate_transaction(unit, self.policy)
 
 
-def _segments(slices: list[str], d: Delimiters) -> list[list[str]]:
+def split_body(slices: list[str], d: Delimiters) -> list[list[str]]:
     """The element lists the reader makes of ``slices`` (runs of whole segments)."""
     out: list[list[str]] = []
     for text in slices:
@@ -249,7 +263,7 @@ def _segments(slices: list[str], d: Delimiters) -> list[list[str]]:
 
 
 def _head(slices: list[str], d: Delimiters) -> list[list[str]]:
-    """The first ``_HEAD`` of ``_segments(slices, d)``, without splitting the whole body."""
+    """The first ``_HEAD`` of ``split_body(slices, d)``, without splitting the whole body."""
     out: list[list[str]] = []
     for text in slices:
         start = 0

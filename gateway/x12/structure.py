@@ -96,6 +96,35 @@ def build_tree(segments: list[Segment], spec: TransactionSpec) -> StructureResul
     return StructureResult(root_loop, walker.errors)
 
 
+NEW_LOOP = 16
+"""Placement codes (``_fastscan.c``): d < 16 puts a segment into the open loop at depth d (the set
+level is 0), ``NEW_LOOP + d`` opens a loop with the segment's tag as id under the loop at depth d."""
+
+
+def tree_from_placements(segments: list[Segment], placements: bytes) -> Loop:
+    """The tree ``build_tree`` makes of a set without findings, from the placements the native
+    scanner recorded while certifying it (one per segment between ST and SE).
+
+    Only a certified set has placements, and for it ``_Walker`` never closes a loop early or
+    misplaces a segment, so placing is all there is to do."""
+    root = Loop("ST", [segments[0]])
+    stack = [root]
+    for segment, code in zip(segments[1:-1], placements, strict=True):
+        if code < NEW_LOOP:
+            if len(stack) > code + 1:
+                del stack[code + 1 :]
+            stack[code].segments.append(segment)
+        else:
+            depth = code - NEW_LOOP
+            if len(stack) > depth + 1:
+                del stack[depth + 1 :]
+            loop = Loop(segment.elements[0], [segment], [])
+            stack[depth].children.append(loop)
+            stack.append(loop)
+    root.segments.append(segments[-1])
+    return root
+
+
 class _Walker:
     def __init__(self, compiled: _Compiled, root_loop: Loop) -> None:
         self.compiled = compiled

@@ -16,7 +16,7 @@ from gateway.x12.elements import check_segment
 from gateway.x12.envelope import TransactionUnit
 from gateway.x12.hierarchy import check_ctt, check_hierarchy
 from gateway.x12.model import Loop
-from gateway.x12.structure import build_tree
+from gateway.x12.structure import build_tree, tree_from_placements
 from gateway.x12.structures import transaction_spec
 
 BUSINESS_KEYS = {"855": ("BAK", 3), "856": ("BSN", 2), "810": ("BIG", 2), "997": ("AK1", 2)}
@@ -83,6 +83,30 @@ def validate_transaction(
     tr.segment_errors.sort(key=lambda e: e.position)
     _decide(tr, errors, noted, policy)
     return structure.tree
+
+
+def accept_certified(unit: TransactionUnit, policy: ValidationPolicy = DEFAULT_POLICY) -> None:
+    """What ``validate_transaction`` concludes for a set it finds nothing wrong with (the native
+    scanner certified it so): the business key, and the ST01/GS01 policy decision."""
+    _business_key(unit)
+    _decide(unit.result, [], [], policy)
+
+
+def certified_tree(
+    unit: TransactionUnit,
+    policy: ValidationPolicy = DEFAULT_POLICY,
+    placements: bytes | None = None,
+) -> Loop:
+    """``validate_transaction`` for a certified set: the same result and loop tree, without the
+    element, HL and CTT checks that are known to find nothing, and with the scanner's
+    ``placements`` (when given) instead of a structure walk. Only for certified sets: an
+    unsupported set or a structural finding would go unreported here."""
+    accept_certified(unit, policy)
+    if placements is not None:
+        return tree_from_placements(unit.segments, placements)
+    spec = transaction_spec(unit.result.code, unit.group.version)
+    assert spec is not None, "certified sets are always supported"
+    return build_tree(unit.segments, spec).tree
 
 
 def _attach(
