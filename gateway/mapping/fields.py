@@ -39,7 +39,7 @@ class FieldReader:
 
     def text(self, scope: Scope, paths: Sequence[str]) -> str | None:
         hit = first_hit(scope, paths)
-        return hit.value if hit else None
+        return None if hit is None else hit.value
 
     def texts(self, scope: Scope, paths: Sequence[str]) -> list[str]:
         return [hit.value for hit in all_hits(scope, paths)]
@@ -67,7 +67,7 @@ class FieldReader:
     def uom(self, scope: Scope, paths: Sequence[str]) -> str | None:
         return self.uom_of(self.text(scope, paths))
 
-    # The same conversions for a hit already found (``SectionPlan.first_hits``).
+    # The same conversions for a hit already found (``FieldPlan.first_hits``).
 
     def date_of(self, hit: Hit | None, label: str) -> str | None:
         if hit is None:

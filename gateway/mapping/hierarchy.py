@@ -8,10 +8,10 @@ S-O-P-I and pick-and-pack S-P-O-I both come out as sent. Parents always precede 
 so the tree cannot have cycles, and levels deeper than ``MAX_DEPTH`` are re-rooted with a warning
 so that no consumer has to follow an unbounded chain.
 
-Levels point to their parent only; ``children_of`` gives the other direction. A level holding its
-children as well would make every set's levels (and through them all its segments) a reference
-cycle, freed only by the cyclic garbage collector: that cost an 856 translation about a tenth of
-its time, and memory.
+Levels point to their parent only; a consumer wanting children collects them in document order. A
+level holding its children as well would make every set's levels (and through them all its
+segments) a reference cycle, freed only by the cyclic garbage collector: that cost an 856
+translation about a tenth of its time, and memory.
 """
 
 from __future__ import annotations
@@ -49,52 +49,47 @@ def build_levels(
     stack: list[tuple[float, Level]] = []  # earlier levels with strictly increasing rank
     for loop in find_loops(ts, "HL"):
         segments = own_segments(loop, "HL")
-        hl = segments[0] if segments and segments[0].elements[0] == "HL" else None
-        if hl is None:  # the HL is its loop's trigger, so this is rare
-            hl = next((s for s in segments if s.elements[0] == "HL"), None)
-            if hl is None:
-                continue
-        code = hl.get(3).strip()
-        level = Level(hl.get(1).strip(), code, roles.get(code), segments)
+        hl = _hl_segment(segments)
+        if hl is None:
+            continue
+        hl_id, given, code = _hl_elements(hl)
+        level = Level(hl_id, code, roles.get(code), segments)
         rank = math.inf if level.role == "item" else ranks.setdefault(code, len(ranks))
         while stack and stack[-1][0] >= rank:
             stack.pop()
-        inferred = stack[-1][1] if stack else None
-        _attach(level, _parent(hl, by_id, inferred, warn), warn)
-        if level.id in by_id:
-            warn(f"hierarchy: HL01 {level.id!r} is used more than once")
-        by_id[level.id] = level
+        parent = by_id.get(given) if given else None
+        if parent is None:
+            if given:
+                warn(f"hierarchy: HL {hl_id!r} names parent {given!r}, not an earlier level")
+            parent = stack[-1][1] if stack else None  # inferred
+        if parent is not None:
+            _attach(level, parent, warn)
+        if hl_id in by_id:
+            warn(f"hierarchy: HL01 {hl_id!r} is used more than once")
+        by_id[hl_id] = level
         stack.append((rank, level))
         levels.append(level)
     return levels
 
 
-def _parent(
-    hl: Segment, by_id: dict[str, Level], inferred: Level | None, warn: Callable[[str], None]
-) -> Level | None:
-    given = hl.get(2).strip()
-    if not given:
-        return inferred
-    parent = by_id.get(given)
-    if parent is None:
-        warn(f"hierarchy: HL {hl.get(1).strip()!r} names parent {given!r}, not an earlier level")
-        return inferred
-    return parent
+def _hl_segment(segments: list[Segment]) -> Segment | None:
+    """The level's HL: its loop's trigger, so nearly always the first segment."""
+    if segments and segments[0].elements[0] == "HL":
+        return segments[0]
+    return next((s for s in segments if s.elements[0] == "HL"), None)
 
 
-def _attach(level: Level, parent: Level | None, warn: Callable[[str], None]) -> None:
-    if parent is not None and parent.depth + 1 > MAX_DEPTH:
+def _hl_elements(hl: Segment) -> tuple[str, str, str]:
+    """HL01 (id), HL02 (parent id) and HL03 (level code), trimmed."""
+    elements = hl.elements
+    if len(elements) > 3:
+        return elements[1].strip(), elements[2].strip(), elements[3].strip()
+    return hl.get(1).strip(), hl.get(2).strip(), hl.get(3).strip()
+
+
+def _attach(level: Level, parent: Level, warn: Callable[[str], None]) -> None:
+    if parent.depth + 1 > MAX_DEPTH:
         warn(f"hierarchy: HL {level.id!r} is nested deeper than {MAX_DEPTH}; shown as a root")
-        parent = None
-    if parent is not None:
-        level.parent = parent
-        level.depth = parent.depth + 1
-
-
-def children_of(levels: list[Level]) -> dict[Level, list[Level]]:
-    """Each level's children, in document order (levels without children are left out)."""
-    children: dict[Level, list[Level]] = {}
-    for level in levels:
-        if level.parent is not None:
-            children.setdefault(level.parent, []).append(level)
-    return children
+        return
+    level.parent = parent
+    level.depth = parent.depth + 1

@@ -27,6 +27,9 @@ from gateway.x12.model import Segment
 _NONE = 1 << 30
 """The rank of "nothing found yet": worse than any candidate."""
 
+_new_hit = tuple.__new__
+"""What ``Hit(value, path, segment)`` does, minus the Python-level ``__new__`` wrapper."""
+
 
 class _Filter(NamedTuple):
     """``Condition.holds`` for one plain element: ``[REF01=PO|VN]``, ``[TD502!=ZZ]``, ``[MAN01]``."""
@@ -114,7 +117,7 @@ class FieldPlan:
                     value = path.read(segment)
                 if value:
                     ranks[field] = rank
-                    found[field] = Hit(value, path, segment)
+                    found[field] = _new_hit(Hit, (value, path, segment))
         return found
 
     def values(self, scope: Sequence[Segment]) -> list[str | None]:

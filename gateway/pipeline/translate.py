@@ -20,6 +20,7 @@ from gateway.canonical import Event, Source
 from gateway.errors import DocumentError, InterchangeError
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
+from gateway.pipeline import gc_steps
 from gateway.x12 import fastpath
 from gateway.x12 import results as r
 from gateway.x12.acks.envelope import AckOptions, ControlNumbers, MemoryControlNumbers
@@ -118,6 +119,7 @@ class _Translator:
 
     def handle_validated(self, unit: TransactionUnit, tree: Loop | None) -> None:
         """Map a set ``validate_transaction`` (or the fast path's equivalent) has been through."""
+        gc_steps.step()  # the previous set is gone, this one is not mapped yet: little is alive
         self.result.transaction_count += 1
         if tree is None or not self.options.map_documents:
             return
@@ -254,8 +256,9 @@ def translate_stream(
     translator = _Translator(options, on_event, counters or MemoryControlNumbers())
     reader, interchanges = _interchanges(stream, translator)
     try:
-        for ir in interchanges:
-            translator.finish_interchange(ir)
+        with gc_steps.collecting_between_steps():
+            for ir in interchanges:
+                translator.finish_interchange(ir)
     except InterchangeError as exc:
         _unreadable(translator, exc)
     except DocumentError as exc:

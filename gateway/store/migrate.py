@@ -21,7 +21,9 @@ def upgrade(url: str, revision: str = "head") -> None:
     if url.startswith("sqlite") and "///" in url:
         path = url.split("///", 1)[1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)  # first start: ./var/ may not exist
+            Path(path).parent.mkdir(
+                parents=True, exist_ok=True
+            )  # first start: ./var/ may not exist
     command.upgrade(alembic_config(url), revision)
 
 

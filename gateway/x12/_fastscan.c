@@ -1400,6 +1400,7 @@ PyMODINIT_FUNC PyInit__fastscan(void)
         return NULL;
     if (PyModule_AddIntConstant(m, "TAG_IDS", TAG_IDS) < 0 ||
         PyModule_AddIntConstant(m, "MAX_POSITION", MAX_POSITION) < 0 ||
+        PyModule_AddIntConstant(m, "PLACE_NEW_LOOP", PLACE_NEW_LOOP) < 0 ||
         PyModule_AddObjectRef(m, "Profile", (PyObject *)&ProfileType) < 0 ||
         PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0) {
         Py_DECREF(m);

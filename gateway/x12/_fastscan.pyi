@@ -5,6 +5,7 @@ from typing import Any
 
 TAG_IDS: int
 MAX_POSITION: int
+PLACE_NEW_LOOP: int
 
 def tag_id(tag: str, /) -> int: ...
 

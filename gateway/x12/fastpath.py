@@ -1,4 +1,5 @@
-"""Native fast path for ``validate_stream``: the same results as the Python path, several times faster.
+"""Native fast path for ``validate_stream`` (and, through ``fastsets``, ``translate_stream``): the
+same results as the Python path, several times faster.
 
 How the work is split, and why the results cannot differ:
 
@@ -14,7 +15,8 @@ How the work is split, and why the results cannot differ:
   ``validate_transaction`` concludes for a set without findings (business key, ST01/GS01 policy).
 
 Memory is the reader's: one buffer plus the text of the open set. ``GATEWAY_NO_SPEEDUPS=1`` turns
-the fast path off; ``available()`` says whether it is in use.
+the fast path off; ``available()`` says whether it is in use. ``FastValidation`` only counts a
+certified set's body; ``fastsets.FastSets`` rebuilds it whole, with its loop tree, for mapping.
 """
 
 from __future__ import annotations
@@ -137,6 +139,31 @@ class _Walker(EnvelopeWalker):
         return None if self.result is None else self._close_interchange(None)
 
 
+class SetHandler:
+    """The walker's ``on_transaction``: each set, told whether the scanner certified it.
+
+    Apart from ``FastValidation`` because the walker holds it: were it the run's own method, run
+    and walker would hold each other, and that reference cycle would keep the run's buffers (and
+    the scanner's, several MB) alive until a full garbage collection."""
+
+    def __init__(self, policy: ValidationPolicy) -> None:
+        self.policy = policy
+        self.count = 0
+        self.certified = False
+        """Set for the set the walker closes next."""
+
+    def __call__(self, unit: TransactionUnit) -> None:
+        self.count += 1
+        certified, self.certified = self.certified, False
+        self.handle(unit, certified)
+
+    def handle(self, unit: TransactionUnit, certified: bool) -> None:
+        if certified:
+            accept_certified(unit, self.policy)
+        else:
+            validate_transaction(unit, self.policy)
+
+
 class FastValidation:
     """One pass over ``stream``: iterate it for the ``InterchangeResult``s, exactly as
     ``walk_interchanges`` with ``validate_transaction`` yields them; exceptions are theirs too."""
@@ -149,19 +176,23 @@ class FastValidation:
         stream: BinaryIO,
         policy: ValidationPolicy = DEFAULT_POLICY,
         chunk_size: int = x12_reader.CHUNK_SIZE,
+        sets: SetHandler | None = None,
     ) -> None:
         assert _fastscan is not None, "check fastpath.available() first"
         self.policy = policy
+        self.sets = sets or SetHandler(policy)
         self.reader = _Reader(stream, chunk_size)
-        self.walker = _Walker(self.reader, self._on_transaction)
+        self.walker = _Walker(self.reader, self.sets)
         self.scanner = _fastscan.Scanner(
             partial(_profile, policy.accepted_sets), placements=self.wants_placements
         )
-        self.transaction_count = 0
         self._slices: list[str] = []
         self._body_count = 0
         self._body_ordinal = 0
-        self._certified = False
+
+    @property
+    def transaction_count(self) -> int:
+        return self.sets.count
 
     def __iter__(self) -> Iterator[r.InterchangeResult]:
         first = True
@@ -212,7 +243,7 @@ class FastValidation:
     def _segment(self, elements: list[str], d: Delimiters) -> Iterator[r.InterchangeResult]:
         self.reader.ordinal += 1
         done = self.walker.feed(Segment(elements, d, self.reader.ordinal))
-        self._certified = False  # consumed by the SE that closed a certified set, if any
+        self.sets.certified = False  # consumed by the SE that closed a certified set, if any
         if done is not None:
             yield done
 
@@ -228,7 +259,7 @@ class FastValidation:
             return  # a rejected interchange ignores everything up to its IEA
         if clean and walker.set_open():
             self._certified_body(slices, count, first, d, placements)
-            self._certified = True
+            self.sets.certified = True
             return
         for ordinal, elements in enumerate(split_body(slices, d), first):
             walker.feed(Segment(elements, d, ordinal))
@@ -241,14 +272,6 @@ class FastValidation:
         for ordinal, elements in enumerate(body, first):
             self.walker.feed(Segment(elements, d, ordinal))
         self.walker.skip_body(count - len(body))
-
-    def _on_transaction(self, unit: TransactionUnit) -> None:
-        self.transaction_count += 1
-        if self._certified:
-            self._certified = False
-            accept_certified(unit, self.policy)
-        else:
-            validate_transaction(unit, self.policy)
 
 
 def split_body(slices: list[str], d: Delimiters) -> list[list[str]]:
