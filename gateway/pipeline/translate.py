@@ -203,42 +203,7 @@ class _Translator:
             )
         for tr in group.transactions:
             if tr.status != "A":
-                res.errors.append(_transaction_error(ir, group, tr))
-
-
-def _first_reason(tr: r.TransactionResult) -> str:
-    """The most specific sentence we have: a note, an element error, a segment error, a code."""
-    if tr.notes:
-        return tr.notes[0]
-    for seg_error in tr.segment_errors:
-        if seg_error.elements:
-            return (
-                f"{seg_error.tag} at position {seg_error.position}: {seg_error.elements[0].message}"
-            )
-        return seg_error.message
-    return (
-        "; ".join(r.SET_CODE_TEXT.get(code, f"code {code}") for code in tr.set_codes) or "rejected"
-    )
-
-
-def _transaction_error(
-    ir: r.InterchangeResult, group: r.GroupResult, tr: r.TransactionResult
-) -> dict[str, Any]:
-    first = [_first_reason(tr)]
-    verdict = "rejected" if tr.status == "R" else "accepted with errors"
-    return {
-        "code": "x12.transaction.rejected" if tr.status == "R" else "x12.transaction.errors",
-        "message": f"{tr.code} {tr.control_number} {verdict}: {first[0]}",
-        "interchange": ir.control_number,
-        "group": group.control_number,
-        "transaction": tr.control_number,
-        "transaction_set": tr.code,
-        "business_key": tr.business_key,
-        "status": tr.status,
-        "set_codes": tr.set_codes,
-        "segment_errors": [e.as_dict() for e in tr.segment_errors],
-        "notes": tr.notes,
-    }
+                res.errors.append(r.transaction_error_entry(ir, group, tr))
 
 
 def translate_stream(

@@ -329,9 +329,9 @@ def validate_stream_fast(
 def interchange_errors(ir: r.InterchangeResult) -> list[dict[str, Any]]:
     """The ``errors`` entries ``translate_stream`` reports for one interchange.
 
-    A copy of ``translate._Translator.finish_interchange``/``_group``/``_transaction_error`` (x12
-    cannot import the pipeline); the summary tests in ``tests/x12/test_fastpath.py`` fail when the
-    two drift apart. Moving those builders into ``gateway.x12`` would leave one copy."""
+    The per-set entries come from ``results.transaction_error_entry``, shared with
+    ``translate_stream``; the interchange and group entries mirror ``translate._Translator`` and the
+    summary tests in ``tests/x12/test_fastpath.py`` fail if the two ever drift apart."""
     out: list[dict[str, Any]] = []
     if ir.ta1_status != r.TA1_ACCEPTED:
         rejected = ir.ta1_status == "R"
@@ -356,36 +356,7 @@ def interchange_errors(ir: r.InterchangeResult) -> list[dict[str, Any]]:
                     "ak9_codes": group.group_codes,
                 }
             )
-        out.extend(_transaction_error(ir, group, t) for t in group.transactions if t.status != "A")
+        out.extend(
+            r.transaction_error_entry(ir, group, t) for t in group.transactions if t.status != "A"
+        )
     return out
-
-
-def _first_reason(tr: r.TransactionResult) -> str:
-    if tr.notes:
-        return tr.notes[0]
-    for seg_error in tr.segment_errors:
-        if seg_error.elements:
-            return (
-                f"{seg_error.tag} at position {seg_error.position}: {seg_error.elements[0].message}"
-            )
-        return seg_error.message
-    return "; ".join(r.SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes) or "rejected"
-
-
-def _transaction_error(
-    ir: r.InterchangeResult, group: r.GroupResult, tr: r.TransactionResult
-) -> dict[str, Any]:
-    verdict = "rejected" if tr.status == "R" else "accepted with errors"
-    return {
-        "code": "x12.transaction.rejected" if tr.status == "R" else "x12.transaction.errors",
-        "message": f"{tr.code} {tr.control_number} {verdict}: {_first_reason(tr)}",
-        "interchange": ir.control_number,
-        "group": group.control_number,
-        "transaction": tr.control_number,
-        "transaction_set": tr.code,
-        "business_key": tr.business_key,
-        "status": tr.status,
-        "set_codes": tr.set_codes,
-        "segment_errors": [e.as_dict() for e in tr.segment_errors],
-        "notes": tr.notes,
-    }

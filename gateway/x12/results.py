@@ -258,3 +258,35 @@ class ValidationSummary:
     segment_count: int
     accepted: int
     errors: list[dict[str, Any]]
+
+
+def first_reason(tr: TransactionResult) -> str:
+    """The most specific sentence we have: a note, an element error, a segment error, a code."""
+    if tr.notes:
+        return tr.notes[0]
+    for seg_error in tr.segment_errors:
+        if seg_error.elements:
+            return (
+                f"{seg_error.tag} at position {seg_error.position}: {seg_error.elements[0].message}"
+            )
+        return seg_error.message
+    return "; ".join(SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes) or "rejected"
+
+
+def transaction_error_entry(
+    ir: InterchangeResult, group: GroupResult, tr: TransactionResult
+) -> dict[str, Any]:
+    verdict = "rejected" if tr.status == "R" else "accepted with errors"
+    return {
+        "code": "x12.transaction.rejected" if tr.status == "R" else "x12.transaction.errors",
+        "message": f"{tr.code} {tr.control_number} {verdict}: {first_reason(tr)}",
+        "interchange": ir.control_number,
+        "group": group.control_number,
+        "transaction": tr.control_number,
+        "transaction_set": tr.code,
+        "business_key": tr.business_key,
+        "status": tr.status,
+        "set_codes": tr.set_codes,
+        "segment_errors": [e.as_dict() for e in tr.segment_errors],
+        "notes": tr.notes,
+    }
