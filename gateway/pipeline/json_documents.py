@@ -28,10 +28,9 @@ from gateway.errors import DocumentError
 from gateway.pipeline.process import (
     ProcessConfig,
     ProcessOutcome,
-    _earlier_business_key,
-    _store_event,
     business_key,
     pending_deliveries,
+    store_document_event,
 )
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, TransactionRecord, utcnow
@@ -179,16 +178,7 @@ def _record_document(
         validation={"syntax": "json", "document": ordinal - 1},
     )
     session.add(record)
-    flagged = None
-    if key and session.get(EventRecord, event.id) is None:
-        earlier = _earlier_business_key(session, message, key)
-        if earlier is not None:
-            record.duplicate_of = earlier
-            if policy != "accept-and-flag":
-                record.event_id = None
-                return
-            flagged = earlier
-    _store_event(session, message, event, flagged, config, outcome)
+    store_document_event(session, message, record, event, config, policy, outcome)
 
 
 def _fail(session: Session, message: InboundMessage, exc: DocumentError) -> None:

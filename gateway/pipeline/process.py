@@ -369,12 +369,29 @@ def _record_set(
     session.add(record)
     if event is None:
         return
-    key = business_key(event)[:80]
-    record.business_key = key
+    record.business_key = business_key(event)[:80]
     record.event_id = event.id
+    store_document_event(session, message, record, event, config, policy, outcome)
+
+
+def store_document_event(
+    session: Session,
+    message: InboundMessage,
+    record: TransactionRecord,
+    event: Event,
+    config: ProcessConfig,
+    policy: str,
+    outcome: ProcessOutcome,
+) -> None:
+    """Apply the business-key duplicate policy to ``record``'s event, then store it (X12 and JSON).
+
+    A new event whose business key arrived before from the partner with other content is a
+    duplicate: ``reject``/``ignore-silently`` keep only the transaction record, ``accept-and-flag``
+    stores and delivers it flagged. The same content again has the same event id and is not new.
+    """
     flagged = None
-    if key and session.get(EventRecord, event.id) is None:
-        earlier = _earlier_business_key(session, message, key)
+    if record.business_key and session.get(EventRecord, event.id) is None:
+        earlier = _earlier_business_key(session, message, record.business_key)
         if earlier is not None:
             record.duplicate_of = earlier
             if policy != "accept-and-flag":
