@@ -25,6 +25,7 @@ from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.x12 import fastpath
 from gateway.x12.acks.envelope import MemoryControlNumbers
 from gateway.x12.validate import ValidationPolicy
+from tests.corpus import mutated_bytes
 from tests.x12.test_fastpath import (
     CORPUS_FILES,
     EXAMPLES,
@@ -33,7 +34,6 @@ from tests.x12.test_fastpath import (
     POLICIES,
     ROOT,
     SEEDS,
-    byte_mutated,
     element_mutated,
     generated_856,
     needs_native,
@@ -125,7 +125,7 @@ def test_given_generated_856_then_fast_translation_is_identical(
 @needs_native
 @pytest.mark.skipif(not SEEDS, reason="no seed files")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(byte_mutated())
+@given(mutated_bytes(SEEDS, text=True))
 def test_given_byte_mutated_file_then_fast_translation_is_identical(data: bytes) -> None:
     assert_same(data)
 

@@ -35,7 +35,7 @@ from gateway.x12.model import Segment
 from gateway.x12.reader import CHUNK_SIZE, SegmentReader
 from gateway.x12.spec import ElementSpec
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
-from tests.corpus import CORPUS
+from tests.corpus import CORPUS, mutated_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_FILES = sorted(p for p in CORPUS.glob("x12-*/*") if p.is_file())
@@ -258,40 +258,10 @@ SEEDS = [p.read_bytes() for p in CORPUS_FILES + OWN_FILES]
 EXAMPLES = int(os.environ.get("GATEWAY_FUZZ_EXAMPLES", "400"))
 
 
-@st.composite
-def byte_mutated(draw: st.DrawFn) -> bytes:
-    """The byte-level mutations of ``tests/pipeline/test_fuzz.py``, plus non-Latin-1 text."""
-    data = bytearray(draw(st.sampled_from(SEEDS)))
-    for _ in range(draw(st.integers(1, 6))):
-        op = draw(
-            st.sampled_from(["flip", "delete", "insert", "truncate", "duplicate", "swap", "text"])
-        )
-        if not data:
-            break
-        i = draw(st.integers(0, len(data) - 1))
-        if op == "flip":
-            data[i] = draw(st.sampled_from(list(b"*~>^|:\n\r 0A\x00\xff\xe2")))
-        elif op == "delete":
-            del data[i : i + draw(st.integers(1, 40))]
-        elif op == "insert":
-            data[i:i] = draw(st.binary(min_size=1, max_size=30))
-        elif op == "truncate":
-            del data[i:]
-        elif op == "duplicate":
-            j = min(len(data), i + draw(st.integers(1, 200)))
-            data[j:j] = data[i:j]
-        elif op == "text":
-            data[i:i] = draw(st.text(min_size=1, max_size=8)).encode()
-        else:
-            j = draw(st.integers(0, len(data) - 1))
-            data[i], data[j] = data[j], data[i]
-    return bytes(data)
-
-
 @needs_native
 @pytest.mark.skipif(not SEEDS, reason="no seed files")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(byte_mutated(), st.sampled_from(CHUNKS))
+@given(mutated_bytes(SEEDS, text=True), st.sampled_from(CHUNKS))
 def test_given_byte_mutated_file_then_fast_path_matches(data: bytes, chunk: int) -> None:
     assert_same(data, chunk)
 

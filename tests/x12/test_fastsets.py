@@ -27,6 +27,7 @@ from gateway.x12.fastsets import FastSets
 from gateway.x12.model import Loop, Segment
 from gateway.x12.reader import CHUNK_SIZE, SegmentReader
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
+from tests.corpus import mutated_bytes
 from tests.x12.test_fastpath import (
     CHUNKS,
     CORPUS_FILES,
@@ -37,7 +38,6 @@ from tests.x12.test_fastpath import (
     ROOT,
     SEEDS,
     _fastscan,
-    byte_mutated,
     element_mutated,
     generated_856,
     needs_native,
@@ -153,7 +153,7 @@ def test_given_trees_not_wanted_then_certified_sets_get_none(tmp_path: Path) -> 
 @needs_native
 @pytest.mark.skipif(not SEEDS, reason="no seed files")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(byte_mutated(), st.sampled_from(CHUNKS))
+@given(mutated_bytes(SEEDS, text=True), st.sampled_from(CHUNKS))
 def test_given_byte_mutated_file_then_fast_sets_match(data: bytes, chunk: int) -> None:
     assert_same(data, chunk)
 
