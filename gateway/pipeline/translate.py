@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -217,7 +217,7 @@ def translate_stream(
     """Translate every interchange in ``stream``; document errors are reported, never raised."""
     options = options or TranslateOptions(partner_id=partner_id)
     if partner_id is not None and options.partner_id != partner_id:
-        options = TranslateOptions(**{**_fields(options), "partner_id": partner_id})
+        options = replace(options, partner_id=partner_id)
     translator = _Translator(options, on_event, counters or MemoryControlNumbers())
     reader, interchanges = _interchanges(stream, translator)
     try:
@@ -250,10 +250,6 @@ def _interchanges(
         return run.reader, iter(run)
     reader = SegmentReader(stream)
     return reader, walk_interchanges(reader, translator.handle)
-
-
-def _fields(options: TranslateOptions) -> dict[str, Any]:
-    return {name: getattr(options, name) for name in options.__slots__}
 
 
 def _unreadable(translator: _Translator, exc: InterchangeError) -> None:
