@@ -17,16 +17,20 @@ Idempotency-Key, records arrival times). Usage::
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import secrets
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import cpu  # bench/cpu.py (this script's directory is on sys.path)
 import httpx
 from sqlalchemy import create_engine, text
 
@@ -84,8 +88,9 @@ class Stack:
             "GATEWAY_ERP_SECRET": SECRET,
             "GATEWAY_DEMO_API_KEY": API_KEY,
         }
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._start(
+            "erp",
             [
                 sys.executable,
                 "-m",
@@ -94,7 +99,7 @@ class Stack:
                 str(self.erp_port),
                 "--secret",
                 SECRET,
-            ]
+            ],
         )
         wait_http(f"{self.erp}/stats")
         subprocess.run(
@@ -112,8 +117,11 @@ class Stack:
             capture_output=True,
         )
         self._set_key()
-        self._start([sys.executable, "-m", "gateway.cli", "run", "--port", str(self.api_port)])
         self._start(
+            "api", [sys.executable, "-m", "gateway.cli", "run", "--port", str(self.api_port)]
+        )
+        self._start(
+            "workers",
             [
                 sys.executable,
                 "-m",
@@ -123,7 +131,7 @@ class Stack:
                 str(workers),
                 "--threads",
                 "8",
-            ]
+            ],
         )
         wait_http(f"{self.api}/healthz")
 
@@ -134,22 +142,30 @@ class Stack:
         )
         subprocess.run([sys.executable, "-c", code], env=self.env, cwd=ROOT, check=True)
 
-    def _start(self, cmd: list[str]) -> None:
-        self.procs.append(
-            subprocess.Popen(
-                cmd,
-                env=self.env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+    def _start(self, label: str, cmd: list[str]) -> None:
+        self.procs[label] = subprocess.Popen(
+            cmd,
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds so far per component (this process is the client)."""
+        totals = cpu.snapshot(
+            {label: proc.pid for label, proc in self.procs.items()},
+            {"postgres": "postgres", "redis": "redis-server"},
+        )
+        own = os.times()
+        totals["client"] = own.user + own.system
+        return totals
+
     def close(self) -> None:
-        for proc in reversed(self.procs):
+        for proc in reversed(self.procs.values()):
             proc.terminate()
-        for proc in self.procs:
+        for proc in self.procs.values():
             try:
                 proc.wait(20)
             except subprocess.TimeoutExpired:
@@ -159,29 +175,65 @@ class Stack:
         self.admin.dispose()
 
 
-def post_all(stack: Stack, docs: int, tag: str, rate: float | None) -> dict[str, float]:
-    """Post ``docs`` documents (paced at ``rate``/s when given); document number -> 202 time."""
+def post_all(
+    stack: Stack, docs: int, tag: str, rate: float | None, connections: int = 1
+) -> dict[str, float]:
+    """Post ``docs`` documents over ``connections`` keep-alive connections (paced at ``rate``/s
+    when given); returns document number -> time of its 202.
+
+    The client is the standard library's ``http.client``: it shares the two cores with the gateway,
+    so it has to be cheap (httpx costs several times more CPU per request)."""
     sent: dict[str, float] = {}
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/edi-x12"}
     start = time.monotonic()
-    with httpx.Client(base_url=stack.api, headers=headers, timeout=30) as client:
-        for n in range(docs):
-            if rate:
-                delay = start + n / rate - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-            response = client.post("/v1/x12", content=document(n, tag))
-            response.raise_for_status()
-            sent[f"B{tag}{n:07d}"] = time.time()
+    host, port = stack.api.removeprefix("http://").split(":")
+    numbers = iter(range(docs))
+    lock = threading.Lock()
+
+    def sender() -> None:
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        try:
+            while True:
+                with lock:
+                    n = next(numbers, None)
+                if n is None:
+                    return
+                if rate:
+                    delay = start + n / rate - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                conn.request("POST", "/v1/x12", body=document(n, tag), headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 202:
+                    raise RuntimeError(f"POST answered {response.status}")
+                sent[f"B{tag}{n:07d}"] = time.time()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(sent) != docs:
+        raise RuntimeError(f"only {len(sent)} of {docs} posts were accepted")
     return sent
 
 
 def wait_delivered(stack: Stack, count: int, timeout: float = 600) -> float:
+    """Poll the ERP's counter (one keep-alive connection, every 50 ms) until ``count`` arrived."""
+    host, port = stack.erp.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if httpx.get(f"{stack.erp}/stats", timeout=10).json()["distinct"] >= count:
-            return time.time()
-        time.sleep(0.05)
+    try:
+        while time.monotonic() < deadline:
+            conn.request("GET", "/stats")
+            if json.loads(conn.getresponse().read())["distinct"] >= count:
+                return time.time()
+            time.sleep(0.05)
+    finally:
+        conn.close()
     raise RuntimeError("not all documents reached the ERP in time")
 
 
@@ -196,12 +248,14 @@ def percentile(values: list[float], q: float) -> float:
 def run(workers: int, docs: int, rate: float) -> dict[str, Any]:
     stack = Stack(workers)
     try:
+        cpu_before = stack.cpu_seconds()
         t0 = time.time()
-        post_all(stack, docs, "T", None)
+        post_all(stack, docs, "T", None, connections=4)
         t_end = wait_delivered(stack, docs)
         throughput = docs / (t_end - t0)
+        used = cpu.delta(cpu_before, stack.cpu_seconds())
         paced = max(docs // 2, 200)
-        sent = post_all(stack, paced, "L", rate)
+        sent = post_all(stack, paced, "L", rate, connections=4)
         wait_delivered(stack, docs + paced)
         arrivals = httpx.get(f"{stack.erp}/arrivals", timeout=30).json()
         latencies = [arrivals[k] - t for k, t in sent.items() if k in arrivals]
@@ -212,6 +266,8 @@ def run(workers: int, docs: int, rate: float) -> dict[str, Any]:
             "p95": percentile(latencies, 95),
             "p99": percentile(latencies, 99),
             "paced": paced,
+            "cpu_ms_per_doc": {k: v * 1000 / docs for k, v in used.items()},
+            "wall": t_end - t0,
         }
     finally:
         stack.close()
@@ -234,6 +290,13 @@ def main() -> int:
         verdict = "PASS" if r["docs_per_s"] >= 200 and r["p95"] < 1.0 else "MISS"
         print(
             f"{workers:>7} {r['docs_per_s']:>8.1f} {r['p50'] * 1000:>8.1f} {r['p95'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f}  {verdict}",
+            flush=True,
+        )
+        shares = "  ".join(f"{k} {v:.1f}" for k, v in r["cpu_ms_per_doc"].items())
+        total = sum(r["cpu_ms_per_doc"].values())
+        print(
+            f"{'':>7} CPU ms/doc: {shares}  total {total:.1f}"
+            f" ({total * r['docs_per_s'] / 1000:.2f} of {os.cpu_count()} cores busy)",
             flush=True,
         )
     return 0

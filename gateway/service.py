@@ -37,11 +37,13 @@ class Runtime:
     process_config: ProcessConfig = field(default_factory=ProcessConfig)
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+    def from_settings(
+        cls, settings: Settings, *, migrate: bool = True, pre_ping: bool = True
+    ) -> Runtime:
         url = settings.resolved_database_url()
         if migrate:
             upgrade(url)
-        db = Database(url)
+        db = Database(url, pre_ping=pre_ping)
         connector = build_connector(settings.erp_connector, **_connector_settings(settings))
         config = ProcessConfig(
             connectors=(settings.erp_connector,),

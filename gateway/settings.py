@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = 8
     delivery_min_backoff_ms: int = 1_000
     delivery_max_backoff_ms: int = 300_000
+    deliver_inline: bool = True
+    """Post a message's new events right after it is processed, in the same worker (no queue
+    round trip); after a retriable failure the deliver queue takes over, with backoff, and inline
+    posting pauses for ``deliver_inline_pause_s`` so a slow ERP does not hold up processing."""
+    deliver_inline_pause_s: float = 30.0
 
     host: str = "127.0.0.1"
     port: int = 8080

@@ -25,15 +25,10 @@ from sqlalchemy.orm import Session
 
 from gateway.canonical import EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
-from gateway.pipeline.process import (
-    ProcessConfig,
-    ProcessOutcome,
-    business_key,
-    pending_deliveries,
-    store_document_event,
-)
+from gateway.pipeline.process import ProcessConfig, ProcessOutcome
+from gateway.pipeline.records import SetRow, record_sets
 from gateway.store.db import Database
-from gateway.store.models import AuditEntry, EventRecord, InboundMessage, TransactionRecord, utcnow
+from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
 
 JSON_TRANSPORT = "http-json"
 JSON_CONTENT_TYPE = "application/json"
@@ -93,31 +88,49 @@ def check_json_message(db: Database, message_id: str) -> DocumentError | None:
 
 
 def record_json_documents(
-    session: Session, message: InboundMessage, config: ProcessConfig, policy: str
+    session: Session,
+    message: InboundMessage,
+    config: ProcessConfig,
+    policy: str,
+    claim: bool = False,
 ) -> ProcessOutcome:
-    """``process`` for a JSON message, inside its transaction (the message row is locked)."""
+    """``process`` for a JSON message, inside its transaction (the message row is locked).
+
+    Each document becomes one transaction row (so receipts read alike for X12 and JSON) and its
+    event, under the same business-key duplicate rule as X12 sets (``records.record_sets``)."""
     try:
         events = _checked_events(session, message)
     except DocumentError as exc:
         _fail(session, message, exc)
         return ProcessOutcome(message.id, "failed", errors=exc.context.get("errors", []))
-    outcome = ProcessOutcome(message.id, "processed")
-    for ordinal, event in enumerate(events, 1):
-        _record_document(session, message, ordinal, event, config, policy, outcome)
+    sets = [
+        SetRow(
+            {
+                "interchange_control_number": event.source.interchange_control_number[:20],
+                "group_control_number": event.source.group_control_number[:20],
+                "ordinal": ordinal,
+                "code": event.source.document_type[:6],
+                "control_number": event.source.control_number[:20],
+                "status": "A",
+                "validation": {"syntax": "json", "document": ordinal - 1},
+            },
+            event,
+        )
+        for ordinal, event in enumerate(events, 1)
+    ]
+    recorded = record_sets(
+        session, message, sets, connectors=config.connectors, policy=policy, claim=claim
+    )
     message.status = "processed"
     message.processed_at = utcnow()
     message.error = None
-    session.flush()
-    outcome.delivery_ids = pending_deliveries(session, message.id)
-    session.add(
-        AuditEntry(
-            actor="worker",
-            action="message.processed",
-            subject=message.id,
-            detail={"events": outcome.event_ids, "errors": 0},
-        )
+    return ProcessOutcome(
+        message.id,
+        "processed",
+        delivery_ids=recorded.delivery_ids,
+        event_ids=recorded.event_ids,
+        claims=recorded.claims,
     )
-    return outcome
 
 
 def _items(raw: bytes) -> list[Any]:
@@ -150,35 +163,6 @@ def _checked_events(session: Session, message: InboundMessage) -> list[Event]:
     if errors:
         raise _invalid(errors, len(events))
     return events
-
-
-def _record_document(
-    session: Session,
-    message: InboundMessage,
-    ordinal: int,
-    event: Event,
-    config: ProcessConfig,
-    policy: str,
-    outcome: ProcessOutcome,
-) -> None:
-    """One document as one transaction row (so receipts read alike for X12 and JSON) and its
-    event; the business-key duplicate rule is ``process._record_set``'s."""
-    source = event.source
-    key = business_key(event)[:80]
-    record = TransactionRecord(
-        message_id=message.id,
-        interchange_control_number=source.interchange_control_number[:20],
-        group_control_number=source.group_control_number[:20],
-        ordinal=ordinal,
-        code=source.document_type[:6],
-        control_number=source.control_number[:20],
-        status="A",
-        business_key=key,
-        event_id=event.id,
-        validation={"syntax": "json", "document": ordinal - 1},
-    )
-    session.add(record)
-    store_document_event(session, message, record, event, config, policy, outcome)
 
 
 def _fail(session: Session, message: InboundMessage, exc: DocumentError) -> None:

@@ -13,13 +13,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.db import Database
-from gateway.store.models import AuditEntry, InboundMessage
+from gateway.store.models import AuditEntry, InboundMessage, table_of
 
 DUPLICATE_POLICIES = ("reject", "accept-and-flag", "ignore-silently")
+_MESSAGES = table_of(InboundMessage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,32 +47,33 @@ def find_transport_duplicate(
     transport_message_id: str | None,
     digest: str,
 ) -> tuple[str, str] | None:
-    """(original message id, reason) when these bytes or this transport id were received before."""
+    """(original message id, reason) when this transport id or these bytes were received before
+    (one query; the transport id wins when both match)."""
+    same_bytes = _MESSAGES.c.content_sha256 == digest
+    condition = same_bytes
     if transport_message_id:
-        original = session.execute(
-            select(InboundMessage.id)
-            .where(
-                InboundMessage.partner_id == partner_id,
-                InboundMessage.transport == transport,
-                InboundMessage.transport_message_id == transport_message_id,
-                InboundMessage.duplicate_of.is_(None),
-            )
-            .limit(1)
-        ).scalar()
-        if original:
-            return original, f"{transport} message id {transport_message_id!r} already received"
-    original = session.execute(
-        select(InboundMessage.id)
-        .where(
-            InboundMessage.partner_id == partner_id,
-            InboundMessage.content_sha256 == digest,
-            InboundMessage.duplicate_of.is_(None),
+        same_id = and_(
+            _MESSAGES.c.transport == transport,
+            _MESSAGES.c.transport_message_id == transport_message_id,
         )
-        .order_by(InboundMessage.received_at)
-        .limit(1)
-    ).scalar()
-    if original:
-        return original, "identical payload already received"
+        condition = or_(same_id, same_bytes)
+    rows = session.execute(
+        select(_MESSAGES.c.id, _MESSAGES.c.transport, _MESSAGES.c.transport_message_id)
+        .where(
+            _MESSAGES.c.partner_id == partner_id,
+            _MESSAGES.c.duplicate_of.is_(None),
+            condition,
+        )
+        .order_by(_MESSAGES.c.received_at)
+    ).all()
+    for row in rows:
+        if transport_message_id and (row.transport, row.transport_message_id) == (
+            transport,
+            transport_message_id,
+        ):
+            return row.id, f"{transport} message id {transport_message_id!r} already received"
+    if rows:
+        return rows[0].id, "identical payload already received"
     return None
 
 
@@ -122,17 +124,13 @@ def receive(
                 duplicate_reason=reason,
             )
         )
-        session.add(
-            AuditEntry(
-                actor=f"{transport}:{partner_id or '-'}",
-                action="message.received",
-                subject=message_id,
-                detail={
-                    "size": len(raw),
-                    "sha256": digest,
-                    "status": status,
-                    "duplicate_of": original,
-                },
+        if original is not None:
+            session.add(
+                AuditEntry(
+                    actor=f"{transport}:{partner_id or '-'}",
+                    action=f"message.{status if status != 'received' else 'flagged'}",
+                    subject=message_id,
+                    detail={"sha256": digest, "duplicate_of": original, "reason": reason},
+                )
             )
-        )
     return Receipt(message_id, status, original, reason)

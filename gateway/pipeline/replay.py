@@ -16,14 +16,8 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.partners import PartnerProfile
-from gateway.pipeline.process import (
-    DEFAULT_CONFIG,
-    ProcessConfig,
-    _options,
-    _profile,
-    document_number,
-    replace_event_payload,
-)
+from gateway.pipeline.process import DEFAULT_CONFIG, ProcessConfig, _options, _profile
+from gateway.pipeline.records import document_number, replace_event_payload
 from gateway.pipeline.translate import translate_bytes
 from gateway.store.db import Database
 from gateway.store.models import (
@@ -114,7 +108,7 @@ def replay_transaction(
                     message_id=message.id,
                     partner_id=event.partner_id,
                     type=event.type,
-                    document_number=document_number(event),
+                    document_number=document_number(payload["document"]),
                     payload=payload,
                 )
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -20,7 +21,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=pre_ping)
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -36,13 +37,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _counter_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit TO OFF")
+    cursor.close()
+
+
 class Database:
     """One engine and its session factory; ``transaction()`` commits or rolls back as a unit."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pre_ping: bool = True) -> None:
+        """``pre_ping=False`` skips the liveness check on every checkout (a round trip): for
+        workers, whose broker retries a message that failed on a connection the server dropped
+        (the pool then replaces it)."""
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pre_ping=pre_ping)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def counters_engine(self) -> Engine | None:
+        """PostgreSQL: an autocommit engine for control numbers (``store.counters``), whose commits
+        need not wait for the disk; ``None`` on SQLite, where numbers are taken in the caller's
+        transaction."""
+        if self.engine.dialect.name == "sqlite":
+            return None
+        engine = create_engine(
+            self.url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=4,
+            max_overflow=20,
+            pool_pre_ping=False,
+        )
+        event.listen(engine, "connect", _counter_pragmas)
+        return engine
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -51,3 +78,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if "counters_engine" in self.__dict__ and self.counters_engine is not None:
+            self.counters_engine.dispose()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -32,6 +33,14 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A mapped class's Core ``Table``: hot paths use bulk Core statements, without the ORM's
+    per-row bookkeeping."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class Partner(Base):
@@ -189,6 +198,10 @@ class ControlCounter(Base):
 
 
 class AuditEntry(Base):
+    """What needs a trail beyond the rows themselves: duplicates, failures, dead letters and every
+    operator action (replay, retry, keys). Routine flow is in the rows' own timestamps
+    (``received_at``, ``processed_at``, ``delivered_at``)."""
+
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

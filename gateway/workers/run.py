@@ -90,7 +90,7 @@ def settings_values(settings: Settings) -> dict[str, object]:
 
 def _worker_process(values: dict[str, object], threads: int) -> None:
     settings = Settings.model_validate(values)
-    runtime = Runtime.from_settings(settings, migrate=False)
+    runtime = Runtime.from_settings(settings, migrate=False, pre_ping=False)
     handle = start_worker(runtime, threads=threads)
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from gateway.errors import DocumentError
+from gateway.errors import DocumentError, InterchangeError
 from gateway.x12 import results as r
+from gateway.x12.delimiters import find_isa, scan_isa
 from gateway.x12.elements import valid_date
 from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
 from gateway.x12.reader import SegmentReader
@@ -140,6 +141,29 @@ def interchange_header(isa: Segment) -> InterchangeHeader:
         delimiters=isa.delimiters,
         raw=isa,
     )
+
+
+def interchange_headers(raw: bytes) -> list[InterchangeHeader]:
+    """Every readable ISA header in ``raw``, found without parsing the rest (string search, then
+    the ISA reader at each hit): the interchange-level duplicate check runs before translation.
+    A header that cannot be read is left out; translation reports it precisely."""
+    text = raw.decode("utf-8", "x12-latin1")
+    headers: list[InterchangeHeader] = []
+    i = find_isa(text, 0, len(text))
+    while i != -1:
+        before = text[i - 1] if i else ""
+        inside = before.isalnum() or (headers and before == headers[-1].delimiters.element)
+        if not inside:
+            try:
+                scan = scan_isa(text, i, at_eof=True)
+            except InterchangeError:
+                scan = None
+            if scan is not None:
+                headers.append(interchange_header(Segment(scan.elements, scan.delimiters)))
+                i = find_isa(text, scan.end, len(text))
+                continue
+        i = find_isa(text, i + 1, len(text))
+    return headers
 
 
 def group_header(gs: Segment) -> GroupHeader:
