@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,6 +24,9 @@ from gateway.store.db import Database
 from gateway.store.migrate import upgrade
 from gateway.store.models import Delivery, InboundMessage, Partner, utcnow
 
+KEY_CACHE_SIZE = 10_000
+"""Known keys are few; unknown ones are never cached, so guessing cannot grow the cache."""
+
 
 def hash_api_key(key: str) -> str:
     """API keys are random 32-byte tokens, so one SHA-256 is enough (no dictionary to attack)."""
@@ -35,6 +39,8 @@ class Runtime:
     db: Database
     connector: ErpConnector
     process_config: ProcessConfig = field(default_factory=ProcessConfig)
+    key_cache: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """API-key hash -> (partner id, monotonic expiry): see ``partner_for_key``."""
 
     @classmethod
     def from_settings(
@@ -106,16 +112,33 @@ def issue_api_key(runtime: Runtime, partner_id: str, key: str | None = None) -> 
             raise KeyError(partner_id)
         partner.api_key_hash = hash_api_key(key)
         partner.api_key_prefix = key[:8]
+    runtime.key_cache.clear()
     return key
 
 
+def cached_partner_for_key(runtime: Runtime, key: str) -> str | None:
+    """``partner_for_key``'s answer while it is cached (no I/O: callable from an event loop)."""
+    cached = runtime.key_cache.get(hash_api_key(key))
+    return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
+
 def partner_for_key(runtime: Runtime, key: str) -> str | None:
+    """The active partner whose API key this is; answers are kept ``api_key_cache_s`` seconds."""
+    digest = hash_api_key(key)
+    now = time.monotonic()
+    cached = runtime.key_cache.get(digest)
+    if cached is not None and cached[1] > now:
+        return cached[0]
     with runtime.db.sessions() as session:
-        return session.execute(
-            select(Partner.id).where(
-                Partner.api_key_hash == hash_api_key(key), Partner.status != "suspended"
-            )
+        partner_id = session.execute(
+            select(Partner.id).where(Partner.api_key_hash == digest, Partner.status != "suspended")
         ).scalar()
+    ttl = runtime.settings.api_key_cache_s
+    if ttl > 0 and partner_id is not None:
+        if len(runtime.key_cache) >= KEY_CACHE_SIZE:
+            runtime.key_cache.clear()
+        runtime.key_cache[digest] = (partner_id, now + ttl)
+    return partner_id
 
 
 @dataclass(frozen=True, slots=True)

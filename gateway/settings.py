@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = 8
     delivery_min_backoff_ms: int = 1_000
     delivery_max_backoff_ms: int = 300_000
+    process_batch: int = 20
+    """A worker that takes a message records up to this many waiting ones in the same transaction
+    (PostgreSQL; see ``pipeline.process.process_batch``). 1 turns batching off."""
     deliver_inline: bool = True
     """Post a message's new events right after it is processed, in the same worker (no queue
     round trip); after a retriable failure the deliver queue takes over, with backoff, and inline
@@ -44,6 +47,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 20 * 1024 * 1024
     partners_dir: Path | None = None
     maps_dir: Path | None = None
+    api_key_cache_s: float = 5.0
+    """How long the API trusts an API key it has looked up: a revoked key, or a suspended partner,
+    stops working within this many seconds (0: look up every request)."""
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
     """API key given to the demo partner on first start (embedded mode only)."""
     admin_token: SecretStr = SecretStr("")

@@ -10,9 +10,10 @@ attempt, or a fatal failure, moves the delivery to ``dead``: visible and replaya
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from gateway.canonical import parse_event
 from gateway.erp.base import DeliveryReceipt, ErpConnector
@@ -70,12 +71,38 @@ def post_claimed(
     db: Database, claimed: Claim, connector: ErpConnector, max_attempts: int
 ) -> DeliveryOutcome:
     """Post a claimed delivery and record the answer."""
+    outcomes, _ = post_claims(db, [claimed], connector, max_attempts)
+    return outcomes[0]
+
+
+def post_claims(
+    db: Database,
+    claims: list[Claim],
+    connector: ErpConnector,
+    max_attempts: int,
+    proceed: Callable[[], bool] = lambda: True,
+) -> tuple[list[DeliveryOutcome], list[Claim]]:
+    """Post claimed deliveries one after the other while ``proceed()`` allows; the successes are
+    recorded together in one transaction at the end (also when a post raises). Returns the
+    outcomes of the posts made and the claims not posted."""
+    outcomes: list[DeliveryOutcome] = []
+    delivered: list[tuple[int, DeliveryReceipt]] = []
     try:
-        receipt = connector.post(claimed.event)
-    except DeliveryError as exc:
-        return _failed(db, claimed.delivery_id, exc, claimed.attempt, max_attempts)
-    _delivered(db, claimed.delivery_id, receipt)
-    return DeliveryOutcome(claimed.delivery_id, "delivered")
+        for n, claimed in enumerate(claims):
+            if not proceed():
+                return outcomes, claims[n:]
+            try:
+                receipt = connector.post(claimed.event)
+            except DeliveryError as exc:
+                outcomes.append(
+                    _failed(db, claimed.delivery_id, exc, claimed.attempt, max_attempts)
+                )
+                continue
+            delivered.append((claimed.delivery_id, receipt))
+            outcomes.append(DeliveryOutcome(claimed.delivery_id, "delivered"))
+    finally:
+        _delivered(db, delivered)
+    return outcomes, []
 
 
 def release(db: Database, claims: list[Claim]) -> None:
@@ -94,20 +121,30 @@ def release(db: Database, claims: list[Claim]) -> None:
         )
 
 
-def _delivered(db: Database, delivery_id: int, receipt: DeliveryReceipt) -> None:
+def _delivered(db: Database, delivered: list[tuple[int, DeliveryReceipt]]) -> None:
+    if not delivered:
+        return
     now = utcnow()
     with db.transaction() as session:
         session.execute(
             update(_DELIVERIES)
-            .where(_DELIVERIES.c.id == delivery_id)
+            .where(_DELIVERIES.c.id == bindparam("delivery_id"))
             .values(
                 status="delivered",
                 delivered_at=now,
                 updated_at=now,
-                last_status_code=receipt.status_code,
-                response=receipt.response[:2000],
+                last_status_code=bindparam("status_code"),
+                response=bindparam("response"),
                 last_error=None,
-            )
+            ),
+            [
+                {
+                    "delivery_id": delivery_id,
+                    "status_code": receipt.status_code,
+                    "response": receipt.response[:2000],
+                }
+                for delivery_id, receipt in delivered
+            ],
         )
 
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from gateway.canonical import EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
-from gateway.pipeline.process import ProcessConfig, ProcessOutcome
-from gateway.pipeline.records import SetRow, record_sets
+from gateway.pipeline.process import ProcessOutcome
+from gateway.pipeline.records import Recorder, SetRow
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
 
@@ -88,16 +88,12 @@ def check_json_message(db: Database, message_id: str) -> DocumentError | None:
 
 
 def record_json_documents(
-    session: Session,
-    message: InboundMessage,
-    config: ProcessConfig,
-    policy: str,
-    claim: bool = False,
+    session: Session, message: InboundMessage, recorder: Recorder, policy: str
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
     Each document becomes one transaction row (so receipts read alike for X12 and JSON) and its
-    event, under the same business-key duplicate rule as X12 sets (``records.record_sets``)."""
+    event, under the same business-key duplicate rule as X12 sets (``records.Recorder``)."""
     try:
         events = _checked_events(session, message)
     except DocumentError as exc:
@@ -118,18 +114,11 @@ def record_json_documents(
         )
         for ordinal, event in enumerate(events, 1)
     ]
-    recorded = record_sets(
-        session, message, sets, connectors=config.connectors, policy=policy, claim=claim
-    )
     message.status = "processed"
     message.processed_at = utcnow()
     message.error = None
     return ProcessOutcome(
-        message.id,
-        "processed",
-        delivery_ids=recorded.delivery_ids,
-        event_ids=recorded.event_ids,
-        claims=recorded.claims,
+        message.id, "processed", recorded=recorder.add_sets(message, sets, policy)
     )
 
 

@@ -2,7 +2,7 @@
 
 One database transaction writes the interchanges, transaction sets, canonical events, the
 acknowledgements to send back and one pending delivery per event and ERP connector, and marks the
-message processed; ``records.record_sets`` does the bulk of it in a few statements. A crash before
+message processed; ``records.Recorder`` does the bulk of it in a few statements. A crash before
 the commit leaves nothing behind; running ``process`` again on a processed message changes nothing;
 deliveries a crash left unenqueued are found by the sweep.
 
@@ -17,16 +17,18 @@ never delivered twice.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConfigurationError
 from gateway.partners import PartnerProfile, load_partner
-from gateway.pipeline.records import Claim, SetRow, record_sets
+from gateway.pipeline.records import Claim, Recorded, Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import StoreControlNumbers
 from gateway.store.db import Database
@@ -46,7 +48,7 @@ from gateway.x12.envelope import interchange_headers
 from gateway.x12.model import InterchangeHeader
 
 _INTERCHANGES = table_of(InterchangeRecord)
-_ACKS = table_of(Acknowledgment)
+_MESSAGES = table_of(InboundMessage)
 
 
 @dataclass(slots=True)
@@ -59,6 +61,14 @@ class ProcessOutcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     """With ``claim=True``: the new deliveries, attempt 1 already counted, with their events."""
+    recorded: Recorded | None = None
+    """What the batch's ``Recorder`` wrote for this message (copied in by ``fill``)."""
+
+    def fill(self) -> None:
+        if self.recorded is not None:
+            self.event_ids = self.recorded.event_ids
+            self.delivery_ids = self.recorded.delivery_ids
+            self.claims = self.recorded.claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,35 +117,124 @@ def pending_deliveries(session: Session, message_id: str) -> list[int]:
 def process(
     db: Database, message_id: str, config: ProcessConfig = DEFAULT_CONFIG, *, claim: bool = False
 ) -> ProcessOutcome:
-    """Translate and record ``message_id``; idempotent (see the module docstring).
+    """Translate and record ``message_id`` alone; idempotent (see the module docstring).
 
     ``claim=True`` creates the new deliveries with their first attempt counted and returns them
     with their events in ``claims``, for the caller to post right after the commit (no queue
     round trip); otherwise they are returned in ``delivery_ids`` to enqueue.
     """
+    return process_batch(db, message_id, config, claim=claim, limit=1)[0]
+
+
+def process_batch(
+    db: Database,
+    message_id: str,
+    config: ProcessConfig = DEFAULT_CONFIG,
+    *,
+    claim: bool = False,
+    limit: int = 1,
+) -> list[ProcessOutcome]:
+    """``process`` for ``message_id`` and up to ``limit - 1`` other waiting messages, in one
+    transaction; the first outcome is ``message_id``'s.
+
+    Under load a worker thus records many messages with the statements of one (their own queue
+    entries then find them processed and do nothing), while a lone message is processed at once.
+    Others are taken only if no other worker holds them (``SKIP LOCKED``) and they never failed
+    before (``attempts = 0``), so one bad message cannot drag a batch down twice; SQLite has a
+    single writer and no ``SKIP LOCKED``, so there the batch is one message. Raises
+    ``BatchConflict`` when two messages of the batch cannot share it: process them one by one.
+    """
+    status = _status(db, message_id)
+    if status != "received":  # the common case under load: another batch took it
+        return [ProcessOutcome(message_id, status)]
     with db.transaction() as session:
         message = session.get(InboundMessage, message_id, with_for_update=True)
         if message is None:
-            return ProcessOutcome(message_id, "missing")
+            return [ProcessOutcome(message_id, "missing")]
         if message.status != "received":
             # Already done: its unfinished deliveries belong to the sweep, not to this duplicate
             # run (re-enqueueing them here would post the same events twice in normal operation).
-            return ProcessOutcome(message_id, message.status)
+            return [ProcessOutcome(message_id, message.status)]
+        messages = [message, *_more_waiting(session, message, limit - 1)]
+        with _counter_connection(db) as counters:
+            run = _BatchRun(session, config, messages, claim, counters)
+            outcomes = [run.add(m) for m in messages]
+        run.recorder.write()
+        for outcome in outcomes:
+            outcome.fill()
+        return outcomes
+
+
+@contextmanager
+def _counter_connection(db: Database) -> Iterator[Connection | None]:
+    """One autocommit connection for the batch's control numbers (``None``: SQLite)."""
+    if db.counters_engine is None:
+        yield None
+        return
+    with db.counters_engine.connect() as connection:
+        yield connection
+
+
+def _status(db: Database, message_id: str) -> str:
+    """The message's status, read without a lock or a transaction to commit."""
+    with db.engine.connect() as connection:
+        status = connection.execute(
+            select(_MESSAGES.c.status).where(_MESSAGES.c.id == message_id)
+        ).scalar()
+    return "missing" if status is None else str(status)
+
+
+def _more_waiting(session: Session, first: InboundMessage, count: int) -> list[InboundMessage]:
+    if count <= 0 or session.get_bind().dialect.name == "sqlite":
+        return []
+    return list(
+        session.scalars(
+            select(InboundMessage)
+            .where(
+                InboundMessage.status == "received",
+                InboundMessage.attempts == 0,
+                InboundMessage.id != first.id,
+            )
+            .order_by(InboundMessage.received_at)
+            .limit(count)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+class _BatchRun:
+    """One batch: profiles, the interchange duplicate index and the recorder they share."""
+
+    def __init__(
+        self,
+        session: Session,
+        config: ProcessConfig,
+        messages: list[InboundMessage],
+        claim: bool,
+        counters: Connection | None,
+    ) -> None:
+        self.session, self.config, self.counters = session, config, counters
+        self.recorder = Recorder(session, connectors=config.connectors, claim=claim)
+        self.interchanges = _SeenInterchanges(session, messages)
+
+    def add(self, message: InboundMessage) -> ProcessOutcome:
+        from gateway.pipeline import json_documents  # here: that module builds on this one
+
+        session, config = self.session, self.config
         profile = _profile(message.partner_id, config)
         policy = profile.duplicate_policy if profile else "reject"
         message.attempts += 1
-        from gateway.pipeline import json_documents  # here: that module builds on this one
-
         if json_documents.is_json_documents(message):
-            return json_documents.record_json_documents(session, message, config, policy, claim)
-        counters = StoreControlNumbers(session, message.partner_id or "unknown", db.counters_engine)
-        duplicate = _interchange_duplicate(session, message)
+            return json_documents.record_json_documents(session, message, self.recorder, policy)
+        counters = StoreControlNumbers(session, message.partner_id or "unknown", self.counters)
+        duplicate = self.interchanges.duplicate(message)
         if duplicate is not None and policy != "accept-and-flag":
             return _reject_duplicate(session, message, duplicate, policy, profile, counters)
         result = translate_bytes(
             message.raw, options=_options(profile, message.partner_id, config), counters=counters
         )
-        outcome = _record(session, message, result, config, policy, claim)
+        self.interchanges.remember(message)
+        outcome = _record(self.recorder, message, result, policy)
         if duplicate is not None:
             message.meta = {
                 **message.meta,
@@ -151,6 +250,71 @@ def process(
         message.processed_at = utcnow()
         message.error = None
         return outcome
+
+
+class _SeenInterchanges:
+    """ISA13 duplicates for a batch: one query for every ISA header of its X12 messages, then
+    the batch's own messages in order (an earlier one counts as already received)."""
+
+    def __init__(self, session: Session, messages: list[InboundMessage]) -> None:
+        from gateway.pipeline import json_documents
+
+        self.headers = {
+            m.id: interchange_headers(m.raw)
+            for m in messages
+            if not json_documents.is_json_documents(m)
+        }
+        self.known: dict[tuple[str | None, str, str, str], str] = {}
+        wanted = [(m.partner_id, h) for m in messages for h in self.headers.get(m.id, [])]
+        if not wanted:
+            return
+        messages_table = table_of(InboundMessage)
+        rows = session.execute(
+            select(
+                messages_table.c.partner_id,
+                _INTERCHANGES.c.sender_id,
+                _INTERCHANGES.c.receiver_id,
+                _INTERCHANGES.c.control_number,
+                _INTERCHANGES.c.message_id,
+            )
+            .join(messages_table, messages_table.c.id == _INTERCHANGES.c.message_id)
+            .where(
+                or_(
+                    *(
+                        and_(
+                            messages_table.c.partner_id == partner_id,
+                            _INTERCHANGES.c.sender_id == h.sender_id,
+                            _INTERCHANGES.c.receiver_id == h.receiver_id,
+                            _INTERCHANGES.c.control_number == h.control_number,
+                        )
+                        for partner_id, h in wanted
+                    )
+                ),
+                _INTERCHANGES.c.message_id.not_in([m.id for m in messages]),
+            )
+            .order_by(_INTERCHANGES.c.id)
+        )
+        for partner_id, sender, receiver, control, original in rows:
+            self.known.setdefault((partner_id, sender, receiver, control), original)
+
+    def duplicate(self, message: InboundMessage) -> tuple[str, str, InterchangeHeader] | None:
+        """(original message id, reason, header) of the first interchange already received."""
+        for header in self.headers.get(message.id, []):
+            original = self.known.get(self._key(message, header))
+            if original is not None and original != message.id:
+                reason = f"ISA13 {header.control_number} from {header.sender_id} already received"
+                return original, reason, header
+        return None
+
+    def remember(self, message: InboundMessage) -> None:
+        for header in self.headers.get(message.id, []):
+            self.known.setdefault(self._key(message, header), message.id)
+
+    @staticmethod
+    def _key(
+        message: InboundMessage, header: InterchangeHeader
+    ) -> tuple[str | None, str, str, str]:
+        return (message.partner_id, header.sender_id, header.receiver_id, header.control_number)
 
 
 def mark_failed(db: Database, message_id: str, error: str) -> None:
@@ -178,48 +342,6 @@ def note_attempt(db: Database, message_id: str) -> int:
             return 0
         message.attempts += 1
         return message.attempts
-
-
-def _interchange_duplicate(
-    session: Session, message: InboundMessage
-) -> tuple[str, str, InterchangeHeader] | None:
-    """(original message id, reason, header) of the first interchange already received, in one
-    query for all the message's ISA headers."""
-    headers = interchange_headers(message.raw)
-    if not headers:
-        return None  # unreadable input: translate reports it precisely
-    messages = table_of(InboundMessage)
-    rows = session.execute(
-        select(
-            _INTERCHANGES.c.message_id,
-            _INTERCHANGES.c.sender_id,
-            _INTERCHANGES.c.receiver_id,
-            _INTERCHANGES.c.control_number,
-        )
-        .join(messages, messages.c.id == _INTERCHANGES.c.message_id)
-        .where(
-            or_(
-                *(
-                    and_(
-                        _INTERCHANGES.c.sender_id == h.sender_id,
-                        _INTERCHANGES.c.receiver_id == h.receiver_id,
-                        _INTERCHANGES.c.control_number == h.control_number,
-                    )
-                    for h in headers
-                )
-            ),
-            _INTERCHANGES.c.message_id != message.id,
-            messages.c.partner_id == message.partner_id,
-        )
-        .order_by(_INTERCHANGES.c.id)
-    ).all()
-    seen = {(row.sender_id, row.receiver_id, row.control_number): row.message_id for row in rows}
-    for header in headers:
-        original = seen.get((header.sender_id, header.receiver_id, header.control_number))
-        if original is not None:
-            reason = f"ISA13 {header.control_number} from {header.sender_id} already received"
-            return original, reason, header
-    return None
 
 
 def _reject_duplicate(
@@ -275,31 +397,22 @@ def _reject_duplicate(
 
 
 def _record(
-    session: Session,
-    message: InboundMessage,
-    result: TranslationResult,
-    config: ProcessConfig,
-    policy: str,
-    claim: bool,
+    recorder: Recorder, message: InboundMessage, result: TranslationResult, policy: str
 ) -> ProcessOutcome:
-    if result.interchanges:
-        session.execute(
-            insert(_INTERCHANGES),
-            [
-                {
-                    "message_id": message.id,
-                    "ordinal": n,
-                    "sender_id": ir.sender_id,
-                    "receiver_id": ir.receiver_id,
-                    "control_number": ir.control_number,
-                    "test": ir.usage == "T",
-                    "ta1_status": ir.ta1_status,
-                    "ta1_code": ir.ta1_code,
-                    "result": {"messages": ir.messages, "warnings": ir.warnings},
-                }
-                for n, ir in enumerate(result.interchanges, 1)
-            ],
-        )
+    recorder.interchange_rows += [
+        {
+            "message_id": message.id,
+            "ordinal": n,
+            "sender_id": ir.sender_id,
+            "receiver_id": ir.receiver_id,
+            "control_number": ir.control_number,
+            "test": ir.usage == "T",
+            "ta1_status": ir.ta1_status,
+            "ta1_code": ir.ta1_code,
+            "result": {"messages": ir.messages, "warnings": ir.warnings},
+        }
+        for n, ir in enumerate(result.interchanges, 1)
+    ]
     events = {
         (
             e.source.interchange_control_number,
@@ -323,30 +436,21 @@ def _record(
         )
         for ordinal, (ir, group, tr) in enumerate(_sets(result), 1)
     ]
-    recorded = record_sets(
-        session, message, sets, connectors=config.connectors, policy=policy, claim=claim
-    )
-    if result.acknowledgments:
-        session.execute(
-            insert(_ACKS),
-            [
-                {
-                    "message_id": message.id,
-                    "partner_id": message.partner_id,
-                    "direction": "out",
-                    "kind": ack["kind"],
-                    "edi": ack["edi"],
-                }
-                for ack in result.acknowledgments
-            ],
-        )
+    recorder.ack_rows += [
+        {
+            "message_id": message.id,
+            "partner_id": message.partner_id,
+            "direction": "out",
+            "kind": ack["kind"],
+            "edi": ack["edi"],
+        }
+        for ack in result.acknowledgments
+    ]
     return ProcessOutcome(
         message.id,
         "processed",
-        delivery_ids=recorded.delivery_ids,
-        event_ids=recorded.event_ids,
         errors=result.errors,
-        claims=recorded.claims,
+        recorded=recorder.add_sets(message, sets, policy),
     )
 
 

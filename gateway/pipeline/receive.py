@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.db import Database
@@ -101,8 +101,8 @@ def receive(
             status = {"reject": "duplicate", "ignore-silently": "ignored"}.get(
                 duplicate_policy, "received"
             )
-        session.add(
-            InboundMessage(
+        session.execute(
+            insert(_MESSAGES).values(
                 id=message_id,
                 partner_id=partner_id,
                 transport=transport,

@@ -1,10 +1,10 @@
-"""Recording what one message produced, in a handful of statements whatever its size.
+"""Recording what a batch of messages produced, in a handful of statements whatever its size.
 
-``record_sets`` takes the message's transaction sets (X12) or documents (JSON), each with the event
-it yields, applies the partner's business-key duplicate policy and writes the transaction rows,
-the new events and one delivery per event and ERP connector as bulk inserts: two lookups (events
-already stored, business keys already seen) and three ``INSERT``s, instead of a round trip per
-row. It runs inside ``process``'s transaction; the caller commits.
+``Recorder`` collects, for each message of a batch, its interchanges, its transaction sets (X12) or
+documents (JSON) with the events they yield, and its acknowledgements; ``write`` applies the
+partners' business-key duplicate policy and writes everything as bulk inserts: two lookups
+(events already stored, business keys already seen) and one ``INSERT`` per table, instead of a
+round trip per row. It runs inside ``process``'s transaction; the caller commits.
 
 Business-key duplicates: a new event whose key (BAK03+BAK04, BSN02, BIG02) arrived before from the
 partner in another message is a duplicate. ``reject`` and ``ignore-silently`` keep only the
@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from gateway.canonical import Event
 from gateway.store.models import (
+    Acknowledgment,
     Delivery,
     EventRecord,
     EventRevision,
     InboundMessage,
+    InterchangeRecord,
     TransactionRecord,
     table_of,
 )
@@ -37,6 +39,8 @@ KEY_LENGTH = 80
 _TRANSACTIONS = table_of(TransactionRecord)
 _EVENTS = table_of(EventRecord)
 _DELIVERIES = table_of(Delivery)
+_INTERCHANGES = table_of(InterchangeRecord)
+_ACKS = table_of(Acknowledgment)
 
 
 @dataclass(slots=True)
@@ -83,93 +87,142 @@ def document_number(document: dict[str, Any]) -> str | None:
     return str(group.get("control_number")) if group.get("control_number") else None
 
 
-def record_sets(
-    session: Session,
-    message: InboundMessage,
-    sets: list[SetRow],
-    *,
-    connectors: Iterable[str],
-    policy: str,
-    claim: bool = False,
-) -> Recorded:
-    """Write ``sets`` for ``message`` (see the module docstring); returns what is new."""
-    payloads = {s.event.id: s.event.model_dump(mode="json") for s in sets if s.event is not None}
-    keys = {
-        event_id: business_key(p["type"], p["document"])[:KEY_LENGTH]
-        for event_id, p in payloads.items()
-    }
-    stored = _stored_events(session, list(payloads))
-    earlier = _earlier_keys(session, message, {k for i, k in keys.items() if k and i not in stored})
-    recorded = Recorded()
-    transaction_rows: list[dict[str, Any]] = []
-    new_events: dict[str, tuple[Event, dict[str, Any], str | None]] = {}
-    for item in sets:
-        row = {
-            **item.values,
-            "message_id": message.id,
-            "business_key": "",
-            "event_id": None,
-            "duplicate_of": None,
-        }
-        transaction_rows.append(row)
-        event = item.event
-        if event is None:
-            continue
-        key, flagged = keys[event.id], None
-        row["business_key"], row["event_id"] = key, event.id
-        if event.id not in stored and key in earlier:
-            row["duplicate_of"] = flagged = earlier[key]
-            if policy != "accept-and-flag":
-                row["event_id"] = None
-                continue
-        if event.id in stored:
-            if stored[event.id] != payloads[event.id]:
-                _new_revision(session, event.id, payloads[event.id])
-        elif event.id not in new_events:
-            new_events[event.id] = (event, payloads[event.id], flagged)
-        recorded.event_ids.append(event.id)
-    if transaction_rows:
-        session.execute(insert(_TRANSACTIONS), transaction_rows)
-    if new_events:
-        _insert_events(session, message, new_events, connectors, claim, recorded)
-    return recorded
+class BatchConflict(Exception):
+    """Two messages of one batch carry the same event id with different content: the caller
+    processes them one at a time instead (the second then becomes a revision of the first)."""
 
 
-def _insert_events(
-    session: Session,
-    message: InboundMessage,
-    new_events: dict[str, tuple[Event, dict[str, Any], str | None]],
-    connectors: Iterable[str],
-    claim: bool,
-    recorded: Recorded,
-) -> None:
-    rows = [
-        {
-            "id": event_id,
-            "message_id": message.id,
-            "partner_id": event.partner_id,
-            "type": event.type,
-            "document_number": document_number(payload["document"]),
-            "payload": payload,
-            "flagged_duplicate_of": flagged,
+@dataclass(slots=True)
+class _Pending:
+    message: InboundMessage
+    sets: list[SetRow]
+    policy: str
+    recorded: Recorded
+
+
+class Recorder:
+    """Collects what a batch of messages produced, then writes it in a few bulk statements.
+
+    ``write`` looks up the events already stored and the business keys seen before (one query
+    each for the whole batch), applies the duplicate rule message by message in batch order (an
+    earlier message of the batch counts as "before"), and inserts interchanges, transaction rows,
+    events, deliveries and acknowledgements with one ``INSERT`` per table.
+    """
+
+    def __init__(self, session: Session, *, connectors: Iterable[str], claim: bool) -> None:
+        self.session = session
+        self.connectors = tuple(connectors)
+        self.claim = claim
+        self.interchange_rows: list[dict[str, Any]] = []
+        self.ack_rows: list[dict[str, Any]] = []
+        self._pending: list[_Pending] = []
+
+    def add_sets(self, message: InboundMessage, sets: list[SetRow], policy: str) -> Recorded:
+        """Queue ``sets`` of ``message``; the returned ``Recorded`` is filled by ``write``."""
+        recorded = Recorded()
+        self._pending.append(_Pending(message, sets, policy, recorded))
+        return recorded
+
+    def write(self) -> None:
+        session = self.session
+        payloads: dict[str, dict[str, Any]] = {}
+        for pending in self._pending:
+            for item in pending.sets:
+                if item.event is None:
+                    continue
+                payload = item.event.model_dump(mode="json")
+                if payloads.setdefault(item.event.id, payload) != payload:
+                    raise BatchConflict(item.event.id)
+        keys = {
+            event_id: business_key(p["type"], p["document"])[:KEY_LENGTH]
+            for event_id, p in payloads.items()
         }
-        for event_id, (event, payload, flagged) in new_events.items()
-    ]
-    session.execute(insert(_EVENTS), rows)
-    delivery_rows = [
-        {"event_id": event_id, "connector": connector, "attempts": 1 if claim else 0}
-        for event_id in new_events
-        for connector in connectors
-    ]
-    if not delivery_rows:
-        return
-    created = session.execute(
-        insert(_DELIVERIES).returning(_DELIVERIES.c.id, _DELIVERIES.c.event_id), delivery_rows
-    ).all()
-    for delivery_id, event_id in sorted(created):
-        recorded.delivery_ids.append(delivery_id)
-        if claim:
-            recorded.claims.append(Claim(delivery_id, new_events[event_id][0]))
+        stored = _stored_events(session, list(payloads))
+        partners = {p.message.partner_id for p in self._pending}
+        earlier = _earlier_keys(
+            session,
+            partners,
+            {k for i, k in keys.items() if k and i not in stored},
+            [p.message.id for p in self._pending],
+        )
+        transaction_rows: list[dict[str, Any]] = []
+        new_events: dict[str, tuple[Event, InboundMessage, str | None, Recorded]] = {}
+        for pending in self._pending:
+            message, recorded = pending.message, pending.recorded
+            kept: list[tuple[str | None, str, str]] = []
+            for item in pending.sets:
+                row = {
+                    **item.values,
+                    "message_id": message.id,
+                    "business_key": "",
+                    "event_id": None,
+                    "duplicate_of": None,
+                }
+                transaction_rows.append(row)
+                event = item.event
+                if event is None:
+                    continue
+                key, flagged = keys[event.id], None
+                row["business_key"], row["event_id"] = key, event.id
+                known = event.id in stored or event.id in new_events
+                first = earlier.get((message.partner_id, key))
+                if not known and first is not None:
+                    row["duplicate_of"] = flagged = first
+                    if pending.policy != "accept-and-flag":
+                        row["event_id"] = None
+                        continue
+                if event.id in stored:
+                    if stored[event.id] != payloads[event.id]:
+                        _new_revision(session, event.id, payloads[event.id])
+                elif event.id not in new_events:
+                    new_events[event.id] = (event, message, flagged, recorded)
+                recorded.event_ids.append(event.id)
+                kept.append((message.partner_id, key, event.id))
+            for partner_id, key, event_id in kept:  # "before" for the batch's later messages
+                if key:
+                    earlier.setdefault((partner_id, key), event_id)
+        if self.interchange_rows:
+            session.execute(insert(_INTERCHANGES), self.interchange_rows)
+        if transaction_rows:
+            session.execute(insert(_TRANSACTIONS), transaction_rows)
+        if new_events:
+            self._insert_events(new_events, payloads)
+        if self.ack_rows:
+            session.execute(insert(_ACKS), self.ack_rows)
+
+    def _insert_events(
+        self,
+        new_events: dict[str, tuple[Event, InboundMessage, str | None, Recorded]],
+        payloads: dict[str, dict[str, Any]],
+    ) -> None:
+        rows = [
+            {
+                "id": event_id,
+                "message_id": message.id,
+                "partner_id": event.partner_id,
+                "type": event.type,
+                "document_number": document_number(payloads[event_id]["document"]),
+                "payload": payloads[event_id],
+                "flagged_duplicate_of": flagged,
+            }
+            for event_id, (event, message, flagged, _) in new_events.items()
+        ]
+        self.session.execute(insert(_EVENTS), rows)
+        delivery_rows = [
+            {"event_id": event_id, "connector": connector, "attempts": 1 if self.claim else 0}
+            for event_id in new_events
+            for connector in self.connectors
+        ]
+        if not delivery_rows:
+            return
+        created = self.session.execute(
+            insert(_DELIVERIES).returning(_DELIVERIES.c.id, _DELIVERIES.c.event_id), delivery_rows
+        ).all()
+        for delivery_id, event_id in sorted(created):
+            event, _, _, recorded = new_events[event_id]
+            recorded.delivery_ids.append(delivery_id)
+            if self.claim:
+                recorded.claims.append(Claim(delivery_id, event))
 
 
 def _stored_events(session: Session, event_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -181,25 +234,27 @@ def _stored_events(session: Session, event_ids: list[str]) -> dict[str, dict[str
     return {row.id: row.payload for row in rows}
 
 
-def _earlier_keys(session: Session, message: InboundMessage, keys: set[str]) -> dict[str, str]:
-    """Business key -> event id of its first appearance from this partner in another message."""
+def _earlier_keys(
+    session: Session, partners: set[str | None], keys: set[str], message_ids: list[str]
+) -> dict[tuple[str | None, str], str]:
+    """(partner, business key) -> event id of the key's first appearance in another message."""
     if not keys:
         return {}
     messages = table_of(InboundMessage)
     rows = session.execute(
-        select(_TRANSACTIONS.c.business_key, _TRANSACTIONS.c.event_id)
+        select(messages.c.partner_id, _TRANSACTIONS.c.business_key, _TRANSACTIONS.c.event_id)
         .join(messages, messages.c.id == _TRANSACTIONS.c.message_id)
         .where(
             _TRANSACTIONS.c.business_key.in_(sorted(keys)),
             _TRANSACTIONS.c.event_id.is_not(None),
-            messages.c.partner_id == message.partner_id,
-            _TRANSACTIONS.c.message_id != message.id,
+            messages.c.partner_id.in_([p for p in partners if p is not None]),
+            _TRANSACTIONS.c.message_id.not_in(message_ids),
         )
         .order_by(_TRANSACTIONS.c.id)
     )
-    earlier: dict[str, str] = {}
-    for key, event_id in rows:
-        earlier.setdefault(key, event_id)
+    earlier: dict[tuple[str | None, str], str] = {}
+    for partner_id, key, event_id in rows:
+        earlier.setdefault((partner_id, key), event_id)
     return earlier
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ _COUNTERS = table_of(ControlCounter)
 class StoreControlNumbers:
     """``ControlNumbers`` for the ack writers. A number is never handed out twice.
 
-    With ``engine`` (PostgreSQL, ``Database.counters_engine``) each number is taken by its own
+    With ``connection`` (PostgreSQL, from ``Database.counters_engine``) each number is taken by its own
     autocommit ``UPDATE ... RETURNING``, the way a sequence hands out values: workers processing
     one partner's messages never wait for each other's transactions to end. Those commits do not
     wait for the disk (``synchronous_commit=off``), which is safe: a number is only ever sent in an
@@ -26,21 +26,17 @@ class StoreControlNumbers:
     write-ahead log up to and including the counter's update. A crash can lose only numbers no
     committed acknowledgement carries; a rolled-back transaction leaves a gap, which X12 allows.
 
-    Without ``engine`` (SQLite, a single writer anyway) the number is taken inside the caller's
+    Without ``connection`` (SQLite, a single writer anyway) the number is taken inside the caller's
     transaction: the row stays locked until it ends, and a rollback gives the number back.
     """
 
-    def __init__(self, session: Session, scope: str, engine: Engine | None = None) -> None:
+    def __init__(self, session: Session, scope: str, connection: Connection | None = None) -> None:
         self.session = session
         self.scope = scope
-        self.engine = engine
+        self.connection = connection
 
     def next(self, kind: str) -> int:
-        name = f"{kind}:{self.scope}"
-        if self.engine is None:
-            return _take(self.session.connection(), name)
-        with self.engine.connect() as connection:
-            return _take(connection, name)
+        return _take(self.connection or self.session.connection(), f"{kind}:{self.scope}")
 
 
 def _take(connection: Connection, name: str) -> int:

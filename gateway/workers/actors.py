@@ -23,8 +23,15 @@ import dramatiq
 from dramatiq.common import compute_backoff
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from gateway.pipeline.deliver import deliver, post_claimed, release
-from gateway.pipeline.process import ProcessOutcome, mark_failed, note_attempt, process
+from gateway.pipeline.deliver import deliver, post_claims, release
+from gateway.pipeline.process import (
+    ProcessOutcome,
+    mark_failed,
+    note_attempt,
+    process,
+    process_batch,
+)
+from gateway.pipeline.records import Claim
 from gateway.service import Runtime
 
 log = logging.getLogger("gateway.workers")
@@ -77,7 +84,7 @@ def build_actors(
 
     def process_message(message_id: str) -> None:
         try:
-            outcome = process(runtime.db, message_id, runtime.process_config, claim=gate.is_open())
+            outcomes = _process(message_id)
         except DBAPIError as exc:
             # Database unavailable or a concurrency conflict: retry, unless it keeps happening.
             if note_attempt(runtime.db, message_id) < MAX_PROCESS_ATTEMPTS:
@@ -88,29 +95,47 @@ def build_actors(
             log.exception("processing %s failed", message_id)
             mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
             return
-        if outcome.claims:
-            deliver_inline(outcome)
-        else:
-            holder["actors"].enqueue_deliveries(outcome.delivery_ids)
+        claims = [claim for outcome in outcomes for claim in outcome.claims]
+        holder["actors"].enqueue_deliveries(
+            [i for outcome in outcomes if not outcome.claims for i in outcome.delivery_ids]
+        )
+        if claims:
+            deliver_inline(claims)
 
-    def deliver_inline(outcome: ProcessOutcome) -> None:
+    def _process(message_id: str) -> list[ProcessOutcome]:
+        """A batch led by ``message_id``; if the batch fails, ``message_id`` alone (so that one
+        bad message fails only itself, and its own retries decide its fate)."""
+        claim = gate.is_open()
+        config = runtime.process_config
+        if settings.process_batch > 1:
+            try:
+                return process_batch(
+                    runtime.db, message_id, config, claim=claim, limit=settings.process_batch
+                )
+            except Exception:
+                log.info("batch led by %s failed; processing it alone", message_id, exc_info=True)
+        return [process(runtime.db, message_id, config, claim=claim)]
+
+    def deliver_inline(claims: list[Claim]) -> None:
         """Post the claimed deliveries now; what cannot be posted goes to the deliver queue."""
         actors = holder["actors"]
-        for n, claimed in enumerate(outcome.claims):
-            if not gate.is_open():
-                rest = outcome.claims[n:]
-                release(runtime.db, rest)
-                actors.enqueue_deliveries([c.delivery_id for c in rest])
-                return
-            try:
-                result = post_claimed(
-                    runtime.db, claimed, runtime.connector, settings.delivery_max_attempts
-                )
-            except Exception:  # a bug or the database: the deliver actor's retries take it
-                log.exception("inline delivery %s failed", claimed.delivery_id)
-                actors.enqueue_deliveries([claimed.delivery_id])
-                continue
-            if result.retry:
+        try:
+            outcomes, rest = post_claims(
+                runtime.db,
+                claims,
+                runtime.connector,
+                settings.delivery_max_attempts,
+                proceed=gate.is_open,
+            )
+        except Exception:  # a bug or the database: the deliver actor's retries take over
+            log.exception("inline delivery failed; %d deliveries go to the queue", len(claims))
+            actors.enqueue_deliveries([c.delivery_id for c in claims])
+            return
+        if rest:
+            release(runtime.db, rest)
+            actors.enqueue_deliveries([c.delivery_id for c in rest])
+        for outcome in outcomes:
+            if outcome.retry:
                 gate.close_for_a_while()
                 _, backoff = compute_backoff(
                     1,
@@ -118,7 +143,7 @@ def build_actors(
                     max_backoff=settings.delivery_max_backoff_ms,
                 )
                 actors.deliver_event.send_with_options(
-                    args=(claimed.delivery_id,), delay=int(backoff)
+                    args=(outcome.delivery_id,), delay=int(backoff)
                 )
 
     def deliver_event(delivery_id: int) -> None:

@@ -7,6 +7,7 @@ of the body is read, so an unknown client can never make the gateway buffer anyt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -16,7 +17,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from gateway.api.deps import StateDep
 from gateway.api.errors import ApiError
 from gateway.partners import PartnerProfile, load_partner
-from gateway.service import partner_for_key
+from gateway.service import cached_partner_for_key, partner_for_key
 from transports.http.body import read_limited_body
 
 MAX_KEY_LENGTH = 256
@@ -54,11 +55,18 @@ async def authenticate(
     runtime = state.runtime
     partner_id = None
     if len(key) <= MAX_KEY_LENGTH:
-        partner_id = await run_in_threadpool(partner_for_key, runtime, key)
+        partner_id = cached_partner_for_key(runtime, key) or await run_in_threadpool(
+            partner_for_key, runtime, key
+        )
     if partner_id is None:
         raise unauthorized("unknown API key")
-    profile = await run_in_threadpool(load_partner, partner_id, runtime.settings.partners_dir)
-    return Supplier(partner_id, profile)
+    return Supplier(partner_id, _profile(partner_id, runtime.settings.partners_dir))
+
+
+def _profile(partner_id: str, partners_dir: Path | None) -> PartnerProfile:
+    """Profiles are cached after their first load (``load_partner``), so this rarely reads a
+    file; it runs on the event loop."""
+    return load_partner(partner_id, partners_dir)
 
 
 SupplierDep = Annotated[Supplier, Depends(authenticate)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from fastapi import Request, Response
@@ -17,6 +18,33 @@ log = logging.getLogger("transports.http")
 MAX_USER_AGENT = 200
 
 
+def _receiving(
+    request: Request,
+    state: GatewayState,
+    supplier: Supplier,
+    raw: bytes,
+    *,
+    transport: str,
+    content_type: str,
+    transport_message_id: str | None,
+) -> Callable[[], Receipt]:
+    meta = {
+        "remote_addr": request.client.host if request.client is not None else None,
+        "user_agent": (request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
+    }
+    return partial(
+        receive,
+        state.runtime.db,
+        partner_id=supplier.partner_id,
+        transport=transport,
+        raw=raw,
+        transport_message_id=transport_message_id,
+        content_type=content_type,
+        meta=meta,
+        duplicate_policy=supplier.profile.duplicate_policy,
+    )
+
+
 async def store(
     request: Request,
     state: GatewayState,
@@ -28,31 +56,59 @@ async def store(
     transport_message_id: str | None,
 ) -> Receipt:
     """``receive`` in a worker thread: when this returns, the bytes are committed."""
-    meta = {
-        "remote_addr": request.client.host if request.client is not None else None,
-        "user_agent": (request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
-    }
     return await run_in_threadpool(
-        partial(
-            receive,
-            state.runtime.db,
-            partner_id=supplier.partner_id,
+        _receiving(
+            request,
+            state,
+            supplier,
+            raw,
             transport=transport,
-            raw=raw,
-            transport_message_id=transport_message_id,
             content_type=content_type,
-            meta=meta,
-            duplicate_policy=supplier.profile.duplicate_policy,
+            transport_message_id=transport_message_id,
         )
     )
 
 
+async def store_and_enqueue(
+    request: Request,
+    state: GatewayState,
+    supplier: Supplier,
+    raw: bytes,
+    *,
+    transport: str,
+    content_type: str,
+    transport_message_id: str | None,
+) -> Receipt:
+    """``store``, then ``enqueue`` once it committed, in one trip to a worker thread."""
+    receiving = _receiving(
+        request,
+        state,
+        supplier,
+        raw,
+        transport=transport,
+        content_type=content_type,
+        transport_message_id=transport_message_id,
+    )
+
+    def both() -> Receipt:
+        receipt = receiving()
+        _enqueue(state, receipt)
+        return receipt
+
+    return await run_in_threadpool(both)
+
+
 async def enqueue(state: GatewayState, receipt: Receipt) -> None:
     """After the commit. A failure here loses nothing: the sweep finds the stored message."""
+    if receipt.needs_processing:
+        await run_in_threadpool(_enqueue, state, receipt)
+
+
+def _enqueue(state: GatewayState, receipt: Receipt) -> None:
     if not receipt.needs_processing:
         return
     try:
-        await run_in_threadpool(state.enqueue_process, receipt.message_id)
+        state.enqueue_process(receipt.message_id)
     except Exception:
         log.exception("enqueueing %s failed; the sweep will pick it up", receipt.message_id)
 

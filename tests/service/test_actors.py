@@ -1,0 +1,130 @@
+"""The actors on Dramatiq's ``StubBroker`` with a real worker: inline delivery, its gate, and the
+fallback from a failed batch to the message alone (SQLite and PostgreSQL).
+
+The ERP is ``MemoryErpConnector``, the in-memory test double of the ERP seam (a customer's ERP
+cannot run here); real brokers and a real webhook ERP run in tests/service/test_durability.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import select
+
+from gateway.erp.memory import MemoryErpConnector
+from gateway.pipeline import process as process_module
+from gateway.pipeline.process import ProcessConfig
+from gateway.pipeline.receive import receive
+from gateway.service import Runtime, sync_partners
+from gateway.settings import Settings
+from gateway.store.db import Database
+from gateway.store.migrate import upgrade
+from gateway.store.models import Delivery, InboundMessage
+from gateway.workers import actors as actors_module
+from gateway.workers.actors import Actors, build_actors
+from gateway.workers.broker import make_broker
+
+ASN = Path(__file__).resolve().parents[2] / "samples" / "demo-supplier" / "856-SOPI-4010.edi"
+CONFIG = ProcessConfig(connectors=("memory",))
+
+
+@pytest.fixture
+def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    upgrade(database_url)
+    settings = Settings(data_dir=tmp_path, delivery_min_backoff_ms=10, delivery_max_backoff_ms=50)
+    rt = Runtime(settings, Database(database_url), MemoryErpConnector(), CONFIG)
+    sync_partners(rt)
+    yield rt
+    rt.db.dispose()
+
+
+@pytest.fixture
+def running(runtime: Runtime) -> Iterator[tuple[Actors, StubBroker]]:
+    broker = make_broker(Settings(broker="embedded"))
+    assert isinstance(broker, StubBroker)
+    actors = build_actors(broker, runtime, "test")
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
+    worker.start()
+    try:
+        yield actors, broker
+    finally:
+        worker.stop()
+        broker.close()
+
+
+def asn(n: int) -> bytes:
+    text = ASN.read_text().replace("SHP0045002", f"SHPA{n:06d}")
+    return text.replace(text.split("*")[13], f"{600_000 + n:09d}").encode()
+
+
+def send(rt: Runtime, actors: Actors, n: int) -> str:
+    message_id = receive(rt.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
+    actors.enqueue_process(message_id)
+    return message_id
+
+
+def drain(broker: StubBroker) -> None:
+    broker.join("test-process", timeout=20_000)
+    broker.join("test-deliver", timeout=20_000)
+
+
+def deliveries(rt: Runtime) -> list[tuple[str, int]]:
+    with rt.db.sessions() as s:
+        return [(d.status, d.attempts) for d in s.scalars(select(Delivery).order_by(Delivery.id))]
+
+
+def test_given_a_message_when_processed_then_its_event_is_posted_inline_once(
+    runtime: Runtime, running: tuple[Actors, StubBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queued: list[int] = []
+    real_deliver = actors_module.deliver
+
+    def counting_deliver(db: Database, delivery_id: int, *args: Any) -> Any:
+        queued.append(delivery_id)
+        return real_deliver(db, delivery_id, *args)
+
+    monkeypatch.setattr(actors_module, "deliver", counting_deliver)
+    actors, broker = running
+    send(runtime, actors, 1)
+    drain(broker)
+    assert deliveries(runtime) == [("delivered", 1)]
+    assert queued == []  # posted by process_message itself: no deliver_event round trip
+    assert isinstance(runtime.connector, MemoryErpConnector) and runtime.connector.count() == 1
+
+
+def test_given_the_erp_failing_then_the_queue_retries_and_inline_posting_pauses(
+    runtime: Runtime, running: tuple[Actors, StubBroker]
+) -> None:
+    actors, broker = running
+    erp = runtime.connector
+    assert isinstance(erp, MemoryErpConnector)
+    erp.fail_next(1)
+    send(runtime, actors, 1)
+    drain(broker)
+    assert deliveries(runtime) == [("delivered", 2)]  # inline attempt failed, the queue's worked
+
+    send(runtime, actors, 2)  # the gate is closed: claimed by the deliver actor, not inline
+    drain(broker)
+    assert deliveries(runtime) == [("delivered", 2), ("delivered", 1)]
+    assert erp.count() == 2
+
+
+def test_given_a_failing_batch_then_the_message_is_processed_alone(
+    runtime: Runtime, running: tuple[Actors, StubBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_batch(*_args: object, **_kwargs: object) -> list[process_module.ProcessOutcome]:
+        raise RuntimeError("a bug in some other message of the batch")
+
+    monkeypatch.setattr(actors_module, "process_batch", broken_batch)
+    actors, broker = running
+    message_id = send(runtime, actors, 1)
+    drain(broker)
+    with runtime.db.sessions() as s:
+        message = s.get(InboundMessage, message_id)
+        assert message is not None and message.status == "processed"
+    assert deliveries(runtime) == [("delivered", 1)]
