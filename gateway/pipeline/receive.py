@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.store.db import Database
@@ -40,8 +40,29 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
+_COLUMNS = (_MESSAGES.c.id, _MESSAGES.c.transport, _MESSAGES.c.transport_message_id)
+_ORIGINALS = (
+    _MESSAGES.c.partner_id.is_not_distinct_from(bindparam("partner_id")),
+    _MESSAGES.c.duplicate_of.is_(None),
+)
+_SAME_BYTES = _MESSAGES.c.content_sha256 == bindparam("digest")
+_SAME_ID = and_(
+    _MESSAGES.c.transport == bindparam("transport"),
+    _MESSAGES.c.transport_message_id == bindparam("transport_message_id"),
+)
+# Built once: these run for every message received.
+_BY_BYTES = select(*_COLUMNS).where(*_ORIGINALS, _SAME_BYTES).order_by(_MESSAGES.c.received_at)
+_BY_BYTES_OR_ID = (
+    select(*_COLUMNS)
+    .where(*_ORIGINALS, or_(_SAME_ID, _SAME_BYTES))
+    .order_by(_MESSAGES.c.received_at)
+)
+_INSERT = insert(_MESSAGES)
+_AUDIT = insert(table_of(AuditEntry))
+
+
 def find_transport_duplicate(
-    session: Session,
+    connection: Connection | Session,
     partner_id: str | None,
     transport: str,
     transport_message_id: str | None,
@@ -49,23 +70,14 @@ def find_transport_duplicate(
 ) -> tuple[str, str] | None:
     """(original message id, reason) when this transport id or these bytes were received before
     (one query; the transport id wins when both match)."""
-    same_bytes = _MESSAGES.c.content_sha256 == digest
-    condition = same_bytes
-    if transport_message_id:
-        same_id = and_(
-            _MESSAGES.c.transport == transport,
-            _MESSAGES.c.transport_message_id == transport_message_id,
-        )
-        condition = or_(same_id, same_bytes)
-    rows = session.execute(
-        select(_MESSAGES.c.id, _MESSAGES.c.transport, _MESSAGES.c.transport_message_id)
-        .where(
-            _MESSAGES.c.partner_id == partner_id,
-            _MESSAGES.c.duplicate_of.is_(None),
-            condition,
-        )
-        .order_by(_MESSAGES.c.received_at)
-    ).all()
+    params = {
+        "partner_id": partner_id,
+        "digest": digest,
+        "transport": transport,
+        "transport_message_id": transport_message_id,
+    }
+    query = _BY_BYTES_OR_ID if transport_message_id else _BY_BYTES
+    rows = connection.execute(query, params).all()
     for row in rows:
         if transport_message_id and (row.transport, row.transport_message_id) == (
             transport,
@@ -91,9 +103,9 @@ def receive(
     """Store ``raw`` durably and say what happens next; commits before returning."""
     digest = hashlib.sha256(raw).hexdigest()
     message_id = new_message_id()
-    with db.transaction() as session:
+    with db.engine.begin() as connection:
         found = find_transport_duplicate(
-            session, partner_id, transport, transport_message_id, digest
+            connection, partner_id, transport, transport_message_id, digest
         )
         status, original, reason = "received", None, None
         if found is not None:
@@ -101,36 +113,32 @@ def receive(
             status = {"reject": "duplicate", "ignore-silently": "ignored"}.get(
                 duplicate_policy, "received"
             )
-        session.execute(
-            insert(_MESSAGES).values(
-                id=message_id,
-                partner_id=partner_id,
-                transport=transport,
-                transport_message_id=transport_message_id,
-                content_type=content_type[:100],
-                content_sha256=digest,
-                size=len(raw),
-                raw=raw,
-                meta={
-                    **(meta or {}),
-                    **(
-                        {"flagged_duplicate_of": original}
-                        if original and status == "received"
-                        else {}
-                    ),
-                },
-                status=status,
-                duplicate_of=original if status != "received" else None,
-                duplicate_reason=reason,
-            )
+        flagged = {"flagged_duplicate_of": original} if original and status == "received" else {}
+        connection.execute(
+            _INSERT,
+            {
+                "id": message_id,
+                "partner_id": partner_id,
+                "transport": transport,
+                "transport_message_id": transport_message_id,
+                "content_type": content_type[:100],
+                "content_sha256": digest,
+                "size": len(raw),
+                "raw": raw,
+                "meta": {**(meta or {}), **flagged},
+                "status": status,
+                "duplicate_of": original if status != "received" else None,
+                "duplicate_reason": reason,
+            },
         )
         if original is not None:
-            session.add(
-                AuditEntry(
-                    actor=f"{transport}:{partner_id or '-'}",
-                    action=f"message.{status if status != 'received' else 'flagged'}",
-                    subject=message_id,
-                    detail={"sha256": digest, "duplicate_of": original, "reason": reason},
-                )
+            connection.execute(
+                _AUDIT,
+                {
+                    "actor": f"{transport}:{partner_id or '-'}",
+                    "action": f"message.{status if status != 'received' else 'flagged'}",
+                    "subject": message_id,
+                    "detail": {"sha256": digest, "duplicate_of": original, "reason": reason},
+                },
             )
     return Receipt(message_id, status, original, reason)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from gateway.canonical import Event
@@ -181,17 +181,19 @@ class Recorder:
             for partner_id, key, event_id in kept:  # "before" for the batch's later messages
                 if key:
                     earlier.setdefault((partner_id, key), event_id)
+        connection = session.connection()  # Core statements: no ORM bookkeeping needed
         if self.interchange_rows:
-            session.execute(insert(_INTERCHANGES), self.interchange_rows)
+            connection.execute(insert(_INTERCHANGES), self.interchange_rows)
         if transaction_rows:
-            session.execute(insert(_TRANSACTIONS), transaction_rows)
+            connection.execute(insert(_TRANSACTIONS), transaction_rows)
         if new_events:
-            self._insert_events(new_events, payloads)
+            self._insert_events(connection, new_events, payloads)
         if self.ack_rows:
-            session.execute(insert(_ACKS), self.ack_rows)
+            connection.execute(insert(_ACKS), self.ack_rows)
 
     def _insert_events(
         self,
+        connection: Connection,
         new_events: dict[str, tuple[Event, InboundMessage, str | None, Recorded]],
         payloads: dict[str, dict[str, Any]],
     ) -> None:
@@ -207,7 +209,7 @@ class Recorder:
             }
             for event_id, (event, message, flagged, _) in new_events.items()
         ]
-        self.session.execute(insert(_EVENTS), rows)
+        connection.execute(insert(_EVENTS), rows)
         delivery_rows = [
             {"event_id": event_id, "connector": connector, "attempts": 1 if self.claim else 0}
             for event_id in new_events
@@ -215,7 +217,7 @@ class Recorder:
         ]
         if not delivery_rows:
             return
-        created = self.session.execute(
+        created = connection.execute(
             insert(_DELIVERIES).returning(_DELIVERIES.c.id, _DELIVERIES.c.event_id), delivery_rows
         ).all()
         for delivery_id, event_id in sorted(created):
