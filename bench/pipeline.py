@@ -69,7 +69,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
 class Stack:
     """A fresh database, the stand-in ERP, `gateway run` (API only) and `gateway worker`."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, threads: int = 8) -> None:
         self.db_name = "gw_bench_" + secrets.token_hex(4)
         self.admin = create_engine(PG, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as conn:
@@ -130,7 +130,7 @@ class Stack:
                 "--processes",
                 str(workers),
                 "--threads",
-                "8",
+                str(threads),
             ],
         )
         wait_http(f"{self.api}/healthz")
@@ -245,8 +245,8 @@ def percentile(values: list[float], q: float) -> float:
     )
 
 
-def run(workers: int, docs: int, rate: float) -> dict[str, Any]:
-    stack = Stack(workers)
+def run(workers: int, docs: int, rate: float, threads: int) -> dict[str, Any]:
+    stack = Stack(workers, threads)
     try:
         cpu_before = stack.cpu_seconds()
         t0 = time.time()
@@ -278,6 +278,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
     args = parser.parse_args()
     print(
         f"pipeline bench: {args.docs} ship notices per run, latency paced at {args.rate:.0f}/s; PostgreSQL + Redis"
@@ -286,7 +287,7 @@ def main() -> int:
         f"{'workers':>7} {'docs/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  target: >=200 docs/s, p95 < 1000 ms"
     )
     for workers in args.workers:
-        r = run(workers, args.docs, args.rate)
+        r = run(workers, args.docs, args.rate, args.threads)
         verdict = "PASS" if r["docs_per_s"] >= 200 and r["p95"] < 1.0 else "MISS"
         print(
             f"{workers:>7} {r['docs_per_s']:>8.1f} {r['p50'] * 1000:>8.1f} {r['p95'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f}  {verdict}",

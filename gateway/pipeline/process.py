@@ -17,20 +17,21 @@ never delivered twice.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConfigurationError
 from gateway.partners import PartnerProfile, load_partner
 from gateway.pipeline.records import Claim, Recorded, Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
-from gateway.store.counters import StoreControlNumbers
+from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.db import Database
 from gateway.store.models import (
     Acknowledgment,
@@ -156,8 +157,8 @@ def process_batch(
             # run (re-enqueueing them here would post the same events twice in normal operation).
             return [ProcessOutcome(message_id, message.status)]
         messages = [message, *_more_waiting(session, message, limit - 1)]
-        with _counter_connection(db) as counters:
-            run = _BatchRun(session, config, messages, claim, counters)
+        with _counter_blocks(db, messages) as blocks:
+            run = _BatchRun(session, config, messages, claim, blocks)
             outcomes = [run.add(m) for m in messages]
         run.recorder.write()
         for outcome in outcomes:
@@ -166,13 +167,19 @@ def process_batch(
 
 
 @contextmanager
-def _counter_connection(db: Database) -> Iterator[Connection | None]:
-    """One autocommit connection for the batch's control numbers (``None``: SQLite)."""
+def _counter_blocks(db: Database, messages: list[InboundMessage]) -> Iterator[NumberBlocks | None]:
+    """Control numbers for the batch, reserved in blocks on an autocommit connection, unused ones
+    given back at the end (``None``: SQLite, numbers come from the batch's own transaction)."""
     if db.counters_engine is None:
         yield None
         return
+    sizes = Counter(m.partner_id or "unknown" for m in messages)
     with db.counters_engine.connect() as connection:
-        yield connection
+        blocks = NumberBlocks(connection, dict(sizes))
+        try:
+            yield blocks
+        finally:
+            blocks.give_back()
 
 
 def _status(db: Database, message_id: str) -> str:
@@ -211,9 +218,9 @@ class _BatchRun:
         config: ProcessConfig,
         messages: list[InboundMessage],
         claim: bool,
-        counters: Connection | None,
+        blocks: NumberBlocks | None,
     ) -> None:
-        self.session, self.config, self.counters = session, config, counters
+        self.session, self.config, self.blocks = session, config, blocks
         self.recorder = Recorder(session, connectors=config.connectors, claim=claim)
         self.interchanges = _SeenInterchanges(session, messages)
 
@@ -226,7 +233,7 @@ class _BatchRun:
         message.attempts += 1
         if json_documents.is_json_documents(message):
             return json_documents.record_json_documents(session, message, self.recorder, policy)
-        counters = StoreControlNumbers(session, message.partner_id or "unknown", self.counters)
+        counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message)
         if duplicate is not None and policy != "accept-and-flag":
             return _reject_duplicate(session, message, duplicate, policy, profile, counters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,33 +30,82 @@ class StoreControlNumbers:
     transaction: the row stays locked until it ends, and a rollback gives the number back.
     """
 
-    def __init__(self, session: Session, scope: str, connection: Connection | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        scope: str,
+        connection: Connection | None = None,
+        *,
+        blocks: NumberBlocks | None = None,
+    ) -> None:
         self.session = session
         self.scope = scope
         self.connection = connection
+        self.blocks = blocks
 
     def next(self, kind: str) -> int:
-        return _take(self.connection or self.session.connection(), f"{kind}:{self.scope}")
+        name = f"{kind}:{self.scope}"
+        if self.blocks is not None:
+            return self.blocks.take(name)
+        return _take(self.connection or self.session.connection(), name)
+
+
+class NumberBlocks:
+    """Control numbers reserved a block at a time, for a batch of messages (PostgreSQL).
+
+    One autocommit ``UPDATE ... RETURNING`` reserves ``size`` consecutive numbers of a counter
+    instead of one statement per number; ``give_back`` returns the unused tail when nobody took
+    numbers after the block (compare-and-set), otherwise it stays a gap, which X12 allows. Numbers
+    are never handed out twice either way.
+    """
+
+    def __init__(self, connection: Connection, sizes: dict[str, int]) -> None:
+        self.connection = connection
+        self.sizes = sizes
+        """Block size per scope (the partner id): its messages in the batch."""
+        self._free: dict[str, list[int]] = {}
+        self._ends: dict[str, int] = {}
+
+    def take(self, name: str) -> int:
+        free = self._free.setdefault(name, [])
+        if not free:
+            size = max(1, self.sizes.get(name.partition(":")[2], 1))
+            end = _reserve(self.connection, name, size)
+            free.extend(range(end - size + 1, end + 1))
+            self._ends[name] = end
+        return free.pop(0)
+
+    def give_back(self) -> None:
+        for name, free in self._free.items():
+            if free:
+                self.connection.execute(
+                    update(_COUNTERS)
+                    .where(_COUNTERS.c.name == name, _COUNTERS.c.value == self._ends[name])
+                    .values(value=free[0] - 1)
+                )
+                free.clear()
 
 
 def _take(connection: Connection, name: str) -> int:
-    value = _bump(connection, name)
-    if value is None:
+    return _reserve(connection, name, 1)
+
+
+def _reserve(connection: Connection, name: str, size: int) -> int:
+    """The last of ``size`` consecutive numbers now reserved (wrapping to 1 past the maximum)."""
+    current = _COUNTERS.c.value
+    bump = (
+        update(_COUNTERS)
+        .where(_COUNTERS.c.name == name)
+        .values(value=case((current + size > MAX_CONTROL, size), else_=current + size))
+        .returning(_COUNTERS.c.value)
+    )
+    end = connection.execute(bump).scalar()
+    if end is None:
         # First use: create the row without racing a concurrent first use, then bump it.
         insert = _insert_for(connection)(_COUNTERS).values(name=name, value=0)
         connection.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
-        value = _bump(connection, name)
-    assert value is not None
-    return int(value)
-
-
-def _bump(connection: Connection, name: str) -> int | None:
-    return connection.execute(
-        update(_COUNTERS)
-        .where(_COUNTERS.c.name == name)
-        .values(value=_COUNTERS.c.value % MAX_CONTROL + 1)
-        .returning(_COUNTERS.c.value)
-    ).scalar()
+        end = connection.execute(bump).scalar_one()
+    return int(end)
 
 
 def _insert_for(connection: Connection) -> Any:
