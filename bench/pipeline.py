@@ -66,7 +66,10 @@ def interchange(first: int, count: int, tag: str) -> bytes:
     isa13 = head.split("*")[13]
     offset = {"T": 100_000_000, "L": 200_000_000}.get(tag, 300_000_000)
     text_ = head + "".join(sets) + re.sub(r"GE\*1\*", f"GE*{count}*", trailer)
-    return text_.replace(isa13, f"{offset + first:09d}").encode()
+    text_ = text_.replace(isa13, f"{offset + first:09d}")  # ISA13 and IEA02
+    gs06 = str(offset + first)  # and GS06/GE02: a well-behaved sender's numbers never repeat
+    text_ = re.sub(r"(GS\*(?:[^*~]*\*){5})112\*", rf"\g<1>{gs06}*", text_)
+    return re.sub(r"(GE\*\d+\*)112~", rf"\g<1>{gs06}~", text_).encode()
 
 
 def wait_http(url: str, timeout: float = 60) -> None:

@@ -70,6 +70,17 @@ class Contact(_Strict):
     role: str | None = None
 
 
+DuplicateCheck = Literal["transport_id", "payload", "isa13", "gs06", "st02", "business_key"]
+DUPLICATE_CHECKS: tuple[DuplicateCheck, ...] = (
+    "transport_id",  # the transport's message id (X-Message-Id, AS2 Message-ID, file name)
+    "payload",  # the same bytes again
+    "isa13",  # ISA13 per ISA06/ISA08 pair
+    "gs06",  # GS06 per GS02/GS03 pair, in an earlier interchange with accepted sets
+    "st02",  # ST01+ST02 within that group, in an earlier interchange
+    "business_key",  # BAK03+BAK04, BSN02, BIG02 with other content
+)
+
+
 class PartnerProfile(_Strict):
     id: str
     name: str
@@ -77,6 +88,9 @@ class PartnerProfile(_Strict):
     x12: X12Identity
     accepted_sets: tuple[str, ...] = tuple(sorted(SUPPORTED_SETS))
     duplicate_policy: Literal["reject", "accept-and-flag", "ignore-silently"] = "reject"
+    duplicate_checks: frozenset[DuplicateCheck] = frozenset(DUPLICATE_CHECKS)
+    """The layers ``duplicate_policy`` applies to; leave one out for a partner whose quirk makes
+    it meaningless (say ``gs06`` for a sender that numbers every group 1)."""
     validation: ValidationSettings = ValidationSettings()
     transports: Transports = Transports()
     contacts: tuple[Contact, ...] = ()

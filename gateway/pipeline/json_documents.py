@@ -88,7 +88,11 @@ def check_json_message(db: Database, message_id: str) -> DocumentError | None:
 
 
 def record_json_documents(
-    session: Session, message: InboundMessage, recorder: Recorder, policy: str
+    session: Session,
+    message: InboundMessage,
+    recorder: Recorder,
+    policy: str,
+    checks: frozenset[str] = frozenset({"business_key"}),
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
@@ -118,7 +122,7 @@ def record_json_documents(
     message.processed_at = utcnow()
     message.error = None
     return ProcessOutcome(
-        message.id, "processed", recorded=recorder.add_sets(message, sets, policy)
+        message.id, "processed", recorded=recorder.add_sets(message, sets, policy, checks)
     )
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConfigurationError
-from gateway.partners import PartnerProfile, load_partner
+from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, load_partner
 from gateway.pipeline.records import Claim, Recorded, Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
@@ -230,18 +230,23 @@ class _BatchRun:
         session, config = self.session, self.config
         profile = _profile(message.partner_id, config)
         policy = profile.duplicate_policy if profile else "reject"
+        checks: frozenset[str] = (
+            profile.duplicate_checks if profile else frozenset(DUPLICATE_CHECKS)
+        )
         message.attempts += 1
         if json_documents.is_json_documents(message):
-            return json_documents.record_json_documents(session, message, self.recorder, policy)
+            return json_documents.record_json_documents(
+                session, message, self.recorder, policy, checks
+            )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
-        duplicate = self.interchanges.duplicate(message)
+        duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
         if duplicate is not None and policy != "accept-and-flag":
             return _reject_duplicate(session, message, duplicate, policy, profile, counters)
         result = translate_bytes(
             message.raw, options=_options(profile, message.partner_id, config), counters=counters
         )
         self.interchanges.remember(message)
-        outcome = _record(self.recorder, message, result, policy)
+        outcome = _record(self.recorder, message, result, policy, checks)
         if duplicate is not None:
             message.meta = {
                 **message.meta,
@@ -404,7 +409,11 @@ def _reject_duplicate(
 
 
 def _record(
-    recorder: Recorder, message: InboundMessage, result: TranslationResult, policy: str
+    recorder: Recorder,
+    message: InboundMessage,
+    result: TranslationResult,
+    policy: str,
+    checks: frozenset[str],
 ) -> ProcessOutcome:
     recorder.interchange_rows += [
         {
@@ -438,6 +447,7 @@ def _record(
                 "control_number": tr.control_number[:20],
                 "status": tr.status,
                 "validation": tr.as_dict(),
+                **control_keys(group, tr),
             },
             events.pop((ir.control_number, group.control_number, tr.control_number), None),
         )
@@ -453,12 +463,19 @@ def _record(
         }
         for ack in result.acknowledgments
     ]
-    return ProcessOutcome(
-        message.id,
-        "processed",
-        errors=result.errors,
-        recorded=recorder.add_sets(message, sets, policy),
-    )
+    recorded = recorder.add_sets(message, sets, policy, checks)
+    return ProcessOutcome(message.id, "processed", errors=result.errors, recorded=recorded)
+
+
+def control_keys(group: r.GroupResult, tr: r.TransactionResult) -> dict[str, str]:
+    """The GS06 and ST02 duplicate layers' values for one set (see ``records.LAYERS``)."""
+    if not group.control_number:
+        return {"group_key": "", "control_key": ""}
+    group_key = f"{group.sender_id}|{group.receiver_id}|{group.control_number}"[:80]
+    if not tr.control_number:
+        return {"group_key": group_key, "control_key": ""}
+    control_key = f"{group_key}|{tr.code}|{tr.control_number}"[:120]
+    return {"group_key": group_key, "control_key": control_key}
 
 
 def _sets(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from gateway.store.db import Database
 from gateway.store.models import AuditEntry, InboundMessage, table_of
 
 DUPLICATE_POLICIES = ("reject", "accept-and-flag", "ignore-silently")
+TRANSPORT_CHECKS = ("transport_id", "payload")
+"""The duplicate layers decided here, at receipt (the rest are ``process``'s)."""
 _MESSAGES = table_of(InboundMessage)
 
 
@@ -52,6 +55,7 @@ _SAME_ID = and_(
 )
 # Built once: these run for every message received.
 _BY_BYTES = select(*_COLUMNS).where(*_ORIGINALS, _SAME_BYTES).order_by(_MESSAGES.c.received_at)
+_BY_ID = select(*_COLUMNS).where(*_ORIGINALS, _SAME_ID).order_by(_MESSAGES.c.received_at)
 _BY_BYTES_OR_ID = (
     select(*_COLUMNS)
     .where(*_ORIGINALS, or_(_SAME_ID, _SAME_BYTES))
@@ -67,19 +71,24 @@ def find_transport_duplicate(
     transport: str,
     transport_message_id: str | None,
     digest: str,
+    checks: Collection[str] = TRANSPORT_CHECKS,
 ) -> tuple[str, str] | None:
     """(original message id, reason) when this transport id or these bytes were received before
-    (one query; the transport id wins when both match)."""
+    (one query; the transport id wins when both match). ``checks``: the partner's layers."""
+    by_id = bool(transport_message_id) and "transport_id" in checks
+    by_bytes = "payload" in checks
+    if not (by_id or by_bytes):
+        return None
     params = {
         "partner_id": partner_id,
         "digest": digest,
         "transport": transport,
         "transport_message_id": transport_message_id,
     }
-    query = _BY_BYTES_OR_ID if transport_message_id else _BY_BYTES
+    query = _BY_BYTES_OR_ID if by_id and by_bytes else _BY_ID if by_id else _BY_BYTES
     rows = connection.execute(query, params).all()
     for row in rows:
-        if transport_message_id and (row.transport, row.transport_message_id) == (
+        if by_id and (row.transport, row.transport_message_id) == (
             transport,
             transport_message_id,
         ):
@@ -99,13 +108,14 @@ def receive(
     content_type: str = "application/edi-x12",
     meta: dict[str, Any] | None = None,
     duplicate_policy: str = "reject",
+    checks: Collection[str] = TRANSPORT_CHECKS,
 ) -> Receipt:
     """Store ``raw`` durably and say what happens next; commits before returning."""
     digest = hashlib.sha256(raw).hexdigest()
     message_id = new_message_id()
     with db.engine.begin() as connection:
         found = find_transport_duplicate(
-            connection, partner_id, transport, transport_message_id, digest
+            connection, partner_id, transport, transport_message_id, digest, checks
         )
         status, original, reason = "received", None, None
         if found is not None:

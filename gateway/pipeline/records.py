@@ -97,16 +97,31 @@ class _Pending:
     message: InboundMessage
     sets: list[SetRow]
     policy: str
+    checks: frozenset[str]
     recorded: Recorded
+
+
+LAYERS = (  # checked in this order; the first that matches decides
+    ("st02", "control_key", "ST02 {value} of this group already received"),
+    ("gs06", "group_key", "GS06 {value} already received"),
+    ("business_key", "business_key", "business key {value} already received with other content"),
+)
+
+ALL_LAYERS = frozenset(name for name, _, _ in LAYERS)
 
 
 class Recorder:
     """Collects what a batch of messages produced, then writes it in a few bulk statements.
 
-    ``write`` looks up the events already stored and the business keys seen before (one query
-    each for the whole batch), applies the duplicate rule message by message in batch order (an
-    earlier message of the batch counts as "before"), and inserts interchanges, transaction rows,
-    events, deliveries and acknowledgements with one ``INSERT`` per table.
+    ``write`` looks up the events already stored and, per duplicate layer (ST02 within its group,
+    GS06, business key), the values seen before from the same partner: one query each for the
+    whole batch. It then applies the duplicate rule message by message in batch order (an earlier
+    message of the batch counts as "before") and inserts interchanges, transaction rows, events,
+    deliveries and acknowledgements with one ``INSERT`` per table.
+
+    Control numbers count as seen only from sets that were accepted (AK5 A or E) in another
+    message: a partner re-sending a rejected set, corrected, under the same numbers is not
+    turned away.
     """
 
     def __init__(self, session: Session, *, connectors: Iterable[str], claim: bool) -> None:
@@ -117,10 +132,17 @@ class Recorder:
         self.ack_rows: list[dict[str, Any]] = []
         self._pending: list[_Pending] = []
 
-    def add_sets(self, message: InboundMessage, sets: list[SetRow], policy: str) -> Recorded:
-        """Queue ``sets`` of ``message``; the returned ``Recorded`` is filled by ``write``."""
+    def add_sets(
+        self,
+        message: InboundMessage,
+        sets: list[SetRow],
+        policy: str,
+        checks: frozenset[str] = ALL_LAYERS,
+    ) -> Recorded:
+        """Queue ``sets`` of ``message``; the returned ``Recorded`` is filled by ``write``.
+        ``checks``: the duplicate layers the partner's policy applies to."""
         recorded = Recorded()
-        self._pending.append(_Pending(message, sets, policy, recorded))
+        self._pending.append(_Pending(message, sets, policy, checks, recorded))
         return recorded
 
     def write(self) -> None:
@@ -133,28 +155,22 @@ class Recorder:
                 payload = item.event.model_dump(mode="json")
                 if payloads.setdefault(item.event.id, payload) != payload:
                     raise BatchConflict(item.event.id)
-        keys = {
-            event_id: business_key(p["type"], p["document"])[:KEY_LENGTH]
-            for event_id, p in payloads.items()
-        }
+                item.values["business_key"] = business_key(payload["type"], payload["document"])[
+                    :KEY_LENGTH
+                ]
         stored = _stored_events(session, list(payloads))
-        partners = {p.message.partner_id for p in self._pending}
-        earlier = _earlier_keys(
-            session,
-            partners,
-            {k for i, k in keys.items() if k and i not in stored},
-            [p.message.id for p in self._pending],
-        )
+        seen = _Seen(session, self._pending, stored)
         transaction_rows: list[dict[str, Any]] = []
         new_events: dict[str, tuple[Event, InboundMessage, str | None, Recorded]] = {}
         for pending in self._pending:
             message, recorded = pending.message, pending.recorded
-            kept: list[tuple[str | None, str, str]] = []
             for item in pending.sets:
                 row = {
+                    "group_key": "",
+                    "control_key": "",
+                    "business_key": "",
                     **item.values,
                     "message_id": message.id,
-                    "business_key": "",
                     "event_id": None,
                     "duplicate_of": None,
                 }
@@ -162,12 +178,12 @@ class Recorder:
                 event = item.event
                 if event is None:
                     continue
-                key, flagged = keys[event.id], None
-                row["business_key"], row["event_id"] = key, event.id
+                row["event_id"], flagged = event.id, None
                 known = event.id in stored or event.id in new_events
-                first = earlier.get((message.partner_id, key))
-                if not known and first is not None:
-                    row["duplicate_of"] = flagged = first
+                first = None if known else seen.first(pending, row)
+                if first is not None:
+                    row["duplicate_of"] = flagged = first[0]
+                    row["validation"] = {**row["validation"], "duplicate": first[1]}
                     if pending.policy != "accept-and-flag":
                         row["event_id"] = None
                         continue
@@ -177,10 +193,7 @@ class Recorder:
                 elif event.id not in new_events:
                     new_events[event.id] = (event, message, flagged, recorded)
                 recorded.event_ids.append(event.id)
-                kept.append((message.partner_id, key, event.id))
-            for partner_id, key, event_id in kept:  # "before" for the batch's later messages
-                if key:
-                    earlier.setdefault((partner_id, key), event_id)
+            seen.remember(pending, transaction_rows[-len(pending.sets) :] if pending.sets else [])
         connection = session.connection()  # Core statements: no ORM bookkeeping needed
         if self.interchange_rows:
             connection.execute(insert(_INTERCHANGES), self.interchange_rows)
@@ -236,28 +249,71 @@ def _stored_events(session: Session, event_ids: list[str]) -> dict[str, dict[str
     return {row.id: row.payload for row in rows}
 
 
-def _earlier_keys(
-    session: Session, partners: set[str | None], keys: set[str], message_ids: list[str]
-) -> dict[tuple[str | None, str], str]:
-    """(partner, business key) -> event id of the key's first appearance in another message."""
-    if not keys:
-        return {}
-    messages = table_of(InboundMessage)
-    rows = session.execute(
-        select(messages.c.partner_id, _TRANSACTIONS.c.business_key, _TRANSACTIONS.c.event_id)
-        .join(messages, messages.c.id == _TRANSACTIONS.c.message_id)
-        .where(
-            _TRANSACTIONS.c.business_key.in_(sorted(keys)),
-            _TRANSACTIONS.c.event_id.is_not(None),
-            messages.c.partner_id.in_([p for p in partners if p is not None]),
-            _TRANSACTIONS.c.message_id.not_in(message_ids),
-        )
-        .order_by(_TRANSACTIONS.c.id)
-    )
-    earlier: dict[tuple[str | None, str], str] = {}
-    for partner_id, key, event_id in rows:
-        earlier.setdefault((partner_id, key), event_id)
-    return earlier
+class _Seen:
+    """What each duplicate layer has seen before: (layer, partner, value) -> the first event id
+    (or message id) that carried it, from earlier messages and, as ``write`` goes, the batch's."""
+
+    def __init__(
+        self, session: Session, pending: list[_Pending], stored: dict[str, dict[str, Any]]
+    ) -> None:
+        self.first_seen: dict[tuple[str, str | None, str], str] = {}
+        partners = [p for p in {x.message.partner_id for x in pending} if p is not None]
+        batch = [x.message.id for x in pending]
+        messages = table_of(InboundMessage)
+        for layer, column_name, _ in LAYERS:
+            values = {
+                item.values.get(column_name, "")
+                for x in pending
+                if layer in x.checks
+                for item in x.sets
+                if item.event is not None and item.event.id not in stored
+            } - {""}
+            if not values or not partners:
+                continue
+            column = _TRANSACTIONS.c[column_name]
+            query = (
+                select(messages.c.partner_id, column, _TRANSACTIONS.c.event_id, messages.c.id)
+                .join(messages, messages.c.id == _TRANSACTIONS.c.message_id)
+                .where(
+                    column.in_(sorted(values)),
+                    messages.c.partner_id.in_(partners),
+                    _TRANSACTIONS.c.message_id.not_in(batch),
+                )
+                .order_by(_TRANSACTIONS.c.id)
+            )
+            if layer == "business_key":
+                query = query.where(_TRANSACTIONS.c.event_id.is_not(None))
+            else:
+                query = query.where(_TRANSACTIONS.c.status.in_(("A", "E")))
+            for partner_id, value, event_id, message_id in session.execute(query):
+                self.first_seen.setdefault((layer, partner_id, value), event_id or message_id)
+
+    def first(self, pending: _Pending, row: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+        """(what it duplicates, why) for the first layer that has seen ``row`` before."""
+        for layer, column_name, reason in LAYERS:
+            value = row.get(column_name, "")
+            if layer not in pending.checks or not value:
+                continue
+            original = self.first_seen.get((layer, pending.message.partner_id, value))
+            if original is not None:
+                shown = value.rsplit("|", 1)[-1] if layer != "business_key" else value
+                why = {"layer": layer, "of": original, "reason": reason.format(value=shown)}
+                return original, why
+        return None
+
+    def remember(self, pending: _Pending, rows: list[dict[str, Any]]) -> None:
+        """Make ``pending``'s sets "before" for the batch's later messages."""
+        for row in rows:
+            for layer, column_name, _ in LAYERS:
+                value = row.get(column_name, "")
+                if not value:
+                    continue
+                if layer == "business_key" and row["event_id"] is None:
+                    continue
+                if layer != "business_key" and row.get("status") not in ("A", "E"):
+                    continue
+                original = row["event_id"] or row["message_id"]
+                self.first_seen.setdefault((layer, pending.message.partner_id, value), original)
 
 
 def _new_revision(session: Session, event_id: str, payload: dict[str, Any]) -> None:

@@ -118,6 +118,10 @@ class TransactionRecord(Base):
     control_number: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(1))
     business_key: Mapped[str] = mapped_column(String(80), default="", index=True)
+    group_key: Mapped[str] = mapped_column(String(80), default="", server_default="", index=True)
+    """``GS02|GS03|GS06`` of its group (empty for JSON documents): the GS06 duplicate layer."""
+    control_key: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
+    """``group_key|ST01|ST02``: the ST02 duplicate layer."""
     event_id: Mapped[str | None] = mapped_column(String(40))
     duplicate_of: Mapped[str | None] = mapped_column(String(40))
     validation: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -28,6 +28,7 @@ from gateway.store.models import Delivery, InboundMessage
 from gateway.workers import actors as actors_module
 from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
+from tests.support.documents import numbered_asn
 
 ASN = Path(__file__).resolve().parents[2] / "samples" / "demo-supplier" / "856-SOPI-4010.edi"
 CONFIG = ProcessConfig(connectors=("memory",))
@@ -58,8 +59,7 @@ def running(runtime: Runtime) -> Iterator[tuple[Actors, StubBroker]]:
 
 
 def asn(n: int) -> bytes:
-    text = ASN.read_text().replace("SHP0045002", f"SHPA{n:06d}")
-    return text.replace(text.split("*")[13], f"{600_000 + n:09d}").encode()
+    return numbered_asn(600_000 + n)
 
 
 def send(rt: Runtime, actors: Actors, n: int) -> str:

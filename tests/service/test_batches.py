@@ -25,10 +25,9 @@ from gateway.settings import Settings
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
 from gateway.store.models import Acknowledgment, Delivery, InboundMessage, TransactionRecord
+from tests.support.documents import numbered_asn
 from tests.transports.harness import sample_event
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "demo-supplier"
-ASN = (SAMPLES / "856-SOPI-4010.edi").read_text()
 CONFIG = ProcessConfig(connectors=("memory",))
 
 
@@ -42,10 +41,8 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
 
 
 def asn(n: int, *, isa13: int | None = None, shipment: str | None = None) -> bytes:
-    """The demo ASN with its own ISA13 and BSN02 (or the ones given)."""
-    text = ASN.replace("SHP0045002", shipment or f"SHPB{n:06d}")
-    old_isa13 = text.split("*")[13]
-    return text.replace(old_isa13, f"{isa13 if isa13 is not None else 500_000 + n:09d}").encode()
+    """The demo ASN with its own ISA13, GS06 and BSN02 (or the ones given)."""
+    return numbered_asn(500_000 + n, isa13=isa13, shipment=shipment)
 
 
 def store(rt: Runtime, raw: bytes, transport: str = "http") -> str:

@@ -28,9 +28,9 @@ from gateway.settings import Settings
 from gateway.store.models import Delivery, InboundMessage
 from gateway.workers.actors import build_actors
 from gateway.workers.broker import make_broker
+from tests.support.documents import numbered_asn
 
 ROOT = Path(__file__).resolve().parents[2]
-ASN = (ROOT / "samples" / "demo-supplier" / "856-SOPI-4010.edi").read_text()
 DOCUMENTS = int(os.environ.get("GATEWAY_DURABILITY_DOCS", "1000"))
 SECRET = "durability-secret"
 
@@ -52,10 +52,7 @@ def broker_problem(kind: str) -> str | None:
 
 def nth_document(n: int) -> bytes:
     """The sample ASN made unique: its own ISA13, GS06 and shipment id (BSN02)."""
-    text = ASN.replace("SHP0045002", f"SHP9{n:06d}")
-    isa13 = text.split("*")[13]
-    text = text.replace(isa13, f"{700000000 + n:09d}")
-    return text.encode()
+    return numbered_asn(700_000_000 + n, shipment=f"SHP9{n:06d}")
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ def _receiving(
         content_type=content_type,
         meta=meta,
         duplicate_policy=supplier.profile.duplicate_policy,
+        checks=supplier.profile.duplicate_checks,
     )
 
 
