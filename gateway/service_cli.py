@@ -8,6 +8,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from gateway.progress import Progress
+
 if TYPE_CHECKING:
     from gateway.service import Runtime
 
@@ -23,15 +25,21 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     worker.add_argument("--threads", type=int, default=8)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
-    messages = sub.add_parser("messages", help="inspect received messages")
-    messages.add_argument("action", choices=["list", "show"])
+    messages = sub.add_parser(
+        "messages", help="inspect received messages; retry failed ones (after a fix)"
+    )
+    messages.add_argument("action", choices=["list", "show", "retry"])
     messages.add_argument("message_id", nargs="?")
-    messages.add_argument("--status")
+    messages.add_argument("--status", help="list: only this status; retry: every 'failed' one")
     messages.add_argument("--limit", type=int, default=50)
-    replay = sub.add_parser("replay", help="replay one transaction set (prints the event diff)")
-    replay.add_argument("transaction_id", type=int)
-    dead = sub.add_parser("dead-letters", help="list dead deliveries, or retry one")
+    replay = sub.add_parser(
+        "replay", help="replay transaction sets with today's maps (prints each event diff)"
+    )
+    replay.add_argument("transaction_ids", type=int, nargs="*", metavar="TRANSACTION_ID")
+    replay.add_argument("--message", metavar="MESSAGE_ID", help="every set of this message")
+    dead = sub.add_parser("dead-letters", help="list dead deliveries, or retry one or all")
     dead.add_argument("--retry", type=int, metavar="DELIVERY_ID")
+    dead.add_argument("--retry-all", action="store_true", help="retry every dead delivery")
     partners = sub.add_parser("partners", help="partner profiles and API keys")
     partners.add_argument("action", choices=["sync", "issue-key"])
     partners.add_argument("partner_id", nargs="?")
@@ -68,6 +76,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
+    if args.action == "retry":
+        return _retry_messages(runtime, args)
     from sqlalchemy import select
 
     from gateway.store.models import InboundMessage
@@ -157,39 +167,104 @@ def _show(session: Any, message_id: str | None) -> int:
 
 
 def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
     from gateway.pipeline.replay import replay_transaction
+    from gateway.store.models import TransactionRecord
 
-    try:
-        result = replay_transaction(runtime.db, args.transaction_id, runtime.process_config)
-    except KeyError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    _deliver_now(runtime, result.delivery_ids)
-    print(
-        json.dumps(
-            {
-                "event_id": result.event_id,
-                "changed": result.changed,
-                "diff": result.diff,
-                "message": result.message,
-                "deliveries": result.delivery_ids,
-            },
-            indent=2,
-            default=str,
-        )
-    )
-    return 0
+    ids = list(args.transaction_ids)
+    if args.message:
+        with runtime.db.sessions() as session:
+            ids += session.scalars(
+                select(TransactionRecord.id)
+                .where(TransactionRecord.message_id == args.message)
+                .order_by(TransactionRecord.ordinal)
+            ).all()
+    if not ids:
+        print("usage: gateway replay TRANSACTION_ID... | --message MESSAGE_ID", file=sys.stderr)
+        return 2
+    results, missing = [], 0
+    with Progress(len(ids), "replayed") as progress:
+        for transaction_id in ids:
+            try:
+                result = replay_transaction(runtime.db, transaction_id, runtime.process_config)
+            except KeyError as exc:
+                print(str(exc), file=sys.stderr)
+                missing += 1
+                progress.advance("missing")
+                continue
+            _deliver_now(runtime, result.delivery_ids)
+            results.append(
+                {
+                    "transaction_id": transaction_id,
+                    "event_id": result.event_id,
+                    "changed": result.changed,
+                    "diff": result.diff,
+                    "message": result.message,
+                    "deliveries": result.delivery_ids,
+                }
+            )
+            progress.advance("changed" if result.changed else "unchanged")
+    single = len(args.transaction_ids) == 1 and not args.message  # the original one-id output
+    shown = results[0] if single and results else results
+    print(json.dumps(shown, indent=2, default=str))
+    return 1 if missing else 0
 
 
-def _deliver_now(runtime: Runtime, delivery_ids: list[int]) -> None:
+def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
+    """``messages retry``: failed messages back to processing, in this process, with progress."""
+    from sqlalchemy import select
+
+    from gateway.pipeline.process import process
+    from gateway.pipeline.replay import retry_message
+    from gateway.store.models import InboundMessage
+
+    if args.message_id:
+        ids = [args.message_id]
+    elif args.status == "failed":
+        with runtime.db.sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(InboundMessage.id)
+                    .where(InboundMessage.status == "failed")
+                    .order_by(InboundMessage.received_at)
+                )
+            )
+    else:
+        print("usage: gateway messages retry MESSAGE_ID | --status failed", file=sys.stderr)
+        return 2
+    with Progress(len(ids), "messages retried") as progress:
+        for message_id in ids:
+            if not retry_message(runtime.db, message_id):
+                progress.advance("not failed")
+                continue
+            try:
+                outcome = process(runtime.db, message_id, runtime.process_config)
+            except Exception as exc:  # still broken: recorded again, visible as before
+                from gateway.pipeline.process import mark_failed
+
+                mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
+                progress.advance("failed again")
+                continue
+            _deliver_now(runtime, outcome.delivery_ids, quiet=True)
+            progress.advance(outcome.status)
+    print(progress.summary())
+    return 0 if progress.outcomes.keys() <= {"processed", "duplicate", "ignored"} else 1
+
+
+def _deliver_now(runtime: Runtime, delivery_ids: list[int], *, quiet: bool = False) -> list[str]:
     """From the CLI, deliver in-process (no broker needed); failures stay visible as usual."""
     from gateway.pipeline.deliver import deliver
 
+    statuses = []
     for delivery_id in delivery_ids:
         outcome = deliver(
             runtime.db, delivery_id, runtime.connector, runtime.settings.delivery_max_attempts
         )
-        print(f"delivery {delivery_id}: {outcome.status}", file=sys.stderr)
+        statuses.append(outcome.status)
+        if not quiet:
+            print(f"delivery {delivery_id}: {outcome.status}", file=sys.stderr)
+    return statuses
 
 
 def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -204,6 +279,20 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
             return 1
         _deliver_now(runtime, [args.retry])
         return 0
+    if args.retry_all:
+        with runtime.db.sessions() as session:
+            dead = list(
+                session.scalars(
+                    select(Delivery.id).where(Delivery.status == "dead").order_by(Delivery.id)
+                )
+            )
+        with Progress(len(dead), "dead letters retried") as progress:
+            for delivery_id in dead:
+                retry_delivery(runtime.db, delivery_id)
+                (status,) = _deliver_now(runtime, [delivery_id], quiet=True)
+                progress.advance(status)
+        print(progress.summary())
+        return 0 if set(progress.outcomes) <= {"delivered"} else 1
     with runtime.db.sessions() as session:
         rows = session.execute(
             select(Delivery, EventRecord)

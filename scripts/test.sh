@@ -9,6 +9,7 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+echo "== services"; scripts/services.sh
 echo "== ruff";  .venv/bin/ruff check gateway transports tests bench samples
 echo "== mypy";  .venv/bin/mypy
 echo "== config"; .venv/bin/python -m gateway.cli check-config

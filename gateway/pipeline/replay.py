@@ -169,3 +169,23 @@ def retry_delivery(db: Database, delivery_id: int) -> bool:
             )
         )
         return True
+
+
+def retry_message(db: Database, message_id: str) -> bool:
+    """Put a ``failed`` message back to ``received`` (attempts reset, error kept in the audit log)
+    for ``process`` to take again, after the cause was fixed; False when it is not failed."""
+    with db.transaction() as session:
+        message = session.get(InboundMessage, message_id, with_for_update=True)
+        if message is None or message.status != "failed":
+            return False
+        session.add(
+            AuditEntry(
+                actor="operator",
+                action="message.retried",
+                subject=message_id,
+                detail={"error": (message.error or "")[:500], "attempts": message.attempts},
+            )
+        )
+        message.status, message.error, message.attempts = "received", None, 0
+        message.processed_at = None
+        return True
