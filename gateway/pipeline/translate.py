@@ -153,18 +153,9 @@ class _Translator:
         res = self.result
         res.interchanges.append(ir)
         res.warnings.extend(f"interchange {ir.control_number}: {w}" for w in ir.warnings)
-        if ir.ta1_status != r.TA1_ACCEPTED:
-            res.errors.append(
-                {
-                    "code": "x12.interchange.rejected"
-                    if ir.ta1_status == "R"
-                    else "x12.interchange.errors",
-                    "message": "; ".join(ir.messages),
-                    "interchange": ir.control_number,
-                    "ta1_code": ir.ta1_code,
-                    "ta1_status": ir.ta1_status,
-                }
-            )
+        entry = r.interchange_error_entry(ir)
+        if entry is not None:
+            res.errors.append(entry)
         if ta1_wanted(ir, self.options.ta1) and not ir.only_ta1:
             edi = build_ta1(
                 ir, self.counters, options=self.options.ack_options, now=self.options.now
@@ -190,20 +181,7 @@ class _Translator:
                 now=self.options.now,
             )
             res.acknowledgments.append({"kind": kind, "edi": edi})
-        if group.group_codes and group.status != "A":
-            res.errors.append(
-                {
-                    "code": "x12.group.errors",
-                    "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}",
-                    "interchange": ir.control_number,
-                    "group": group.control_number,
-                    "status": group.status,
-                    "ak9_codes": group.group_codes,
-                }
-            )
-        for tr in group.transactions:
-            if tr.status != "A":
-                res.errors.append(r.transaction_error_entry(ir, group, tr))
+        res.errors.extend(r.group_error_entries(ir, group))
 
 
 def translate_stream(

@@ -327,36 +327,10 @@ def validate_stream_fast(
 
 
 def interchange_errors(ir: r.InterchangeResult) -> list[dict[str, Any]]:
-    """The ``errors`` entries ``translate_stream`` reports for one interchange.
-
-    The per-set entries come from ``results.transaction_error_entry``, shared with
-    ``translate_stream``; the interchange and group entries mirror ``translate._Translator`` and the
-    summary tests in ``tests/x12/test_fastpath.py`` fail if the two ever drift apart."""
-    out: list[dict[str, Any]] = []
-    if ir.ta1_status != r.TA1_ACCEPTED:
-        rejected = ir.ta1_status == "R"
-        out.append(
-            {
-                "code": "x12.interchange.rejected" if rejected else "x12.interchange.errors",
-                "message": "; ".join(ir.messages),
-                "interchange": ir.control_number,
-                "ta1_code": ir.ta1_code,
-                "ta1_status": ir.ta1_status,
-            }
-        )
+    """The ``errors`` entries ``translate_stream`` reports for one interchange (the same builders
+    in ``results``)."""
+    entry = r.interchange_error_entry(ir)
+    out = [entry] if entry is not None else []
     for group in ir.groups:
-        if group.group_codes and group.status != "A":
-            out.append(
-                {
-                    "code": "x12.group.errors",
-                    "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}",
-                    "interchange": ir.control_number,
-                    "group": group.control_number,
-                    "status": group.status,
-                    "ak9_codes": group.group_codes,
-                }
-            )
-        out.extend(
-            r.transaction_error_entry(ir, group, t) for t in group.transactions if t.status != "A"
-        )
+        out.extend(r.group_error_entries(ir, group))
     return out

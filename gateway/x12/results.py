@@ -273,6 +273,38 @@ def first_reason(tr: TransactionResult) -> str:
     return "; ".join(SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes) or "rejected"
 
 
+def interchange_error_entry(ir: InterchangeResult) -> dict[str, Any] | None:
+    """The ``errors`` entry for an interchange that was not accepted clean (TA104 E or R)."""
+    if ir.ta1_status == TA1_ACCEPTED:
+        return None
+    return {
+        "code": "x12.interchange.rejected" if ir.ta1_status == "R" else "x12.interchange.errors",
+        "message": "; ".join(ir.messages),
+        "interchange": ir.control_number,
+        "ta1_code": ir.ta1_code,
+        "ta1_status": ir.ta1_status,
+    }
+
+
+def group_error_entries(ir: InterchangeResult, group: GroupResult) -> list[dict[str, Any]]:
+    """The ``errors`` entries of one functional group: its AK9 codes, then each set not accepted
+    clean. ``translate`` and the native fast path both report through these builders."""
+    out: list[dict[str, Any]] = []
+    if group.group_codes and group.status != "A":
+        out.append(
+            {
+                "code": "x12.group.errors",
+                "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}",
+                "interchange": ir.control_number,
+                "group": group.control_number,
+                "status": group.status,
+                "ak9_codes": group.group_codes,
+            }
+        )
+    out.extend(transaction_error_entry(ir, group, t) for t in group.transactions if t.status != "A")
+    return out
+
+
 def transaction_error_entry(
     ir: InterchangeResult, group: GroupResult, tr: TransactionResult
 ) -> dict[str, Any]:
