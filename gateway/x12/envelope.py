@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from gateway.errors import DocumentError, InterchangeError
 from gateway.x12 import results as r
-from gateway.x12.delimiters import find_isa, scan_isa
+from gateway.x12.delimiters import scan_isa
 from gateway.x12.elements import valid_date
 from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
 from gateway.x12.reader import SegmentReader
@@ -143,26 +143,31 @@ def interchange_header(isa: Segment) -> InterchangeHeader:
     )
 
 
+ISA_WINDOW = 2048
+"""Bytes decoded around each ``ISA`` hit: the header (up to ``ISA_SCAN_LIMIT``) and the lookahead
+the delimiter detection may need; the rest of the file is never decoded."""
+
+
 def interchange_headers(raw: bytes) -> list[InterchangeHeader]:
-    """Every readable ISA header in ``raw``, found without parsing the rest (string search, then
-    the ISA reader at each hit): the interchange-level duplicate check runs before translation.
-    A header that cannot be read is left out; translation reports it precisely."""
-    text = raw.decode("utf-8", "x12-latin1")
+    """Every readable ISA header in ``raw``, found without parsing (or even decoding) the rest:
+    a byte search for ``ISA``, then the ISA reader on a small window at each hit. The
+    interchange-level duplicate check runs on this before translation. A header that cannot be
+    read is left out; translation reports it precisely."""
     headers: list[InterchangeHeader] = []
-    i = find_isa(text, 0, len(text))
+    i = raw.find(b"ISA")
     while i != -1:
-        before = text[i - 1] if i else ""
+        before = raw[i - 1 : i].decode("latin-1")
         inside = before.isalnum() or (headers and before == headers[-1].delimiters.element)
+        scan = None
         if not inside:
+            window = raw[i : i + ISA_WINDOW].decode("utf-8", "x12-latin1")
             try:
-                scan = scan_isa(text, i, at_eof=True)
+                scan = scan_isa(window, 0, at_eof=True)
             except InterchangeError:
                 scan = None
-            if scan is not None:
-                headers.append(interchange_header(Segment(scan.elements, scan.delimiters)))
-                i = find_isa(text, scan.end, len(text))
-                continue
-        i = find_isa(text, i + 1, len(text))
+        if scan is not None:
+            headers.append(interchange_header(Segment(scan.elements, scan.delimiters)))
+        i = raw.find(b"ISA", i + 3)  # hits inside this header are after an element separator
     return headers
 
 
