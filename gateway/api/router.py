@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from gateway.api.deps import require_admin
-from gateway.api.routes import deliveries, erp_sink, messages, stats
+from gateway.api.routes import deliveries, erp_sink, messages, replays, stats
 
 ops_router = APIRouter(prefix="/ops", dependencies=[Depends(require_admin)])
-for _module in (messages, deliveries, erp_sink, stats):
+for _module in (messages, deliveries, replays, erp_sink, stats):
     ops_router.include_router(_module.router)

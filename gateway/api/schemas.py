@@ -44,6 +44,7 @@ class EventView(EventSummary):
 class TransactionView(BaseModel):
     """One transaction set (X12) or one JSON document, and what validation found."""
 
+    id: int = Field(description="For POST /ops/transactions/{id}/replay")
     ordinal: int
     code: str = Field(
         description="ST01 (855, 856, 810...) or the JSON event's source.document_type"
@@ -54,7 +55,13 @@ class TransactionView(BaseModel):
     status: str = Field(description="A accepted, E accepted with errors, R rejected")
     business_key: str
     event_id: str | None
-    duplicate_of: str | None = Field(description="The earlier event with the same business key")
+    duplicate_of: str | None = Field(
+        description="The earlier event (or message) this set duplicates, by ``duplicate``"
+    )
+    duplicate: dict[str, str] | None = Field(
+        default=None,
+        description="Why: the layer (st02, gs06, business_key), what it duplicates and a reason",
+    )
     set_codes: list[str]
     errors: list[dict[str, Any]] = Field(description="Segment errors with their element errors")
     notes: list[str]
@@ -115,6 +122,22 @@ class RetryAnswer(BaseModel):
     delivery_id: int
     status: str
     attempts: int
+
+
+class ReplayAnswer(BaseModel):
+    transaction_id: int
+    event_id: str | None
+    changed: bool
+    diff: list[dict[str, Any]]
+    """One entry per changed leaf: ``path`` (JSON pointer), ``old``, ``new``."""
+    deliveries: list[int]
+    """Deliveries put back in the queue (those that had not succeeded)."""
+    message: str
+
+
+class MessageRetryAnswer(BaseModel):
+    message_id: str
+    status: str
 
 
 class ErpSinkListing(BaseModel):

@@ -167,6 +167,7 @@ def _summary(m: InboundMessage) -> MessageSummary:
 def _transaction(t: TransactionRecord) -> TransactionView:
     v = t.validation or {}
     return TransactionView(
+        id=t.id,
         ordinal=t.ordinal,
         code=t.code,
         control_number=t.control_number,
@@ -176,6 +177,7 @@ def _transaction(t: TransactionRecord) -> TransactionView:
         business_key=t.business_key or str(v.get("business_key") or ""),
         event_id=t.event_id,
         duplicate_of=t.duplicate_of,
+        duplicate=v.get("duplicate"),
         set_codes=list(v.get("set_codes") or []),
         errors=list(v.get("segment_errors") or []),
         notes=list(v.get("notes") or []),

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from gateway.erp.memory import MemoryErpConnector
 from gateway.erp.sink import LocalSinkErpConnector
+from gateway.pipeline.process import mark_failed
 from tests.transports.harness import (
     ACME_856,
     ACME_KEY,
@@ -186,3 +187,44 @@ def test_given_the_local_sink_when_a_sample_was_delivered_then_the_sink_listing_
     one = sink_client.get(f"/ops/erp-sink/{received['event_id']}", headers=OPS).json()
     assert one["payload"]["document"]["shipment_id"] == "SHP0045002"
     assert sink_client.get("/ops/erp-sink/evt_none", headers=OPS).status_code == 404
+
+
+def test_given_a_transaction_when_replayed_over_the_api_then_diff_and_no_second_delivery(
+    gateway: Gateway, client: TestClient
+) -> None:
+    receipt = post_sample(client)
+    [transaction] = client.get(f"/ops/messages/{receipt}", headers=OPS).json()["transactions"]
+
+    answer = client.post(f"/ops/transactions/{transaction['id']}/replay", headers=OPS)
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["changed"], body["diff"], body["deliveries"]) == (False, [], [])
+    assert body["event_id"] == transaction["event_id"]
+    assert memory(gateway).count() == 1
+    assert [a.subject for a in gateway.audit("transaction.replayed")] == [str(transaction["id"])]
+    missing = client.post("/ops/transactions/999999/replay", headers=OPS)
+    assert missing.status_code == 404
+    assert client.post(f"/ops/transactions/{transaction['id']}/replay").status_code == 401
+
+
+def test_given_a_failed_message_when_retried_over_the_api_then_processed_and_delivered(
+    gateway: Gateway, client: TestClient
+) -> None:
+    gateway.inline = False
+    receipt = post_sample(client)
+    mark_failed(gateway.runtime.db, receipt, "RuntimeError: a bug, since fixed")
+    gateway.inline = True
+
+    answer = client.post(f"/ops/messages/{receipt}/retry", headers=OPS)
+
+    assert answer.status_code == 202 and answer.json() == {
+        "message_id": receipt,
+        "status": "received",
+    }
+    message = gateway.message(receipt)
+    assert message is not None and message.status == "processed"
+    assert memory(gateway).count() == 1
+    again = client.post(f"/ops/messages/{receipt}/retry", headers=OPS)
+    assert again.status_code == 409
+    assert client.post("/ops/messages/msg_nope/retry", headers=OPS).status_code == 404

@@ -1,0 +1,69 @@
+"""Replays: one transaction set again with today's maps, or a failed message after a fix."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+
+from gateway.api.deps import AdminDep, GatewayState, StateDep
+from gateway.api.errors import ApiError
+from gateway.api.schemas import MessageRetryAnswer, ReplayAnswer
+from gateway.pipeline.replay import replay_transaction, retry_message
+
+log = logging.getLogger("gateway.api")
+router = APIRouter(tags=["ops: replay"])
+
+
+@router.post("/transactions/{transaction_id}/replay", response_model=ReplayAnswer)
+async def replay(transaction_id: int, state: StateDep, operator: AdminDep) -> ReplayAnswer:
+    """Translate the set's stored bytes again (today's maps and profile; no control numbers used):
+    the old payload is kept as a revision, the answer carries the field-by-field diff, and the
+    event's deliveries that had not succeeded go back to the queue."""
+    runtime = state.runtime
+    try:
+        result = await run_in_threadpool(
+            partial(replay_transaction, runtime.db, transaction_id, runtime.process_config)
+        )
+    except KeyError:
+        raise ApiError(404, "transaction.not_found", f"no transaction {transaction_id}") from None
+    log.info("%s replayed transaction %d (changed: %s)", operator, transaction_id, result.changed)
+    await _enqueue(state, result.delivery_ids)
+    return ReplayAnswer(
+        transaction_id=transaction_id,
+        event_id=result.event_id,
+        changed=result.changed,
+        diff=result.diff,
+        deliveries=result.delivery_ids,
+        message=result.message,
+    )
+
+
+@router.post("/messages/{message_id}/retry", response_model=MessageRetryAnswer, status_code=202)
+async def retry(message_id: str, state: StateDep, operator: AdminDep) -> MessageRetryAnswer:
+    """A ``failed`` message back to ``received`` and the queue (after its cause was fixed);
+    409 when the message is not failed, 404 when there is none."""
+    db = state.runtime.db
+    if not await run_in_threadpool(retry_message, db, message_id):
+        from gateway.api import views
+
+        if await run_in_threadpool(views.message_detail, db, message_id) is None:
+            raise ApiError(404, "message.not_found", f"no message {message_id!r}")
+        raise ApiError(409, "message.not_failed", f"message {message_id} has not failed")
+    log.info("%s put message %s back in the queue", operator, message_id)
+    try:
+        await run_in_threadpool(state.enqueue_process, message_id)
+    except Exception:  # stored as received: the sweep enqueues it
+        log.exception("enqueueing %s failed; the sweep will pick it up", message_id)
+    return MessageRetryAnswer(message_id=message_id, status="received")
+
+
+async def _enqueue(state: GatewayState, delivery_ids: list[int]) -> None:
+    if not delivery_ids:
+        return
+    try:
+        await run_in_threadpool(state.enqueue_deliveries, delivery_ids)
+    except Exception:  # stored as pending: the sweep enqueues them
+        log.exception("enqueueing deliveries %s failed; the sweep will pick them up", delivery_ids)
