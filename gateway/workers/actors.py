@@ -113,7 +113,9 @@ def build_actors(
                     runtime.db, message_id, config, claim=claim, limit=settings.process_batch
                 )
             except Exception:
-                log.info("batch led by %s failed; processing it alone", message_id, exc_info=True)
+                log.warning(
+                    "batch led by %s failed; processing it alone", message_id, exc_info=True
+                )
         return [process(runtime.db, message_id, config, claim=claim)]
 
     def deliver_inline(claims: list[Claim]) -> None:
