@@ -88,7 +88,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
 class Stack:
     """A fresh database, the stand-in ERP, `gateway run` (API only) and `gateway worker`."""
 
-    def __init__(self, workers: int, threads: int = 8) -> None:
+    def __init__(self, workers: int, threads: int = 4) -> None:
         self.db_name = "gw_bench_" + secrets.token_hex(4)
         self.admin = create_engine(PG, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as conn:
@@ -312,7 +312,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker process")
     parser.add_argument(
         "--per-interchange",
         type=int,

@@ -22,7 +22,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run.add_argument("--port", type=int)
     worker = sub.add_parser("worker", help="standalone worker processes on Redis/RabbitMQ")
     worker.add_argument("--processes", type=int, default=1)
-    worker.add_argument("--threads", type=int, default=8)
+    worker.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="threads per process (default 4: a worker records a batch of waiting messages per "
+        "transaction, so more threads mostly add contention; raise it for a slow ERP, since "
+        "each post holds a thread)",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     messages = sub.add_parser(

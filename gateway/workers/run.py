@@ -57,7 +57,7 @@ def enqueue_unfinished(
 
 
 def start_worker(
-    runtime: Runtime, broker: dramatiq.Broker | None = None, threads: int = 8
+    runtime: Runtime, broker: dramatiq.Broker | None = None, threads: int = 4
 ) -> WorkerHandle:
     """Build actors on ``broker`` (default: from settings), sweep, and start consuming in threads."""
     broker = broker or make_broker(runtime.settings)
@@ -100,7 +100,7 @@ def _worker_process(values: dict[str, object], threads: int) -> None:
     runtime.close()
 
 
-def run_workers(settings: Settings, processes: int = 1, threads: int = 8) -> None:
+def run_workers(settings: Settings, processes: int = 1, threads: int = 4) -> None:
     """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT."""
     if settings.broker in ("embedded", "stub"):
         raise SystemExit(
