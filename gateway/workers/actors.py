@@ -172,7 +172,6 @@ def build_actors(
             min_backoff=settings.delivery_min_backoff_ms,
             max_backoff=settings.delivery_max_backoff_ms,
             retry_when=_retry_when(settings.delivery_max_attempts),
-            throws=(RetryLater,),  # expected: logged as one line, not a traceback
         )(deliver_event),
     )
     holder["actors"] = actors
