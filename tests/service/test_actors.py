@@ -128,3 +128,15 @@ def test_given_a_failing_batch_then_the_message_is_processed_alone(
         message = s.get(InboundMessage, message_id)
         assert message is not None and message.status == "processed"
     assert deliveries(runtime) == [("delivered", 1)]
+
+
+def test_given_the_erp_failing_several_times_then_the_broker_retries_until_delivered(
+    runtime: Runtime, running: tuple[Actors, StubBroker]
+) -> None:
+    actors, broker = running
+    erp = runtime.connector
+    assert isinstance(erp, MemoryErpConnector)
+    erp.fail_next(3)  # inline, then deliver_event twice: Dramatiq's Retries must run it again
+    send(runtime, actors, 1)
+    drain(broker)
+    assert deliveries(runtime) == [("delivered", 4)]
