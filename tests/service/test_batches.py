@@ -10,34 +10,18 @@ double of the ERP seam.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
-from gateway.erp.memory import MemoryErpConnector
-from gateway.pipeline.process import ProcessConfig, process, process_batch
+from gateway.pipeline.process import process, process_batch
 from gateway.pipeline.receive import receive
 from gateway.pipeline.records import BatchConflict
-from gateway.service import Runtime, sync_partners
-from gateway.settings import Settings
-from gateway.store.db import Database
-from gateway.store.migrate import upgrade
+from gateway.service import Runtime
 from gateway.store.models import Acknowledgment, Delivery, InboundMessage, TransactionRecord
+from tests.service.conftest import CONFIG
 from tests.support.documents import numbered_asn
 from tests.transports.harness import sample_event
-
-CONFIG = ProcessConfig(connectors=("memory",))
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    upgrade(database_url)
-    rt = Runtime(Settings(data_dir=tmp_path), Database(database_url), MemoryErpConnector(), CONFIG)
-    sync_partners(rt)
-    yield rt
-    rt.db.dispose()
 
 
 def asn(n: int, *, isa13: int | None = None, shipment: str | None = None) -> bytes:

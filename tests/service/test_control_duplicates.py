@@ -8,35 +8,19 @@ re-send is accepted. The ERP is ``MemoryErpConnector``, the in-memory test doubl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from gateway.erp.memory import MemoryErpConnector
 from gateway.partners import PartnerProfile
 from gateway.pipeline import process as process_module
 from gateway.pipeline.process import ProcessConfig, process, process_batch
 from gateway.pipeline.receive import receive
-from gateway.service import Runtime, sync_partners
-from gateway.settings import Settings
-from gateway.store.db import Database
-from gateway.store.migrate import upgrade
+from gateway.service import Runtime
 from gateway.store.models import TransactionRecord
+from tests.service.conftest import CONFIG
 from tests.support.documents import numbered_asn
-
-CONFIG = ProcessConfig(connectors=("memory",))
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    upgrade(database_url)
-    rt = Runtime(Settings(data_dir=tmp_path), Database(database_url), MemoryErpConnector(), CONFIG)
-    sync_partners(rt)
-    yield rt
-    rt.db.dispose()
 
 
 def profile_with(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:

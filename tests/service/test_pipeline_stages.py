@@ -6,7 +6,6 @@ SAP cannot run here); the real webhook and SQL connectors are tested in tests/er
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,7 @@ from gateway.pipeline.deliver import deliver
 from gateway.pipeline.process import ProcessConfig, process
 from gateway.pipeline.receive import receive
 from gateway.pipeline.replay import replay_transaction, retry_delivery
-from gateway.service import Runtime, sweep, sync_partners
-from gateway.settings import Settings
-from gateway.store.db import Database
-from gateway.store.migrate import upgrade
+from gateway.service import Runtime, sweep
 from gateway.store.models import (
     Acknowledgment,
     Delivery,
@@ -29,19 +25,10 @@ from gateway.store.models import (
     InboundMessage,
     TransactionRecord,
 )
+from tests.service.conftest import CONFIG
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "demo-supplier"
 ASN = (SAMPLES / "856-SOPI-4010.edi").read_bytes()
-CONFIG = ProcessConfig(connectors=("memory",))
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    upgrade(database_url)
-    rt = Runtime(Settings(data_dir=tmp_path), Database(database_url), MemoryErpConnector(), CONFIG)
-    sync_partners(rt)
-    yield rt
-    rt.db.dispose()
 
 
 def run_all(rt: Runtime, message_id: str, attempts: int = 3) -> list[str]:

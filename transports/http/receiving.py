@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import partial
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -18,34 +16,6 @@ log = logging.getLogger("transports.http")
 MAX_USER_AGENT = 200
 
 
-def _receiving(
-    request: Request,
-    state: GatewayState,
-    supplier: Supplier,
-    raw: bytes,
-    *,
-    transport: str,
-    content_type: str,
-    transport_message_id: str | None,
-) -> Callable[[], Receipt]:
-    meta = {
-        "remote_addr": request.client.host if request.client is not None else None,
-        "user_agent": (request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
-    }
-    return partial(
-        receive,
-        state.runtime.db,
-        partner_id=supplier.partner_id,
-        transport=transport,
-        raw=raw,
-        transport_message_id=transport_message_id,
-        content_type=content_type,
-        meta=meta,
-        duplicate_policy=supplier.profile.duplicate_policy,
-        checks=supplier.profile.duplicate_checks,
-    )
-
-
 async def store(
     request: Request,
     state: GatewayState,
@@ -55,48 +25,32 @@ async def store(
     transport: str,
     content_type: str,
     transport_message_id: str | None,
+    then_enqueue: bool = False,
 ) -> Receipt:
-    """``receive`` in a worker thread: when this returns, the bytes are committed."""
-    return await run_in_threadpool(
-        _receiving(
-            request,
-            state,
-            supplier,
-            raw,
+    """``receive`` in a worker thread: when this returns, the bytes are committed. With
+    ``then_enqueue``, the message is also enqueued in the same trip (after the commit)."""
+    meta = {
+        "remote_addr": request.client.host if request.client is not None else None,
+        "user_agent": (request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
+    }
+
+    def run() -> Receipt:
+        receipt = receive(
+            state.runtime.db,
+            partner_id=supplier.partner_id,
             transport=transport,
-            content_type=content_type,
+            raw=raw,
             transport_message_id=transport_message_id,
+            content_type=content_type,
+            meta=meta,
+            duplicate_policy=supplier.profile.duplicate_policy,
+            checks=supplier.profile.duplicate_checks,
         )
-    )
-
-
-async def store_and_enqueue(
-    request: Request,
-    state: GatewayState,
-    supplier: Supplier,
-    raw: bytes,
-    *,
-    transport: str,
-    content_type: str,
-    transport_message_id: str | None,
-) -> Receipt:
-    """``store``, then ``enqueue`` once it committed, in one trip to a worker thread."""
-    receiving = _receiving(
-        request,
-        state,
-        supplier,
-        raw,
-        transport=transport,
-        content_type=content_type,
-        transport_message_id=transport_message_id,
-    )
-
-    def both() -> Receipt:
-        receipt = receiving()
-        _enqueue(state, receipt)
+        if then_enqueue:
+            _enqueue(state, receipt)
         return receipt
 
-    return await run_in_threadpool(both)
+    return await run_in_threadpool(run)
 
 
 async def enqueue(state: GatewayState, receipt: Receipt) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from gateway.api.deps import StateDep
 from transports.http.deps import MessageIdHeader, RawBody, SenderDep
-from transports.http.receiving import accepted, store_and_enqueue
+from transports.http.receiving import accepted, store
 from transports.http.schemas import ReceiptAccepted
 
 router = APIRouter(tags=["supplier: send"])
@@ -41,7 +41,7 @@ async def post_x12(
 ) -> ReceiptAccepted:
     """Stored before this answers 202; validation, the 997/999/TA1 and the ERP delivery follow,
     visible at the receipt's ``links.self``. Bad X12 is accepted here and answered there."""
-    receipt = await store_and_enqueue(
+    receipt = await store(
         request,
         state,
         sender,
@@ -49,5 +49,6 @@ async def post_x12(
         transport="http",
         content_type=request.headers.get("content-type") or "application/edi-x12",
         transport_message_id=message_id,
+        then_enqueue=True,
     )
     return accepted(receipt, response)
