@@ -17,7 +17,7 @@ import importlib.util
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,12 +115,23 @@ def outcome(
     }
 
 
+def assert_paths_agree(
+    outcome_of: Callable[[bytes, bool, int, ValidationPolicy], dict[str, Any]],
+    data: bytes,
+    chunk: int = CHUNK_SIZE,
+    policy: ValidationPolicy = DEFAULT_POLICY,
+) -> None:
+    """``outcome_of(data, fast, chunk, policy)`` is the same on the native and the Python path."""
+    fast = outcome_of(data, True, chunk, policy)
+    slow = outcome_of(data, False, chunk, policy)
+    for key in slow:
+        assert fast[key] == slow[key], f"{key} differs (chunk {chunk}, {policy})"
+
+
 def assert_same(
     data: bytes, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
 ) -> None:
-    fast, slow = outcome(data, True, chunk, policy), outcome(data, False, chunk, policy)
-    for key in slow:
-        assert fast[key] == slow[key], f"{key} differs (chunk {chunk}, {policy})"
+    assert_paths_agree(outcome, data, chunk, policy)
 
 
 def summaries(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:

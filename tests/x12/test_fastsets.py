@@ -38,6 +38,7 @@ from tests.x12.test_fastpath import (
     ROOT,
     SEEDS,
     _fastscan,
+    assert_paths_agree,
     element_mutated,
     generated_856,
     needs_native,
@@ -96,9 +97,7 @@ def outcome(
 def assert_same(
     data: bytes, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
 ) -> None:
-    fast, slow = outcome(data, True, chunk, policy), outcome(data, False, chunk, policy)
-    for key in slow:
-        assert fast[key] == slow[key], f"{key} differs (chunk {chunk}, {policy})"
+    assert_paths_agree(outcome, data, chunk, policy)
 
 
 @needs_native
