@@ -3,12 +3,7 @@
 # Usage: scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
-    echo "installing python3-venv (Debian)"; apt-get update -qq && apt-get install -y -qq python3-venv
-fi
-if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+scripts/venv.sh '[dev]'
 echo "== services"; scripts/services.sh
 echo "== ruff";  .venv/bin/ruff check gateway transports tests bench samples
 echo "== mypy";  .venv/bin/mypy
