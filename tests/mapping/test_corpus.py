@@ -20,13 +20,15 @@ from gateway.canonical import (
 )
 from gateway.mapping import DOCUMENT_TYPES, EventContext, load_map
 from gateway.x12.model import Delimiters, Segment
+from tests.corpus import CORPUS
 
 from .x12tree import build_tree
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}"),
+    pytest.mark.skipif(
+        not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS} (set GATEWAY_CORPUS)"
+    ),
 ]
 FOLDERS = ("x12-855", "x12-856", "x12-810", "x12-997", "x12-999")
 
