@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -273,8 +274,35 @@ def percentile(values: list[float], q: float) -> float:
     )
 
 
+def start_profilers(stack: Stack, out: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy (``--gil``: only the thread holding the GIL, so about CPU time) on the API and the
+    worker processes, writing collapsed stacks to ``out/<label>.txt`` until stopped."""
+    out.mkdir(parents=True, exist_ok=True)
+    return [
+        subprocess.Popen(
+            ["py-spy", "record", "--gil", "--subprocesses", "-r", "250", "-f", "raw"]
+            + ["-p", str(stack.procs[label].pid), "-o", str(out / f"{label}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for label in ("api", "workers")
+    ]
+
+
+def stop_profilers(profilers: list[subprocess.Popen[bytes]]) -> None:
+    for proc in profilers:
+        proc.send_signal(signal.SIGINT)
+    for proc in profilers:
+        proc.wait(60)
+
+
 def run(
-    workers: int, docs: int, rate: float, threads: int, per_interchange: int = 1
+    workers: int,
+    docs: int,
+    rate: float,
+    threads: int,
+    per_interchange: int = 1,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     stack = Stack(workers, threads)
     try:
@@ -282,10 +310,12 @@ def run(
         post_all(stack, WARM_UP, "W", None, 4, per_interchange)
         wait_delivered(stack, WARM_UP)
         time.sleep(1)
+        profilers = start_profilers(stack, profile / f"w{workers}") if profile else []
         cpu_before = stack.cpu_seconds()
         t0 = time.time()
         post_all(stack, docs, "T", None, 4, per_interchange)
         t_end = wait_delivered(stack, WARM_UP + docs)
+        stop_profilers(profilers)
         throughput = docs / (t_end - t0)
         used = cpu.delta(cpu_before, stack.cpu_seconds())
         paced = max(docs // 2, 200)
@@ -319,6 +349,13 @@ def main() -> int:
         default=1,
         help="ship notices per interchange (one POST); 1 = the hardest case, one per request",
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record py-spy profiles of the API and workers during the throughput phase into DIR"
+        " (needs py-spy on PATH; profiling slows the run, so its numbers are not comparable)",
+    )
     args = parser.parse_args()
     print(
         f"pipeline bench: {args.docs} ship notices per run, {args.per_interchange} per interchange"
@@ -328,7 +365,7 @@ def main() -> int:
         f"{'workers':>7} {'docs/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  target: >=200 docs/s, p95 < 1000 ms"
     )
     for workers in args.workers:
-        r = run(workers, args.docs, args.rate, args.threads, args.per_interchange)
+        r = run(workers, args.docs, args.rate, args.threads, args.per_interchange, args.profile)
         verdict = "PASS" if r["docs_per_s"] >= 200 and r["p95"] < 1.0 else "MISS"
         print(
             f"{workers:>7} {r['docs_per_s']:>8.1f} {r['p50'] * 1000:>8.1f} {r['p95'] * 1000:>8.1f} {r['p99'] * 1000:>8.1f}  {verdict}",

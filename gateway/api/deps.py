@@ -27,12 +27,17 @@ class GatewayState:
     enqueue_deliveries: Callable[[list[int]], None]
 
 
+async def gateway_state_dep(request: Request) -> GatewayState:
+    """As a dependency it is async: FastAPI runs sync dependencies in its thread pool."""
+    return gateway_state(request)
+
+
 def gateway_state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 
 
-StateDep = Annotated[GatewayState, Depends(gateway_state)]
+StateDep = Annotated[GatewayState, Depends(gateway_state_dep)]
 
 admin_bearer = HTTPBearer(
     auto_error=False,

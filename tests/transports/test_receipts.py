@@ -76,6 +76,11 @@ def test_given_no_auth_when_asking_health_and_docs_then_they_answer(client: Test
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/x12", "/v1/documents", "/v1/receipts/{receipt_id}", "/ops/messages"} <= set(paths)
     assert "application/edi-x12" in paths["/v1/x12"]["post"]["requestBody"]["content"]
+    for send in (paths["/v1/x12"]["post"], paths["/v1/documents"]["post"]):
+        assert send["security"] == [{"PartnerBearer": []}, {"PartnerApiKey": []}]
+        assert [p["name"] for p in send["parameters"]] == ["X-Message-Id"]
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+    assert {"PartnerBearer", "PartnerApiKey"} <= set(schemes)
 
 
 def test_given_an_unreachable_database_when_asking_health_then_503(

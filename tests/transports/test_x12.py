@@ -179,6 +179,21 @@ def test_given_the_same_x_message_id_twice_under_reject_then_the_second_is_a_dup
     )
 
 
+def test_given_an_x_message_id_over_255_characters_then_422_and_nothing_stored(
+    gateway: Gateway, client: TestClient
+) -> None:
+    headers = {**bearer(DEMO_KEY), "X-Message-Id": "m" * 256}
+
+    answer = client.post("/v1/x12", content=SAMPLE_856.read_bytes(), headers=headers)
+
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "request.invalid"
+    assert gateway.count() == 0
+    headers["X-Message-Id"] = "m" * 255
+    assert (
+        client.post("/v1/x12", content=SAMPLE_856.read_bytes(), headers=headers).status_code == 202
+    )
+
+
 def test_given_identical_bytes_twice_under_reject_then_the_second_is_a_duplicate_and_delivered_once(
     gateway: Gateway, client: TestClient
 ) -> None:

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.deps import GatewayState
 from gateway.pipeline.receive import Receipt, receive
-from transports.http.deps import Supplier
+from transports.http.deps import Send
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
 log = logging.getLogger("transports.http")
@@ -18,13 +18,10 @@ MAX_USER_AGENT = 200
 
 async def store(
     request: Request,
-    state: GatewayState,
-    supplier: Supplier,
-    raw: bytes,
+    send: Send,
     *,
     transport: str,
     content_type: str,
-    transport_message_id: str | None,
     then_enqueue: bool = False,
 ) -> Receipt:
     """``receive`` in a worker thread: when this returns, the bytes are committed. With
@@ -34,13 +31,15 @@ async def store(
         "user_agent": (request.headers.get("user-agent") or "")[:MAX_USER_AGENT] or None,
     }
 
+    state, supplier = send.state, send.sender
+
     def run() -> Receipt:
         receipt = receive(
             state.runtime.db,
             partner_id=supplier.partner_id,
             transport=transport,
-            raw=raw,
-            transport_message_id=transport_message_id,
+            raw=send.raw,
+            transport_message_id=send.message_id,
             content_type=content_type,
             meta=meta,
             duplicate_policy=supplier.profile.duplicate_policy,

@@ -6,23 +6,23 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from gateway.api.deps import StateDep
 from gateway.canonical.schema import SCHEMA_PATH
 from gateway.errors import DocumentError
 from gateway.pipeline.json_documents import JSON_CONTENT_TYPE, JSON_TRANSPORT, check_json_message
-from transports.http.deps import MessageIdHeader, RawBody, SenderDep
+from transports.http.deps import SEND_OPENAPI, SendDep
 from transports.http.receiving import accepted, enqueue, store
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
 router = APIRouter(prefix="/documents", tags=["supplier: send"])
 
 DOCUMENTS_BODY = {
+    **SEND_OPENAPI,
     "requestBody": {
         "required": True,
         "description": 'One canonical event, or {"documents": [event, ...]}; '
         "the schema is at GET /v1/documents/schema. partner_id is set to yours.",
         "content": {"application/json": {"schema": {"type": "object"}}},
-    }
+    },
 }
 
 
@@ -33,25 +33,11 @@ DOCUMENTS_BODY = {
     openapi_extra=DOCUMENTS_BODY,
     responses={422: {"description": "Invalid documents: every error listed; the body is kept"}},
 )
-async def post_documents(
-    request: Request,
-    response: Response,
-    state: StateDep,
-    sender: SenderDep,
-    raw: RawBody,
-    message_id: MessageIdHeader = None,
-) -> ReceiptAccepted:
+async def post_documents(request: Request, response: Response, send: SendDep) -> ReceiptAccepted:
     """Stored first (even when invalid: its receipt then says ``failed`` with the errors), then
     validated while you wait: 422 lists every problem, 202 means every document is valid."""
-    receipt = await store(
-        request,
-        state,
-        sender,
-        raw,
-        transport=JSON_TRANSPORT,
-        content_type=JSON_CONTENT_TYPE,
-        transport_message_id=message_id,
-    )
+    state = send.state
+    receipt = await store(request, send, transport=JSON_TRANSPORT, content_type=JSON_CONTENT_TYPE)
     if receipt.needs_processing:
         problem = await run_in_threadpool(check_json_message, state.runtime.db, receipt.message_id)
         if problem is not None:

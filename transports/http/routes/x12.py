@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from gateway.api.deps import StateDep
-from transports.http.deps import MessageIdHeader, RawBody, SenderDep
+from transports.http.deps import SEND_OPENAPI, SendDep
 from transports.http.receiving import accepted, store
 from transports.http.schemas import ReceiptAccepted
 
 router = APIRouter(tags=["supplier: send"])
 
 X12_BODY = {
+    **SEND_OPENAPI,
     "requestBody": {
         "required": True,
         "description": "One or more X12 interchanges (ISA..IEA), byte for byte.",
         "content": {"application/edi-x12": {"schema": {"type": "string", "format": "binary"}}},
-    }
+    },
 }
 
 
@@ -31,24 +31,14 @@ X12_BODY = {
         413: {"description": "Body over the size limit; nothing was stored"},
     },
 )
-async def post_x12(
-    request: Request,
-    response: Response,
-    state: StateDep,
-    sender: SenderDep,
-    raw: RawBody,
-    message_id: MessageIdHeader = None,
-) -> ReceiptAccepted:
+async def post_x12(request: Request, response: Response, send: SendDep) -> ReceiptAccepted:
     """Stored before this answers 202; validation, the 997/999/TA1 and the ERP delivery follow,
     visible at the receipt's ``links.self``. Bad X12 is accepted here and answered there."""
     receipt = await store(
         request,
-        state,
-        sender,
-        raw,
+        send,
         transport="http",
         content_type=request.headers.get("content-type") or "application/edi-x12",
-        transport_message_id=message_id,
         then_enqueue=True,
     )
     return accepted(receipt, response)
