@@ -43,10 +43,13 @@ _FILE = re.compile(r"x12-(\w+)\.yaml")
 _DIR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
+REPOSITORY_MAPS = Path(__file__).resolve().parents[2] / "maps"
+
+
 def default_maps_dir() -> Path:
     """``$GATEWAY_MAPS_DIR``, else the repository's ``maps/`` next to the package."""
     configured = os.environ.get("GATEWAY_MAPS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "maps"
+    return Path(configured) if configured else REPOSITORY_MAPS
 
 
 def load_map(
@@ -57,13 +60,19 @@ def load_map(
     Cached per (type, partner, directory); ``clear_map_cache`` forgets. Raises
     ``ConfigurationError`` listing every problem of the file.
     """
-    root = (maps_dir or default_maps_dir()).resolve()
-    return _load(document_type, partner_id, root)
+    return _load(document_type, partner_id, _resolved(maps_dir or default_maps_dir()))
 
 
 def clear_map_cache() -> None:
+    _resolved.cache_clear()
     _load.cache_clear()
     _load_file.cache_clear()
+
+
+@lru_cache(maxsize=64)
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, which asks the file system each time (every document needs its map)."""
+    return path.resolve()
 
 
 @lru_cache(maxsize=256)

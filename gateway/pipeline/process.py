@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConfigurationError
@@ -50,6 +50,24 @@ from gateway.x12.model import InterchangeHeader
 
 _INTERCHANGES = table_of(InterchangeRecord)
 _MESSAGES = table_of(InboundMessage)
+_RECEIVED_BEFORE = (
+    select(
+        _MESSAGES.c.partner_id,
+        _INTERCHANGES.c.sender_id,
+        _INTERCHANGES.c.receiver_id,
+        _INTERCHANGES.c.control_number,
+        _INTERCHANGES.c.message_id,
+    )
+    .join(_MESSAGES, _MESSAGES.c.id == _INTERCHANGES.c.message_id)
+    .where(
+        tuple_(
+            _INTERCHANGES.c.sender_id, _INTERCHANGES.c.receiver_id, _INTERCHANGES.c.control_number
+        ).in_(bindparam("keys", expanding=True)),
+        _INTERCHANGES.c.message_id.not_in(bindparam("batch", expanding=True)),
+    )
+    .order_by(_INTERCHANGES.c.id)
+)
+"""Interchanges received before with one of a batch's (sender, receiver, ISA13) triples."""
 
 
 @dataclass(slots=True)
@@ -277,36 +295,18 @@ class _SeenInterchanges:
             if not json_documents.is_json_documents(m)
         }
         self.known: dict[tuple[str | None, str, str, str], str] = {}
-        wanted = [(m.partner_id, h) for m in messages for h in self.headers.get(m.id, [])]
+        wanted = {
+            (h.sender_id, h.receiver_id, h.control_number)
+            for headers in self.headers.values()
+            for h in headers
+        }
         if not wanted:
             return
-        messages_table = table_of(InboundMessage)
         rows = session.execute(
-            select(
-                messages_table.c.partner_id,
-                _INTERCHANGES.c.sender_id,
-                _INTERCHANGES.c.receiver_id,
-                _INTERCHANGES.c.control_number,
-                _INTERCHANGES.c.message_id,
-            )
-            .join(messages_table, messages_table.c.id == _INTERCHANGES.c.message_id)
-            .where(
-                or_(
-                    *(
-                        and_(
-                            messages_table.c.partner_id == partner_id,
-                            _INTERCHANGES.c.sender_id == h.sender_id,
-                            _INTERCHANGES.c.receiver_id == h.receiver_id,
-                            _INTERCHANGES.c.control_number == h.control_number,
-                        )
-                        for partner_id, h in wanted
-                    )
-                ),
-                _INTERCHANGES.c.message_id.not_in([m.id for m in messages]),
-            )
-            .order_by(_INTERCHANGES.c.id)
+            _RECEIVED_BEFORE, {"keys": sorted(wanted), "batch": [m.id for m in messages]}
         )
         for partner_id, sender, receiver, control, original in rows:
+            # Rows of other partners come along; the lookup key has the partner.
             self.known.setdefault((partner_id, sender, receiver, control), original)
 
     def duplicate(self, message: InboundMessage) -> tuple[str, str, InterchangeHeader] | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.canonical import Event
@@ -41,6 +41,7 @@ _EVENTS = table_of(EventRecord)
 _DELIVERIES = table_of(Delivery)
 _INTERCHANGES = table_of(InterchangeRecord)
 _ACKS = table_of(Acknowledgment)
+_MESSAGES = table_of(InboundMessage)
 
 
 @dataclass(slots=True)
@@ -249,44 +250,79 @@ def _stored_events(session: Session, event_ids: list[str]) -> dict[str, dict[str
     return {row.id: row.payload for row in rows}
 
 
+_ACCEPTED = ("A", "E")
+_SEEN_BEFORE = (
+    # Every layer in one round trip; ``_Seen`` sorts the rows into layers.
+    select(
+        _MESSAGES.c.partner_id,
+        _TRANSACTIONS.c.control_key,
+        _TRANSACTIONS.c.group_key,
+        _TRANSACTIONS.c.business_key,
+        _TRANSACTIONS.c.status,
+        _TRANSACTIONS.c.event_id,
+        _MESSAGES.c.id,
+    )
+    .join(_MESSAGES, _MESSAGES.c.id == _TRANSACTIONS.c.message_id)
+    .where(
+        or_(
+            and_(
+                _TRANSACTIONS.c.status.in_(_ACCEPTED),
+                or_(
+                    _TRANSACTIONS.c.control_key.in_(bindparam("st02", expanding=True)),
+                    _TRANSACTIONS.c.group_key.in_(bindparam("gs06", expanding=True)),
+                ),
+            ),
+            and_(
+                _TRANSACTIONS.c.event_id.is_not(None),
+                _TRANSACTIONS.c.business_key.in_(bindparam("business_key", expanding=True)),
+            ),
+        ),
+        _MESSAGES.c.partner_id.in_(bindparam("partners", expanding=True)),
+        _TRANSACTIONS.c.message_id.not_in(bindparam("batch", expanding=True)),
+    )
+    .order_by(_TRANSACTIONS.c.id)
+)
+
+
 class _Seen:
     """What each duplicate layer has seen before: (layer, partner, value) -> the first event id
-    (or message id) that carried it, from earlier messages and, as ``write`` goes, the batch's."""
+    (or message id) that carried it, from earlier messages and, as ``write`` goes, the batch's.
+
+    A layer's values count when the set carrying them qualifies: accepted (AK5 A or E) for the
+    control-number layers, with an event for the business key (``remember`` applies the same)."""
 
     def __init__(
         self, session: Session, pending: list[_Pending], stored: dict[str, dict[str, Any]]
     ) -> None:
         self.first_seen: dict[tuple[str, str | None, str], str] = {}
         partners = [p for p in {x.message.partner_id for x in pending} if p is not None]
-        batch = [x.message.id for x in pending]
-        messages = table_of(InboundMessage)
-        for layer, column_name, _ in LAYERS:
-            values = {
+        wanted = {
+            layer: {
                 item.values.get(column_name, "")
                 for x in pending
                 if layer in x.checks
                 for item in x.sets
                 if item.event is not None and item.event.id not in stored
-            } - {""}
-            if not values or not partners:
-                continue
-            column = _TRANSACTIONS.c[column_name]
-            query = (
-                select(messages.c.partner_id, column, _TRANSACTIONS.c.event_id, messages.c.id)
-                .join(messages, messages.c.id == _TRANSACTIONS.c.message_id)
-                .where(
-                    column.in_(sorted(values)),
-                    messages.c.partner_id.in_(partners),
-                    _TRANSACTIONS.c.message_id.not_in(batch),
-                )
-                .order_by(_TRANSACTIONS.c.id)
-            )
-            if layer == "business_key":
-                query = query.where(_TRANSACTIONS.c.event_id.is_not(None))
-            else:
-                query = query.where(_TRANSACTIONS.c.status.in_(("A", "E")))
-            for partner_id, value, event_id, message_id in session.execute(query):
-                self.first_seen.setdefault((layer, partner_id, value), event_id or message_id)
+            }
+            - {""}
+            for layer, column_name, _ in LAYERS
+        }
+        if not partners or not any(wanted.values()):
+            return
+        rows = session.execute(
+            _SEEN_BEFORE,
+            {
+                **{layer: sorted(values) for layer, values in wanted.items()},
+                "partners": partners,
+                "batch": [x.message.id for x in pending],
+            },
+        )
+        for row in rows.mappings():
+            for layer, column_name, _ in LAYERS:
+                value = row[column_name]
+                if value in wanted[layer] and _counts(layer, row["status"], row["event_id"]):
+                    original = row["event_id"] or row["id"]
+                    self.first_seen.setdefault((layer, row["partner_id"], value), original)
 
     def first(self, pending: _Pending, row: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
         """(what it duplicates, why) for the first layer that has seen ``row`` before."""
@@ -306,14 +342,16 @@ class _Seen:
         for row in rows:
             for layer, column_name, _ in LAYERS:
                 value = row.get(column_name, "")
-                if not value:
-                    continue
-                if layer == "business_key" and row["event_id"] is None:
-                    continue
-                if layer != "business_key" and row.get("status") not in ("A", "E"):
+                if not value or not _counts(layer, row.get("status"), row["event_id"]):
                     continue
                 original = row["event_id"] or row["message_id"]
                 self.first_seen.setdefault((layer, pending.message.partner_id, value), original)
+
+
+def _counts(layer: str, status: str | None, event_id: str | None) -> bool:
+    """Whether a set's value counts for ``layer``: control numbers of accepted sets (AK5 A or E),
+    business keys of sets that yielded an event."""
+    return event_id is not None if layer == "business_key" else status in _ACCEPTED
 
 
 def _new_revision(session: Session, event_id: str, payload: dict[str, Any]) -> None:

@@ -140,3 +140,44 @@ def test_given_the_erp_failing_several_times_then_the_broker_retries_until_deliv
     send(runtime, actors, 1)
     drain(broker)
     assert deliveries(runtime) == [("delivered", 4)]
+
+
+def test_given_messages_recorded_by_one_batch_then_their_own_entries_skip_the_database(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no SKIP LOCKED: a batch there holds one message")
+    calls: list[str] = []
+    real_batch = actors_module.process_batch
+
+    def counting_batch(db: Database, message_id: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(message_id)
+        return real_batch(db, message_id, *args, **kwargs)
+
+    monkeypatch.setattr(actors_module, "process_batch", counting_batch)
+    broker = make_broker(Settings(broker="embedded"))
+    assert isinstance(broker, StubBroker)
+    actors = build_actors(broker, runtime, "test")
+    ids = [
+        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
+        for n in range(5)
+    ]
+    for message_id in ids:
+        actors.enqueue_process(message_id)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        drain(broker)
+    finally:
+        worker.stop()
+        broker.close()
+
+    assert calls == ids[:1]  # the first entry's batch took all five; the other four did nothing
+    assert deliveries(runtime) == [("delivered", 1)] * 5
+
+
+def test_recently_done_keeps_the_last_ids_only() -> None:
+    done = actors_module.RecentlyDone(size=3)
+    done.add(["a", "b"])
+    done.add(["c", "d"])
+    assert [i for i in "abcd" if i in done] == ["b", "c", "d"]
