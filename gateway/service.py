@@ -70,6 +70,8 @@ def _connector_settings(settings: Settings) -> dict[str, object]:
             "url": settings.erp_url,
             "secret": settings.erp_secret.get_secret_value(),
             "timeout": settings.erp_timeout,
+            "verify": settings.erp_ca_file or True,
+            "proxy": settings.erp_proxy,
         }
     if name == "sql":
         return {"url": settings.resolved_erp_url()}

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     """Webhook URL, or SQLAlchemy URL of the ERP's interface tables; sink: its database URL."""
     erp_secret: SecretStr = SecretStr("")
     erp_timeout: float = 10.0
+    erp_ca_file: str = ""
+    """Webhook over HTTPS: a CA file or folder to trust instead of the system's (an internal CA)."""
+    erp_proxy: str | None = None
+    """Webhook: ``http://[user:password@]host:port``; unset: ``https_proxy``/``http_proxy`` and
+    ``no_proxy`` from the environment; empty: connect directly."""
     delivery_max_attempts: int = 8
     delivery_min_backoff_ms: int = 1_000
     delivery_max_backoff_ms: int = 300_000

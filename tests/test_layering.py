@@ -33,7 +33,7 @@ ALLOWED = {
         "gateway.store",
         "gateway.errors",
     },
-    "transports": {"transports", "gateway.canonical", "gateway.errors"},
+    "transports": {"transports", "gateway.canonical", "gateway.errors", "gateway.http_client"},
     # The supplier HTTP API is the HTTP composition point: it stores through the pipeline,
     # authenticates through the service and mounts the operator API (gateway.api).
     "transports.http": {
@@ -60,7 +60,9 @@ ALLOWED = {
         "gateway.settings",
         "gateway.erp",
     },
-    "gateway.erp": {"gateway.erp", "gateway.canonical", "gateway.errors"},
+    "gateway.erp": {"gateway.erp", "gateway.canonical", "gateway.errors", "gateway.http_client"},
+    # Outbound HTTP (the webhook ERP; later AS2 and MDNs): the standard library only.
+    "gateway.http_client": {"gateway.http_client"},
 }
 
 

@@ -24,8 +24,10 @@ reported as ``duplicate=True``); 409 means the ERP already processed this ``Idem
 context when sent); 3xx and every other 4xx are fatal. Redirects are not followed: a POST that
 moved is a configuration to fix, not something to guess.
 
-Every httpx exception is translated in one place, ``translate_httpx_errors``, from the table
-``HTTPX_ERRORS``; ``tests/erp/test_webhook.py`` proves that no httpx exception class is missing.
+**Transport**: ``gateway.http_client.PostClient`` (keep-alive connections per worker thread, TLS
+checks, proxies from ``https_proxy``/``http_proxy``/``no_proxy``). A request that produced no
+answer (timeout, refused, reset, TLS or proxy failure, a broken answer) is retriable: the
+idempotency key makes the repeat safe. A header value that cannot be sent is fatal.
 """
 
 from __future__ import annotations
@@ -34,16 +36,15 @@ import hashlib
 import hmac
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import httpx
 from pydantic import SecretStr
 
 from gateway.canonical import Event
 from gateway.erp.base import RESPONSE_EXCERPT_CHARS, DeliveryReceipt, ErpConnector, excerpt
 from gateway.errors import ConfigurationError, FatalDeliveryError, RetriableDeliveryError
+from gateway.http_client import Answer, HttpFailure, PostClient, UrlError
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_TYPE_HEADER = "X-Gateway-Event-Type"
@@ -61,40 +62,6 @@ RESERVED_HEADERS = frozenset(
         SIGNATURE_HEADER,
     )
 )
-
-HTTPX_ERRORS: dict[type[Exception], tuple[bool, str]] = {
-    # request never completed, or its answer was lost: the idempotency key makes a retry safe
-    httpx.TimeoutException: (True, "timeout"),
-    httpx.ConnectTimeout: (True, "timeout"),
-    httpx.ReadTimeout: (True, "timeout"),
-    httpx.WriteTimeout: (True, "timeout"),
-    httpx.PoolTimeout: (True, "timeout"),
-    httpx.NetworkError: (True, "network"),
-    httpx.ConnectError: (True, "network"),
-    httpx.ReadError: (True, "network"),
-    httpx.WriteError: (True, "network"),
-    httpx.CloseError: (True, "network"),
-    httpx.ProtocolError: (True, "protocol"),
-    httpx.RemoteProtocolError: (True, "protocol"),
-    httpx.ProxyError: (True, "proxy"),
-    httpx.DecodingError: (True, "decoding"),
-    httpx.TransportError: (True, "network"),
-    httpx.RequestError: (True, "network"),
-    httpx.HTTPError: (True, "network"),
-    # our side is wrong: retrying the same request cannot help
-    httpx.LocalProtocolError: (False, "misconfigured"),
-    httpx.UnsupportedProtocol: (False, "misconfigured"),
-    httpx.InvalidURL: (False, "misconfigured"),
-    httpx.CookieConflict: (False, "misconfigured"),
-    httpx.TooManyRedirects: (False, "redirect"),
-    httpx.HTTPStatusError: (False, "rejected"),  # we never raise_for_status; statuses: _classify
-    httpx.StreamError: (False, "stream"),
-    httpx.StreamConsumed: (False, "stream"),
-    httpx.StreamClosed: (False, "stream"),
-    httpx.ResponseNotRead: (False, "stream"),
-    httpx.RequestNotRead: (False, "stream"),
-}
-"""(retriable?, code suffix) per httpx exception class; the nearest class in the MRO wins."""
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -125,32 +92,6 @@ def verify_signature(
     return any(hmac.compare_digest(expected, v.strip().encode()) for v in header.split(","))
 
 
-def classify_httpx_error(exc: Exception) -> tuple[bool, str]:
-    for klass in type(exc).__mro__:
-        if klass in HTTPX_ERRORS:
-            return HTTPX_ERRORS[klass]
-    raise TypeError(f"not an httpx error: {exc!r}")
-
-
-@contextmanager
-def translate_httpx_errors(connector: str, event_id: str, url: str) -> Iterator[None]:
-    """Turn every httpx exception raised inside into the gateway's delivery errors."""
-    try:
-        yield
-    except tuple(HTTPX_ERRORS) as exc:
-        retriable, suffix = classify_httpx_error(exc)
-        error = RetriableDeliveryError if retriable else FatalDeliveryError
-        raise error(
-            f"{connector}: {type(exc).__name__} posting to {url}: {exc}",
-            code=f"erp.{connector}.{suffix}",
-            connector=connector,
-            event_id=event_id,
-            url=url,
-            status=None,
-            response=excerpt(str(exc)),
-        ) from exc
-
-
 class WebhookErpConnector(ErpConnector):
     name = "webhook"
 
@@ -162,10 +103,13 @@ class WebhookErpConnector(ErpConnector):
         verify: bool | str | Path = True,
         headers: Mapping[str, str] | None = None,
         *,
+        proxy: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        """``verify``: True (system CAs), False (no TLS check: tests only) or a CA file/folder."""
-        self._url = _checked_url(url)
+        """``verify``: True (system CAs), False (no TLS check: tests only) or a CA file/folder.
+        ``proxy``: ``http://[user:password@]host:port``; ``None`` takes the environment's
+        (``https_proxy``, ``http_proxy``, ``no_proxy``), ``""`` connects directly."""
+        self._url = url
         self._secret = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
         if not self._secret:
             raise _config_error("secret must not be empty")
@@ -179,15 +123,22 @@ class WebhookErpConnector(ErpConnector):
         if clash := RESERVED_HEADERS & {h.lower() for h in extra}:
             raise _config_error(f"headers may not override {sorted(clash)}")
         self._clock = clock
-        self._client = httpx.Client(
-            timeout=seconds, verify=_ssl_verify(verify), headers=extra, follow_redirects=False
-        )
+        try:
+            self._client = PostClient(
+                self._url, timeout=seconds, verify=verify, proxy=proxy, headers=extra
+            )
+        except UrlError as exc:
+            raise _config_error(str(exc)) from exc
+        except (OSError, ssl.SSLError) as exc:
+            raise _config_error(
+                f"verify: cannot load CA certificates from {verify!r}: {exc}"
+            ) from exc
 
     def __repr__(self) -> str:
         return f"WebhookErpConnector(url={self._url!r})"
 
     def post(self, event: Event) -> DeliveryReceipt:
-        if self._client.is_closed:
+        if self._client.closed:
             raise FatalDeliveryError(
                 "webhook: connector is closed",
                 code="erp.webhook.closed",
@@ -203,18 +154,26 @@ class WebhookErpConnector(ErpConnector):
             TIMESTAMP_HEADER: timestamp,
             SIGNATURE_HEADER: sign(self._secret, timestamp, body),
         }
-        with (
-            translate_httpx_errors(self.name, event.id, self._url),
-            self._client.stream("POST", self._url, content=body, headers=headers) as response,
-        ):
-            answer = _read_excerpt(response)
-        return self._receipt(event, response, answer)
+        try:
+            answer = self._client.post(body, headers, limit=4 * RESPONSE_EXCERPT_CHARS)
+        except HttpFailure as exc:
+            error = RetriableDeliveryError if exc.retriable else FatalDeliveryError
+            raise error(
+                f"{self.name}: {exc} (posting to {self._url})",
+                code=f"erp.{self.name}.{exc.kind}",
+                connector=self.name,
+                event_id=event.id,
+                url=self._url,
+                status=None,
+                response=excerpt(str(exc)),
+            ) from exc
+        return self._receipt(event, answer)
 
     def close(self) -> None:
         self._client.close()
 
-    def _receipt(self, event: Event, response: httpx.Response, answer: str) -> DeliveryReceipt:
-        status = response.status_code
+    def _receipt(self, event: Event, response: Answer) -> DeliveryReceipt:
+        status, answer = response.status, _text(response)
         if 200 <= status < 300:
             replayed = response.headers.get(REPLAYED_HEADER, "").strip().lower() == "true"
             return DeliveryReceipt(self.name, event.id, status, answer, replayed)
@@ -247,41 +206,13 @@ def _classify_status(status: int) -> tuple[bool, str]:
     return False, "rejected"
 
 
-def _read_excerpt(response: httpx.Response) -> str:
-    """The start of the body, without reading a huge answer whole."""
-    data = b""
-    for chunk in response.iter_bytes():
-        data += chunk
-        if len(data) >= 4 * RESPONSE_EXCERPT_CHARS:  # UTF-8: at most 4 bytes per character
-            break
+def _text(response: Answer) -> str:
+    """The start of the answer as text (UTF-8 bytes are at most 4 per character, so the bytes
+    read hold the excerpt whole)."""
     try:
-        return excerpt(data.decode(response.encoding or "utf-8", errors="replace"))
+        return excerpt(response.body.decode(response.charset, errors="replace"))
     except LookupError:  # a charset Python does not know
-        return excerpt(data.decode("utf-8", errors="replace"))
-
-
-def _checked_url(url: str) -> str:
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise _config_error(f"invalid url {url!r}: {exc}") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise _config_error(f"url must be http(s)://host/..., not {url!r}")
-    return str(parsed)
-
-
-def _ssl_verify(verify: bool | str | Path) -> bool | ssl.SSLContext:
-    if isinstance(verify, bool):
-        return verify
-    path = Path(verify)
-    try:
-        if path.is_dir():
-            return ssl.create_default_context(capath=str(path))
-        return ssl.create_default_context(cafile=str(path))
-    except (OSError, ssl.SSLError) as exc:
-        raise _config_error(
-            f"verify: cannot load CA certificates from {str(path)!r}: {exc}"
-        ) from exc
+        return excerpt(response.body.decode("utf-8", errors="replace"))
 
 
 def _config_error(message: str) -> ConfigurationError:

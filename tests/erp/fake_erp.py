@@ -45,6 +45,8 @@ class Reply:
 class Seen:
     headers: dict[str, str]
     body: bytes
+    client_port: int | None = None
+    """The client's source port: one per TCP connection, so it shows keep-alive reuse."""
 
 
 class FakeErp:
@@ -73,7 +75,8 @@ class FakeErp:
     async def _receive(self, request: Request) -> Response:
         body = await request.body()
         with self._lock:
-            self.requests.append(Seen(dict(request.headers), body))
+            port = request.client.port if request.client is not None else None
+            self.requests.append(Seen(dict(request.headers), body, port))
             scripted = self.script.pop(0) if self.script else None
         if scripted is not None:
             if scripted.hang:
@@ -104,13 +107,14 @@ class FakeErp:
 class ServerThread:
     """uvicorn serving ``app`` from a background thread on a free port of 127.0.0.1."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, **config: object) -> None:
+        """``config``: more ``uvicorn.Config`` settings (``ssl_certfile``, ``ssl_keyfile``...)."""
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
         config = uvicorn.Config(
-            app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+            app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1, **config
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

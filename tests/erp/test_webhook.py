@@ -1,28 +1,28 @@
 """The webhook connector against a real HTTP server (``fake_erp.py``): conformance, signing,
-status classification, timeouts, and the httpx error translation."""
+status classification, timeouts, configuration. The HTTP client itself (keep-alive, TLS, proxies,
+error classes): ``test_http_client.py``."""
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import certifi
-import httpx
 import pytest
 from pydantic import SecretStr
 
 from gateway.canonical import parse_event
 from gateway.erp import ErpConnector, WebhookErpConnector
 from gateway.erp.base import RESPONSE_EXCERPT_CHARS
-from gateway.erp.webhook import HTTPX_ERRORS, translate_httpx_errors, verify_signature
+from gateway.erp.webhook import verify_signature
 from gateway.errors import (
     ConfigurationError,
     DeliveryError,
     FatalDeliveryError,
     RetriableDeliveryError,
 )
+from gateway.http_client import HttpFailure
 
 from .conformance import ConnectorConformance, Harness
 from .fake_erp import SECRET, FakeErp, Reply, closed_port
@@ -212,7 +212,8 @@ def test_given_an_erp_that_hangs_when_posting_then_a_retriable_timeout_within_th
 
     assert caught.value.code == "erp.webhook.timeout"
     assert elapsed < 2.0
-    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert isinstance(caught.value.__cause__, HttpFailure)
+    assert isinstance(caught.value.__cause__.__cause__, TimeoutError)
 
 
 def test_given_nothing_listening_when_posting_then_retriable_network_error() -> None:
@@ -235,61 +236,6 @@ def test_given_a_closed_connector_when_posting_then_fatal(fake_erp_url: str) -> 
         connector.post(sample_of("invoice"))
 
     assert caught.value.code == "erp.webhook.closed"
-
-
-# --- httpx errors at the boundary ------------------------------------------------------------------
-
-HTTPX_EXCEPTIONS = sorted(
-    (
-        obj
-        for obj in vars(httpx).values()
-        if inspect.isclass(obj) and issubclass(obj, Exception) and not issubclass(obj, Warning)
-    ),
-    key=lambda cls: cls.__name__,
-)
-
-
-def an_instance(cls: type[Exception]) -> Exception:
-    request = httpx.Request("POST", "http://erp.invalid/")
-    if issubclass(cls, httpx.HTTPStatusError):
-        return cls("boom", request=request, response=httpx.Response(500, request=request))
-    if issubclass(cls, httpx.RequestError):
-        return cls("boom", request=request)
-    if len(inspect.signature(cls).parameters) == 0:  # StreamConsumed, ResponseNotRead...
-        return cls()
-    return cls("boom")
-
-
-def test_given_every_httpx_exception_class_when_listed_then_each_is_mapped_explicitly() -> None:
-    unmapped = [cls.__name__ for cls in HTTPX_EXCEPTIONS if cls not in HTTPX_ERRORS]
-
-    assert len(HTTPX_EXCEPTIONS) > 25
-    assert unmapped == []
-
-
-@pytest.mark.parametrize("cls", HTTPX_EXCEPTIONS, ids=lambda cls: cls.__name__)
-def test_given_any_httpx_exception_when_raised_at_the_boundary_then_it_becomes_a_delivery_error(
-    cls: type[Exception],
-) -> None:
-    with (
-        pytest.raises(DeliveryError) as caught,
-        translate_httpx_errors("webhook", "evt_1", "http://erp.invalid/"),
-    ):
-        raise an_instance(cls)
-
-    retriable, suffix = HTTPX_ERRORS[cls]
-    assert isinstance(caught.value, RetriableDeliveryError if retriable else FatalDeliveryError)
-    assert caught.value.code == f"erp.webhook.{suffix}"
-    assert caught.value.context["event_id"] == "evt_1"
-    assert type(caught.value.__cause__) is cls
-
-
-def test_given_a_non_httpx_exception_when_raised_at_the_boundary_then_it_is_not_disguised() -> None:
-    with (
-        pytest.raises(KeyError),
-        translate_httpx_errors("webhook", "evt_1", "http://erp.invalid/"),
-    ):
-        raise KeyError("a bug stays a bug")
 
 
 # --- configuration -------------------------------------------------------------------------------
