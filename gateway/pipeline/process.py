@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,17 +152,9 @@ def process_batch(
     *,
     claim: bool = False,
     limit: int = 1,
-    skip_locked: bool = False,
-    on_locked: Callable[[list[str]], None] | None = None,
 ) -> list[ProcessOutcome]:
     """``process`` for ``message_id`` and up to ``limit - 1`` other waiting messages, in one
     transaction; the first outcome is ``message_id``'s.
-
-    With ``skip_locked``, ``message_id`` itself is not waited for either: when another batch holds
-    it right now (PostgreSQL), the outcome is ``busy``; that batch records it, and if that batch
-    fails the message is still ``received``, so the caller should try again later. ``on_locked`` is
-    told the batch's message ids once they are locked, before any work, so that a caller can answer
-    its own queue entries for them without waiting for the lock (``workers.actors.InFlight``).
 
     Under load a worker thus records many messages with the statements of one (their own queue
     entries then find them processed and do nothing), while a lone message is processed at once.
@@ -175,17 +167,14 @@ def process_batch(
     if status != "received":  # the common case under load: another batch took it
         return [ProcessOutcome(message_id, status)]
     with db.transaction() as session:
-        lock = {"skip_locked": True} if skip_locked else True
-        message = session.get(InboundMessage, message_id, with_for_update=lock)
-        if message is None:  # it was there a moment ago: skipped because another batch holds it
-            return [ProcessOutcome(message_id, "busy" if skip_locked else "missing")]
+        message = session.get(InboundMessage, message_id, with_for_update=True)
+        if message is None:
+            return [ProcessOutcome(message_id, "missing")]
         if message.status != "received":
             # Already done: its unfinished deliveries belong to the sweep, not to this duplicate
             # run (re-enqueueing them here would post the same events twice in normal operation).
             return [ProcessOutcome(message_id, message.status)]
         messages = [message, *_more_waiting(session, message, limit - 1)]
-        if on_locked is not None:
-            on_locked([m.id for m in messages])
         with _counter_blocks(db, messages) as blocks:
             run = _BatchRun(session, config, messages, claim, blocks)
             outcomes = [run.add(m) for m in messages]

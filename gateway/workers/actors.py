@@ -38,9 +38,6 @@ log = logging.getLogger("gateway.workers")
 
 
 MAX_PROCESS_ATTEMPTS = 10
-BUSY_RETRY_MS = 1_000
-"""When another process's batch holds a message: look again after this long (by then that batch
-has committed, and the look costs one status read)."""
 
 
 class RetryLater(Exception):
@@ -89,41 +86,6 @@ class RecentlyDone:
                 del self._ids[next(iter(self._ids))]
 
 
-class InFlight:
-    """Messages this process's batches hold locked right now, and the queue entries that came for
-    them meanwhile ("followers").
-
-    A thread whose entry names a message another thread's batch holds does not wait for that lock:
-    it leaves the message to the batch and returns. If the batch fails, its thread re-enqueues the
-    followers (their entries are gone); if it commits, they are done. Between processes the same
-    case ends in ``process_batch``'s ``busy`` and a delayed re-send."""
-
-    def __init__(self) -> None:
-        self._followers: dict[str, list[str]] = {}
-        self._lock = threading.Lock()
-
-    def hold(self, message_ids: list[str]) -> None:
-        shared: list[str] = []
-        with self._lock:
-            for message_id in message_ids:
-                self._followers[message_id] = shared
-
-    def follow(self, message_id: str) -> bool:
-        """True when a batch here holds ``message_id``: it is now that batch's to answer for."""
-        with self._lock:
-            followers = self._followers.get(message_id)
-            if followers is None:
-                return False
-            followers.append(message_id)
-            return True
-
-    def release(self, message_ids: list[str]) -> list[str]:
-        """Forget ``message_ids``; returns the followers that came for them."""
-        with self._lock:
-            followers = {id(f): f for m in message_ids if (f := self._followers.pop(m, None))}
-        return [message_id for f in followers.values() for message_id in f]
-
-
 @dataclass
 class Actors:
     process_message: dramatiq.Actor[[str], None]
@@ -131,10 +93,6 @@ class Actors:
 
     def enqueue_process(self, message_id: str) -> None:
         self.process_message.send(message_id)
-
-    def enqueue_many(self, message_ids: list[str]) -> None:
-        for message_id in message_ids:
-            self.process_message.send(message_id)
 
     def enqueue_deliveries(self, delivery_ids: list[int]) -> None:
         for delivery_id in delivery_ids:
@@ -148,10 +106,9 @@ def build_actors(
     holder: dict[str, Actors] = {}
     gate = InlineGate(settings.deliver_inline, settings.deliver_inline_pause_s)
     done = RecentlyDone()
-    in_flight = InFlight()
 
     def process_message(message_id: str) -> None:
-        if message_id in done or in_flight.follow(message_id):
+        if message_id in done:
             return
         try:
             outcomes = _process(message_id)
@@ -165,11 +122,8 @@ def build_actors(
             log.exception("processing %s failed", message_id)
             mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
             return
-        if outcomes[0].status == "busy":  # another process's batch holds it: look again later
-            holder["actors"].process_message.send_with_options(
-                args=(message_id,), delay=BUSY_RETRY_MS
-            )
-            return
+        if len(outcomes) > 1:  # committed: the others' own queue entries have nothing to do
+            done.add([outcome.message_id for outcome in outcomes[1:]])
         claims = [claim for outcome in outcomes for claim in outcome.claims]
         holder["actors"].enqueue_deliveries(
             [i for outcome in outcomes if not outcome.claims for i in outcome.delivery_ids]
@@ -183,39 +137,15 @@ def build_actors(
         claim = gate.is_open()
         config = runtime.process_config
         if settings.process_batch > 1:
-            held: list[str] = []
-
-            def hold(message_ids: list[str]) -> None:
-                held.extend(message_ids[1:])  # the first is message_id, this thread's own
-                in_flight.hold(held)
-
             try:
-                outcomes = process_batch(
-                    runtime.db,
-                    message_id,
-                    config,
-                    claim=claim,
-                    limit=settings.process_batch,
-                    skip_locked=True,
-                    on_locked=hold,
+                return process_batch(
+                    runtime.db, message_id, config, claim=claim, limit=settings.process_batch
                 )
             except Exception:
                 log.warning(
                     "batch led by %s failed; processing it alone", message_id, exc_info=True
                 )
-                requeue(in_flight.release(held))
-            else:
-                done.add(held)  # committed
-                in_flight.release(held)
-                return outcomes
         return [process(runtime.db, message_id, config, claim=claim)]
-
-    def requeue(followers: list[str]) -> None:
-        """A held batch rolled back: the followers' own entries are gone, so they get new ones."""
-        try:
-            holder["actors"].enqueue_many(followers)
-        except Exception:
-            log.exception("re-enqueueing %d messages failed; the sweep finds them", len(followers))
 
     def deliver_inline(claims: list[Claim]) -> None:
         """Post the claimed deliveries now; what cannot be posted goes to the deliver queue."""

@@ -7,7 +7,6 @@ cannot run here); real brokers and a real webhook ERP run in tests/service/test_
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,65 +181,3 @@ def test_recently_done_keeps_the_last_ids_only() -> None:
     done.add(["a", "b"])
     done.add(["c", "d"])
     assert [i for i in "abcd" if i in done] == ["b", "c", "d"]
-
-
-def test_given_a_batch_holding_a_message_then_its_entry_does_not_wait_and_is_resent_if_the_batch_fails(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, database_url: str
-) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has no SKIP LOCKED: a batch there holds one message")
-    broker = make_broker(Settings(broker="embedded"))
-    assert isinstance(broker, StubBroker)
-    actors = build_actors(broker, runtime, "test")
-    first, second = (
-        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
-        for n in range(2)
-    )
-    real_batch = actors_module.process_batch
-    follower_returned: list[bool] = []
-
-    def failing_once(db: Database, message_id: str, *args: Any, **kwargs: Any) -> Any:
-        if follower_returned:
-            return real_batch(db, message_id, *args, **kwargs)
-        hold = kwargs.pop("on_locked")
-
-        def hold_then_fail(ids: list[str]) -> None:
-            hold(ids)
-            assert ids == [first, second]
-            # The second message's own entry arrives now, in another thread: it must not wait.
-            entry = threading.Thread(target=actors.process_message.fn, args=(second,))
-            entry.start()
-            entry.join(timeout=5)
-            follower_returned.append(not entry.is_alive())
-            raise RuntimeError("a bug somewhere in the batch")
-
-        return real_batch(db, message_id, *args, on_locked=hold_then_fail, **kwargs)
-
-    monkeypatch.setattr(actors_module, "process_batch", failing_once)
-    actors.process_message.fn(first)  # its batch fails; it is then processed alone
-
-    assert follower_returned == [True]
-    queued = [
-        dramatiq.Message.decode(raw).args
-        for raw in broker.queues["test-process"].queue  # type: ignore[attr-defined]
-    ]
-    assert queued == [(second,)]  # the follower got a new entry when the batch rolled back
-    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-    worker.start()
-    try:
-        drain(broker)
-    finally:
-        worker.stop()
-        broker.close()
-    with runtime.db.sessions() as s:
-        statuses = {m.id: m.status for m in s.scalars(select(InboundMessage))}
-    assert statuses == {first: "processed", second: "processed"}
-    assert deliveries(runtime) == [("delivered", 1)] * 2
-
-
-def test_in_flight_hands_followers_back_once() -> None:
-    in_flight = actors_module.InFlight()
-    in_flight.hold(["b", "c"])
-    assert in_flight.follow("c") and not in_flight.follow("a")
-    assert in_flight.release(["b", "c"]) == ["c"]
-    assert not in_flight.follow("c") and in_flight.release(["b", "c"]) == []
