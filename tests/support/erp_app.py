@@ -14,49 +14,46 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request, Response
 
 from gateway.erp.webhook import verify_signature
 
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-def create_erp_app(secret: str) -> FastAPI:
-    app = FastAPI()
+
+def create_erp_app(secret: str) -> App:
+    """A bare ASGI app, no framework: in ``bench/pipeline.py`` it shares the two cores with the
+    gateway, and every bit of CPU it spends is counted against the gateway's documents/s.
+
+    ``POST /erp/events``, ``POST /control/status/{status}``, ``GET /stats``, ``GET /arrivals``."""
     lock = threading.Lock()
     posts: Counter[str] = Counter()
     state: dict[str, Any] = {"status": 200, "bad_signatures": 0}
     arrivals: dict[str, float] = {}
 
-    @app.post("/erp/events")
-    async def receive(request: Request) -> Response:
-        body = await request.body()
-        if not verify_signature(
-            secret,
-            request.headers.get("X-Gateway-Timestamp", ""),
-            body,
-            request.headers.get("X-Gateway-Signature", ""),
-        ):
+    def receive_event(headers: dict[bytes, bytes], body: bytes) -> int:
+        timestamp = headers.get(b"x-gateway-timestamp", b"").decode("latin-1")
+        signature = headers.get(b"x-gateway-signature", b"").decode("latin-1")
+        if not verify_signature(secret, timestamp, body, signature):
             state["bad_signatures"] += 1
-            return Response(status_code=401)
+            return 401
         if state["status"] != 200:
-            return Response(status_code=state["status"])
-        key = request.headers["Idempotency-Key"]
+            return int(state["status"])
+        key = headers[b"idempotency-key"].decode("latin-1")
         with lock:
             posts[key] += 1
             first = posts[key] == 1
             if first:
                 arrivals[_document_number(body)] = time.time()
-        return Response(status_code=200 if first else 409)
+        return 200 if first else 409
 
-    @app.post("/control/status/{status}")
-    async def set_status(status: int) -> dict[str, int]:
-        state["status"] = status
-        return {"status": status}
-
-    @app.get("/stats")
-    async def stats() -> dict[str, int]:
+    def stats() -> dict[str, int]:
         with lock:
             return {
                 "distinct": len(posts),
@@ -65,11 +62,39 @@ def create_erp_app(secret: str) -> FastAPI:
                 "bad_signatures": state["bad_signatures"],
             }
 
-    @app.get("/arrivals")
-    async def arrival_times() -> dict[str, float]:
+    def arrival_times() -> dict[str, float]:
         """Document number (BSN02, BAK03, BIG02) -> first arrival (Unix time), for latency."""
         with lock:
             return dict(arrivals)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        answer: Any = None
+        if method == "POST" and path == "/erp/events":
+            status = receive_event(dict(scope["headers"]), body)
+        elif method == "POST" and path.startswith("/control/status/"):
+            state["status"] = int(path.rsplit("/", 1)[1])
+            status, answer = 200, {"status": state["status"]}
+        elif method == "GET" and path == "/stats":
+            status, answer = 200, stats()
+        elif method == "GET" and path == "/arrivals":
+            status, answer = 200, arrival_times()
+        else:
+            status = 404
+        content = json.dumps(answer).encode() if answer is not None else b""
+        headers = [(b"content-length", str(len(content)).encode())]
+        if answer is not None:
+            headers.append((b"content-type", b"application/json"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
 
     return app
 
@@ -87,7 +112,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--secret", required=True)
     args = parser.parse_args()
-    uvicorn.run(create_erp_app(args.secret), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(
+        create_erp_app(args.secret),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":
