@@ -77,6 +77,18 @@ def test_given_an_answer_over_the_limit_then_the_connection_is_dropped_not_drain
     assert len(ports) == 2 and ports[0] != ports[1]
 
 
+def test_given_an_answer_saying_connection_close_then_the_next_post_opens_a_new_connection(
+    fake_erp: FakeErp, fake_erp_url: str, direct: None
+) -> None:
+    fake_erp.answer_next(Reply(200, "bye", {"Connection": "close"}))
+    with WebhookErpConnector(fake_erp_url, SECRET, timeout=5) as connector:
+        assert connector.post(sample_of("invoice")).response == "bye"
+        assert connector.post(sample_of("ship_notice")).status_code == 200
+
+    ports = [seen.client_port for seen in fake_erp.requests]
+    assert len(ports) == 2 and ports[0] != ports[1]
+
+
 class ClosingServer:
     """Answers each request 200 with keep-alive headers, then closes the connection anyway, as a
     server whose idle timeout just expired does: the client's next request on it fails."""
