@@ -157,16 +157,8 @@ class WebhookErpConnector(ErpConnector):
         try:
             answer = self._client.post(body, headers, limit=4 * RESPONSE_EXCERPT_CHARS)
         except HttpFailure as exc:
-            error = RetriableDeliveryError if exc.retriable else FatalDeliveryError
-            raise error(
-                f"{self.name}: {exc} (posting to {self._url})",
-                code=f"erp.{self.name}.{exc.kind}",
-                connector=self.name,
-                event_id=event.id,
-                url=self._url,
-                status=None,
-                response=excerpt(str(exc)),
-            ) from exc
+            message = f"{self.name}: {exc} (posting to {self._url})"
+            raise self._error(exc.retriable, exc.kind, message, event, None, str(exc)) from exc
         return self._receipt(event, answer)
 
     def close(self) -> None:
@@ -180,16 +172,37 @@ class WebhookErpConnector(ErpConnector):
         if status == 409:
             return DeliveryReceipt(self.name, event.id, status, answer, True)
         retriable, suffix = _classify_status(status)
+        message = f"{self.name}: {self._url} answered {status} for event {event.id}"
+        raise self._error(
+            retriable,
+            suffix,
+            message,
+            event,
+            status,
+            answer,
+            retry_after=response.headers.get("Retry-After"),
+        )
+
+    def _error(
+        self,
+        retriable: bool,
+        suffix: str,
+        message: str,
+        event: Event,
+        status: int | None,
+        response: str,
+        **context: object,
+    ) -> RetriableDeliveryError | FatalDeliveryError:
         error = RetriableDeliveryError if retriable else FatalDeliveryError
-        raise error(
-            f"webhook: {self._url} answered {status} for event {event.id}",
-            code=f"erp.webhook.{suffix}",
+        return error(
+            message,
+            code=f"erp.{self.name}.{suffix}",
             connector=self.name,
             event_id=event.id,
             url=self._url,
             status=status,
-            response=answer,
-            retry_after=response.headers.get("Retry-After"),
+            response=excerpt(response),
+            **context,
         )
 
 

@@ -89,6 +89,22 @@ def test_given_an_answer_saying_connection_close_then_the_next_post_opens_a_new_
     assert len(ports) == 2 and ports[0] != ports[1]
 
 
+def read_request(conn: socket.socket) -> None:
+    """Read one whole request (head and Content-Length body), so that closing the socket after
+    it is a clean FIN, never a reset for unread data."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+
+
 class ClosingServer:
     """Answers each request 200 with keep-alive headers, then closes the connection anyway, as a
     server whose idle timeout just expired does: the client's next request on it fails."""
@@ -108,17 +124,7 @@ class ClosingServer:
                 return
             self.connections += 1
             with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(65536)
-                head, _, body = data.partition(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length:")
-                )
-                while len(body) < length:
-                    body += conn.recv(65536)
+                read_request(conn)
                 self.requests += 1
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
@@ -149,7 +155,7 @@ def test_given_a_fresh_connection_that_fails_then_it_is_not_sent_again(direct: N
             except OSError:
                 return
             accepted.append(1)
-            conn.recv(65536)
+            read_request(conn)
             conn.close()  # no answer at all
 
     threading.Thread(target=reset_each, daemon=True).start()
