@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from gateway.erp import WebhookErpConnector
-from gateway.errors import RetriableDeliveryError
+from gateway.errors import ConfigurationError, RetriableDeliveryError
 from gateway.http_client import HttpFailure, PostClient, Proxy, Target, classify
+from gateway.service import Runtime
+from gateway.settings import Settings
 
 from .fake_erp import PATH, SECRET, FakeErp, Reply, ServerThread
 from .proxy import ForwardProxy
@@ -379,3 +381,31 @@ def test_given_a_header_value_with_a_newline_then_fatal_misconfigured_not_sent(
 
     assert (caught.value.retriable, caught.value.kind) == (False, "misconfigured")
     assert fake_erp.requests == []
+
+
+def test_given_the_gateway_settings_then_the_webhook_uses_their_proxy_and_ca_file(
+    proxy: ForwardProxy,
+    fake_erp: FakeErp,
+    fake_erp_url: str,
+    direct: None,
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        erp_connector="webhook",
+        erp_url=fake_erp_url,
+        erp_secret=SECRET,
+        erp_proxy=proxy.url,
+    )
+    runtime = Runtime.from_settings(settings)
+    try:
+        assert runtime.connector.post(sample_of("invoice")).status_code == 200
+    finally:
+        runtime.close()
+    assert proxy.seen[0].request_line.startswith(f"POST {fake_erp_url} ")
+
+    bad_ca = settings.model_copy(update={"erp_ca_file": str(tmp_path / "missing.pem")})
+    bad_ca = bad_ca.model_copy(update={"erp_url": "https://erp.example.com/in"})
+    with pytest.raises(ConfigurationError) as caught:
+        Runtime.from_settings(bad_ca)
+    assert caught.value.code == "erp.webhook.misconfigured"
