@@ -120,17 +120,20 @@ def issue_api_key(runtime: Runtime, partner_id: str, key: str | None = None) -> 
 
 def cached_partner_for_key(runtime: Runtime, key: str) -> str | None:
     """``partner_for_key``'s answer while it is cached (no I/O: callable from an event loop)."""
-    cached = runtime.key_cache.get(hash_api_key(key))
-    return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+    return _cached(runtime, hash_api_key(key), time.monotonic())
+
+
+def _cached(runtime: Runtime, digest: str, now: float) -> str | None:
+    cached = runtime.key_cache.get(digest)
+    return cached[0] if cached is not None and cached[1] > now else None
 
 
 def partner_for_key(runtime: Runtime, key: str) -> str | None:
     """The active partner whose API key this is; answers are kept ``api_key_cache_s`` seconds."""
     digest = hash_api_key(key)
     now = time.monotonic()
-    cached = runtime.key_cache.get(digest)
-    if cached is not None and cached[1] > now:
-        return cached[0]
+    if (cached := _cached(runtime, digest, now)) is not None:
+        return cached
     with runtime.db.sessions() as session:
         partner_id = session.execute(
             select(Partner.id).where(Partner.api_key_hash == digest, Partner.status != "suspended")

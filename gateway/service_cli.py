@@ -222,7 +222,7 @@ def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
     """``messages retry``: failed messages back to processing, in this process, with progress."""
     from sqlalchemy import select
 
-    from gateway.pipeline.process import process
+    from gateway.pipeline.process import mark_failed, process
     from gateway.pipeline.replay import retry_message
     from gateway.store.models import InboundMessage
 
@@ -248,8 +248,6 @@ def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
             try:
                 outcome = process(runtime.db, message_id, runtime.process_config)
             except Exception as exc:  # still broken: recorded again, visible as before
-                from gateway.pipeline.process import mark_failed
-
                 mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
                 progress.advance("failed again")
                 continue

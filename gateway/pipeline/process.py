@@ -36,8 +36,6 @@ from gateway.store.db import Database
 from gateway.store.models import (
     Acknowledgment,
     AuditEntry,
-    Delivery,
-    EventRecord,
     InboundMessage,
     InterchangeRecord,
     table_of,
@@ -74,20 +72,23 @@ _RECEIVED_BEFORE = (
 class ProcessOutcome:
     message_id: str
     status: str
-    delivery_ids: list[int] = field(default_factory=list)
-    """Deliveries not yet done: the caller posts (``claims``) or enqueues them after the commit."""
-    event_ids: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
-    """With ``claim=True``: the new deliveries, attempt 1 already counted, with their events."""
     recorded: Recorded | None = None
-    """What the batch's ``Recorder`` wrote for this message (copied in by ``fill``)."""
+    """What the batch's ``Recorder`` wrote for this message (filled in by ``Recorder.write``)."""
 
-    def fill(self) -> None:
-        if self.recorded is not None:
-            self.event_ids = self.recorded.event_ids
-            self.delivery_ids = self.recorded.delivery_ids
-            self.claims = self.recorded.claims
+    @property
+    def delivery_ids(self) -> list[int]:
+        """Deliveries not yet done: the caller posts (``claims``) or enqueues them after the commit."""
+        return self.recorded.delivery_ids if self.recorded is not None else []
+
+    @property
+    def event_ids(self) -> list[str]:
+        return self.recorded.event_ids if self.recorded is not None else []
+
+    @property
+    def claims(self) -> list[Claim]:
+        """With ``claim=True``: the new deliveries, attempt 1 already counted, with their events."""
+        return self.recorded.claims if self.recorded is not None else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +123,6 @@ def _options(
         ta1=profile.x12.ack.ta1,
         ack_options=profile.ack_options(),
     )
-
-
-def pending_deliveries(session: Session, message_id: str) -> list[int]:
-    rows = session.execute(
-        select(Delivery.id)
-        .join(EventRecord, EventRecord.id == Delivery.event_id)
-        .where(EventRecord.message_id == message_id, Delivery.status.in_(("pending", "retrying")))
-    )
-    return [row[0] for row in rows]
 
 
 def process(
@@ -179,8 +171,6 @@ def process_batch(
             run = _BatchRun(session, config, messages, claim, blocks)
             outcomes = [run.add(m) for m in messages]
         run.recorder.write()
-        for outcome in outcomes:
-            outcome.fill()
         return outcomes
 
 
@@ -369,18 +359,7 @@ def _reject_duplicate(
     message.duplicate_of, message.duplicate_reason = original, reason
     message.processed_at = utcnow()
     if policy == "reject":
-        ir = r.InterchangeResult(
-            header.control_number,
-            header.date,
-            header.time,
-            header.sender_qualifier,
-            header.sender_id,
-            header.receiver_qualifier,
-            header.receiver_id,
-            header.version,
-            header.usage,
-            header.ack_requested == "1",
-        )
+        ir = r.InterchangeResult.from_header(header)
         ir.note("025", reason, reject=True)
         options = profile.ack_options() if profile else None
         edi = build_ta1(ir, counters, options=options)

@@ -18,36 +18,29 @@ _COUNTERS = table_of(ControlCounter)
 class StoreControlNumbers:
     """``ControlNumbers`` for the ack writers. A number is never handed out twice.
 
-    With ``connection`` (PostgreSQL, from ``Database.counters_engine``) each number is taken by its own
-    autocommit ``UPDATE ... RETURNING``, the way a sequence hands out values: workers processing
-    one partner's messages never wait for each other's transactions to end. Those commits do not
-    wait for the disk (``synchronous_commit=off``), which is safe: a number is only ever sent in an
-    acknowledgement committed, synchronously, by a later transaction, and that commit flushes the
-    write-ahead log up to and including the counter's update. A crash can lose only numbers no
-    committed acknowledgement carries; a rolled-back transaction leaves a gap, which X12 allows.
+    With ``blocks`` (PostgreSQL: ``NumberBlocks`` on an autocommit connection from
+    ``Database.counters_engine``) numbers are reserved the way a sequence hands out values:
+    workers processing one partner's messages never wait for each other's transactions to end.
+    Those commits do not wait for the disk (``synchronous_commit=off``), which is safe: a number is
+    only ever sent in an acknowledgement committed, synchronously, by a later transaction, and that
+    commit flushes the write-ahead log up to and including the counter's update. A crash can lose
+    only numbers no committed acknowledgement carries; a rolled-back transaction leaves a gap,
+    which X12 allows.
 
-    Without ``connection`` (SQLite, a single writer anyway) the number is taken inside the caller's
+    Without ``blocks`` (SQLite, a single writer anyway) the number is taken inside the caller's
     transaction: the row stays locked until it ends, and a rollback gives the number back.
     """
 
-    def __init__(
-        self,
-        session: Session,
-        scope: str,
-        connection: Connection | None = None,
-        *,
-        blocks: NumberBlocks | None = None,
-    ) -> None:
+    def __init__(self, session: Session, scope: str, *, blocks: NumberBlocks | None = None) -> None:
         self.session = session
         self.scope = scope
-        self.connection = connection
         self.blocks = blocks
 
     def next(self, kind: str) -> int:
         name = f"{kind}:{self.scope}"
         if self.blocks is not None:
             return self.blocks.take(name)
-        return _take(self.connection or self.session.connection(), name)
+        return _reserve(self.session.connection(), name, 1)
 
 
 class NumberBlocks:
@@ -84,10 +77,6 @@ class NumberBlocks:
                     .values(value=free[0] - 1)
                 )
                 free.clear()
-
-
-def _take(connection: Connection, name: str) -> int:
-    return _reserve(connection, name, 1)
 
 
 def _reserve(connection: Connection, name: str, size: int) -> int:

@@ -300,19 +300,7 @@ class EnvelopeWalker:
 
     def _open_interchange(self, isa: Segment) -> None:
         header = interchange_header(isa)
-        result = r.InterchangeResult(
-            control_number=header.control_number,
-            date=header.date,
-            time=header.time,
-            sender_qualifier=header.sender_qualifier,
-            sender_id=header.sender_id,
-            receiver_qualifier=header.receiver_qualifier,
-            receiver_id=header.receiver_id,
-            version=header.version,
-            usage=header.usage,
-            ack_requested=header.ack_requested == "1",
-            warnings=list(self.reader.isa_warnings),
-        )
+        result = r.InterchangeResult.from_header(header, self.reader.isa_warnings)
         check_isa(header, result)
         self.header, self.result = header, result
         self.group, self.set_segments = None, None

@@ -9,7 +9,10 @@ ack builders copy them without translation tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gateway.x12.model import InterchangeHeader
 
 # AK4/IK4 data element syntax error codes (element 723 / 621).
 ELEMENT_MANDATORY_MISSING = "1"
@@ -223,6 +226,25 @@ class InterchangeResult:
     only_ta1: bool = False
     """The interchange held TA1 segments and no groups: it is itself an acknowledgement, which we
     never acknowledge (that would loop)."""
+
+    @classmethod
+    def from_header(
+        cls, header: InterchangeHeader, warnings: list[str] | None = None
+    ) -> InterchangeResult:
+        """A fresh result for the interchange ``header`` opens (nothing noted yet)."""
+        return cls(
+            control_number=header.control_number,
+            date=header.date,
+            time=header.time,
+            sender_qualifier=header.sender_qualifier,
+            sender_id=header.sender_id,
+            receiver_qualifier=header.receiver_qualifier,
+            receiver_id=header.receiver_id,
+            version=header.version,
+            usage=header.usage,
+            ack_requested=header.ack_requested == "1",
+            warnings=list(warnings or []),
+        )
 
     def note(self, code: str, message: str, *, reject: bool) -> None:
         """Record an interchange-level fault; the first one decides TA105."""
