@@ -7,7 +7,9 @@ import logging
 from gateway.service import Runtime, issue_api_key, sync_partners
 from gateway.settings import Settings
 from gateway.store.models import Partner
+from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
+from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import start_worker
 
 log = logging.getLogger("gateway")
@@ -41,11 +43,11 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         handle = start_worker(runtime, threads=settings.embedded_workers)
         actors = handle.actors
     else:  # workers run elsewhere (`gateway worker`); this process only enqueues
-        from gateway.workers.actors import build_actors
-
         actors = build_actors(make_broker(settings), runtime, settings.queue_prefix)
         handle = None
-    app = create_app(runtime, actors.enqueue_process, actors.enqueue_deliveries)
+    groups = _enqueue_groups(settings, actors)
+    enqueue_process = groups.add if groups is not None else actors.enqueue_process
+    app = create_app(runtime, enqueue_process, actors.enqueue_deliveries)
     host, port = host or settings.host, port or settings.port
     print(
         NEXT_STEPS.format(
@@ -61,10 +63,22 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
+        if groups is not None:
+            groups.close()
         if handle is not None:
             handle.stop()
         runtime.close()
     return 0
+
+
+def _enqueue_groups(settings: Settings, actors: Actors) -> EnqueueGroups | None:
+    if settings.enqueue_group_ms <= 0:
+        return None
+    return EnqueueGroups(
+        actors.enqueue_process_group,
+        interval_s=settings.enqueue_group_ms / 1000,
+        max_ids=actors.group_size,
+    )
 
 
 def _demo_key(runtime: Runtime) -> str | None:

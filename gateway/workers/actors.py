@@ -9,6 +9,10 @@ itself, right after the commit: one queue round trip and one claim transaction l
 and lower latency. A retriable failure hands that delivery to ``deliver_event`` with backoff and
 closes the ``InlineGate`` for a while, so that while the ERP is slow or down, messages are
 processed at full speed and their deliveries queue up instead.
+
+``process_messages`` takes a group of ids (the API's ``EnqueueGroups`` and the sweep send those)
+and handles each as ``process_message`` would; an id that meets a database failure is handed to
+``process_message`` on its own, whose retries and attempt count then decide its fate.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dramatiq
 from dramatiq.common import compute_backoff
@@ -38,6 +43,7 @@ log = logging.getLogger("gateway.workers")
 
 
 MAX_PROCESS_ATTEMPTS = 10
+PROCESS_MIN_BACKOFF_MS = 500
 
 
 class RetryLater(Exception):
@@ -89,10 +95,20 @@ class RecentlyDone:
 @dataclass
 class Actors:
     process_message: dramatiq.Actor[[str], None]
+    process_messages: dramatiq.Actor[[list[str]], None]
     deliver_event: dramatiq.Actor[[int], None]
+    group_size: int = 20
 
     def enqueue_process(self, message_id: str) -> None:
         self.process_message.send(message_id)
+
+    def enqueue_process_group(self, message_ids: list[str]) -> None:
+        """One queue message per ``group_size`` ids (one id: ``process_message``)."""
+        if len(message_ids) == 1:
+            self.enqueue_process(message_ids[0])
+            return
+        for start in range(0, len(message_ids), self.group_size):
+            self.process_messages.send(message_ids[start : start + self.group_size])
 
     def enqueue_deliveries(self, delivery_ids: list[int]) -> None:
         for delivery_id in delivery_ids:
@@ -122,6 +138,18 @@ def build_actors(
             log.exception("processing %s failed", message_id)
             mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc}")
             return
+        _after_commit(outcomes)
+
+    def process_messages(message_ids: list[str]) -> None:
+        for message_id in message_ids:
+            try:
+                process_message(message_id)
+            except DBAPIError:
+                holder["actors"].process_message.send_with_options(
+                    args=(message_id,), delay=PROCESS_MIN_BACKOFF_MS
+                )
+
+    def _after_commit(outcomes: list[ProcessOutcome]) -> None:
         if len(outcomes) > 1:  # committed: the others' own queue entries have nothing to do
             done.add([outcome.message_id for outcome in outcomes[1:]])
         claims = [claim for outcome in outcomes for claim in outcome.claims]
@@ -184,15 +212,16 @@ def build_actors(
         if outcome.retry:
             raise RetryLater(f"delivery {delivery_id}: {outcome.error}")
 
+    process_options: dict[str, Any] = {
+        "queue_name": f"{queue_prefix}-process",
+        "broker": broker,
+        "max_retries": MAX_PROCESS_ATTEMPTS,
+        "min_backoff": PROCESS_MIN_BACKOFF_MS,
+        "max_backoff": 60_000,
+    }
     actors = Actors(
-        dramatiq.actor(
-            actor_name="process_message",
-            queue_name=f"{queue_prefix}-process",
-            broker=broker,
-            max_retries=MAX_PROCESS_ATTEMPTS,
-            min_backoff=500,
-            max_backoff=60_000,
-        )(process_message),
+        dramatiq.actor(actor_name="process_message", **process_options)(process_message),
+        dramatiq.actor(actor_name="process_messages", **process_options)(process_messages),
         dramatiq.actor(
             actor_name="deliver_event",
             queue_name=f"{queue_prefix}-deliver",
@@ -202,6 +231,7 @@ def build_actors(
             max_backoff=settings.delivery_max_backoff_ms,
             retry_when=_retry_when(settings.delivery_max_attempts),
         )(deliver_event),
+        group_size=max(settings.process_batch, 1),
     )
     holder["actors"] = actors
     return actors

@@ -44,8 +44,8 @@ def enqueue_unfinished(
     runtime: Runtime, actors: Actors, older_than: timedelta | None = None
 ) -> int:
     found = sweep(runtime, older_than)
-    for message_id in found.message_ids:
-        actors.enqueue_process(message_id)
+    if found.message_ids:
+        actors.enqueue_process_group(found.message_ids)
     actors.enqueue_deliveries(found.delivery_ids)
     if found.message_ids or found.delivery_ids:
         log.info(

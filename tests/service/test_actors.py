@@ -15,6 +15,7 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from gateway.erp.memory import MemoryErpConnector
 from gateway.pipeline import process as process_module
@@ -181,3 +182,68 @@ def test_recently_done_keeps_the_last_ids_only() -> None:
     done.add(["a", "b"])
     done.add(["c", "d"])
     assert [i for i in "abcd" if i in done] == ["b", "c", "d"]
+
+
+def test_given_a_group_of_ids_then_one_batch_records_them_all(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    calls: list[str] = []
+    real_batch = actors_module.process_batch
+
+    def counting_batch(db: Database, message_id: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(message_id)
+        return real_batch(db, message_id, *args, **kwargs)
+
+    monkeypatch.setattr(actors_module, "process_batch", counting_batch)
+    broker = make_broker(Settings(broker="embedded"))
+    assert isinstance(broker, StubBroker)
+    actors = build_actors(broker, runtime, "test")
+    ids = [
+        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
+        for n in range(5)
+    ]
+    actors.enqueue_process_group(ids)
+    assert broker.queues["test-process"].qsize() == 1  # one queue message for the five
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        drain(broker)
+    finally:
+        worker.stop()
+        broker.close()
+
+    # PostgreSQL: the first id's batch took all five; SQLite (one writer): one batch each.
+    assert calls == (ids if database_url.startswith("sqlite") else ids[:1])
+    assert deliveries(runtime) == [("delivered", 1)] * 5
+
+
+def test_given_a_database_failure_in_a_group_then_that_id_is_retried_alone(
+    runtime: Runtime, running: tuple[Actors, StubBroker], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actors, broker = running
+    monkeypatch.setattr(runtime.settings, "process_batch", 1)  # one message per batch
+    real_process = actors_module.process
+    failed: list[str] = []
+
+    def failing_once(db: Database, message_id: str, *args: Any, **kwargs: Any) -> Any:
+        if message_id == ids[1] and not failed:
+            failed.append(message_id)
+            raise OperationalError("SELECT 1", {}, ConnectionError("database restarting"))
+        return real_process(db, message_id, *args, **kwargs)
+
+    monkeypatch.setattr(actors_module, "process", failing_once)
+    ids = [
+        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
+        for n in range(3)
+    ]
+    actors.enqueue_process_group(ids)
+    drain(broker)
+    assert failed == [ids[1]]
+    with runtime.db.sessions() as s:
+        messages = [s.get(InboundMessage, i) for i in ids]
+        assert [(m.status, m.attempts) for m in messages if m is not None] == [
+            ("processed", 1),
+            ("processed", 2),  # the failed attempt was counted, then process_message retried it
+            ("processed", 1),
+        ]
+    assert deliveries(runtime) == [("delivered", 1)] * 3

@@ -2,8 +2,9 @@
 
 Real parts: PostgreSQL, Redis or RabbitMQ on loopback, `gateway worker` processes, and a webhook
 ERP over HTTP (tests/support/erp_app.py, the stand-in for a customer's ERP). 1,000 ship notices are
-stored, a worker is SIGKILLed while delivering, a fresh worker finishes the job; in the second
-scenario the ERP answers 503 for a while. The ERP counts posts per Idempotency-Key.
+stored and enqueued in groups as the API does, a worker is SIGKILLed while delivering, a fresh
+worker finishes the job; in the second scenario the ERP answers 503 for a while. The ERP counts
+posts per Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from gateway.settings import Settings
 from gateway.store.models import Delivery, InboundMessage
 from gateway.workers.actors import build_actors
 from gateway.workers.broker import make_broker
+from gateway.workers.grouping import EnqueueGroups
 from tests.support.documents import numbered_asn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,8 +156,12 @@ def test_given_load_when_worker_killed_or_erp_down_then_each_document_delivered_
     ]
     enqueue_broker = make_broker(settings)
     actors = build_actors(enqueue_broker, runtime, settings.queue_prefix)
+    groups = EnqueueGroups(  # as `gateway run` enqueues: groups of ids (workers.grouping)
+        actors.enqueue_process_group, interval_s=0.02, max_ids=actors.group_size
+    )
     for message_id in message_ids:
-        actors.enqueue_process(message_id)
+        groups.add(message_id)
+    groups.close()
     workers = [start_worker(settings)]
     try:
         if scenario == "sigkill":
