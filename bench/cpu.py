@@ -50,3 +50,16 @@ def snapshot(trees: dict[str, int], prefixes: dict[str, str]) -> dict[str, float
 
 def delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     return {key: after[key] - before.get(key, 0.0) for key in after}
+
+
+def machine() -> dict[str, float]:
+    """Seconds of all CPUs so far from /proc/stat: ``total``, ``idle`` (with iowait) and ``steal``
+    (time the hypervisor gave to other guests: a run with much of it was slowed from outside)."""
+    with open("/proc/stat") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is counted in user already)
+    return {
+        "total": sum(fields[:8]) / TICKS,
+        "idle": (fields[3] + fields[4]) / TICKS,
+        "steal": fields[7] / TICKS,
+    }

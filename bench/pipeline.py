@@ -315,7 +315,7 @@ def run(
         wait_delivered(stack, WARM_UP)
         time.sleep(1)
         profilers = start_profilers(stack, profile / f"w{workers}") if profile else []
-        cpu_before = stack.cpu_seconds()
+        cpu_before, machine_before = stack.cpu_seconds(), cpu.machine()
         t0 = time.time()
         post_all(stack, docs, "T", None, connections, per_interchange)
         t_accepted = time.time()
@@ -323,6 +323,7 @@ def run(
         stop_profilers(profilers)
         throughput = docs / (t_end - t0)
         used = cpu.delta(cpu_before, stack.cpu_seconds())
+        machine = cpu.delta(machine_before, cpu.machine())
         paced = max(docs // 2, 200)
         sent = post_all(stack, paced, "L", rate, connections, per_interchange)
         wait_delivered(stack, WARM_UP + docs + paced)
@@ -338,6 +339,8 @@ def run(
             "paced": paced,
             "cpu_ms_per_doc": {k: v * 1000 / docs for k, v in used.items()},
             "wall": t_end - t0,
+            "idle_share": machine["idle"] / machine["total"],
+            "steal_share": machine["steal"] / machine["total"],
         }
     finally:
         stack.close()
@@ -395,7 +398,8 @@ def main() -> int:
         total = sum(r["cpu_ms_per_doc"].values())
         print(
             f"{'':>7} API accepted {r['accepted_per_s']:.0f} docs/s; CPU ms/doc: {shares}  total {total:.1f}"
-            f" ({total * r['docs_per_s'] / 1000:.2f} of {os.cpu_count()} cores busy)",
+            f" ({total * r['docs_per_s'] / 1000:.2f} of {os.cpu_count()} cores busy;"
+            f" machine idle {r['idle_share']:.0%}, stolen by the hypervisor {r['steal_share']:.0%})",
             flush=True,
         )
     return 0

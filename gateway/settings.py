@@ -46,9 +46,10 @@ class Settings(BaseSettings):
     round trip); after a retriable failure the deliver queue takes over, with backoff, and inline
     posting pauses for ``deliver_inline_pause_s`` so a slow ERP does not hold up processing."""
     deliver_inline_pause_s: float = 30.0
-    enqueue_group_ms: float = 20.0
-    """The API enqueues the messages it stored as groups, at most one queue message this often
-    (a message after a quiet spell goes at once; see ``workers.grouping``). 0: one per message."""
+    enqueue_group_ms: float = 50.0
+    """The API enqueues the messages it stored in groups of up to ``process_batch``, at most one
+    queue message this often (a message after a quiet spell goes at once); a worker records a
+    group in one transaction (see ``workers.grouping``). 0: one queue message per message."""
 
     host: str = "127.0.0.1"
     port: int = 8080

@@ -167,11 +167,73 @@ def process_batch(
             # run (re-enqueueing them here would post the same events twice in normal operation).
             return [ProcessOutcome(message_id, message.status)]
         messages = [message, *_more_waiting(session, message, limit - 1)]
-        with _counter_blocks(db, messages) as blocks:
-            run = _BatchRun(session, config, messages, claim, blocks)
-            outcomes = [run.add(m) for m in messages]
-        run.recorder.write()
-        return outcomes
+        return _record_batch(db, session, messages, config, claim)
+
+
+@dataclass(slots=True)
+class GroupOutcome:
+    """What ``process_group`` did with a group, and what it left to the caller."""
+
+    outcomes: list[ProcessOutcome] = field(default_factory=list)
+    """The batch's messages (the group's waiting ones first), committed."""
+    alone: list[str] = field(default_factory=list)
+    """Failed before: never taken into a batch; the caller processes each as its own queue
+    entry would (``process_batch`` led by it)."""
+    busy: list[str] = field(default_factory=list)
+    """Held by another batch right now: it records them, or on failure they wait again; the
+    caller looks at them again later (their queue entry was this group's)."""
+
+
+def process_group(
+    db: Database,
+    message_ids: list[str],
+    config: ProcessConfig = DEFAULT_CONFIG,
+    *,
+    claim: bool = False,
+) -> GroupOutcome:
+    """``process`` for a group of messages enqueued together (``workers.grouping``): the group's
+    waiting messages as one batch, in one transaction.
+
+    The API's grouping makes the batches, so a group takes no other messages: workers with
+    different groups never meet. Nor does a group wait for another worker: its messages are
+    locked with ``SKIP LOCKED``, and any that another batch holds (a re-sent group, the sweep)
+    come back as ``busy``. Messages already done are left out; those that failed before come
+    back as ``alone``. On SQLite (one writer, no ``SKIP LOCKED``) every message comes back as
+    ``alone``. Raises like ``process_batch``.
+    """
+    if db.engine.dialect.name == "sqlite":
+        return GroupOutcome(alone=list(message_ids))
+    result = GroupOutcome()
+    with db.transaction() as session:
+        free = session.scalars(
+            select(InboundMessage)
+            .where(InboundMessage.id.in_(message_ids))
+            .order_by(InboundMessage.received_at, InboundMessage.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        found = {m.id for m in free}
+        result.busy = [i for i in message_ids if i not in found]
+        waiting = [m for m in free if m.status == "received"]
+        result.alone = [m.id for m in waiting if m.attempts > 0]
+        messages = [m for m in waiting if m.attempts == 0]
+        if messages:
+            result.outcomes = _record_batch(db, session, messages, config, claim)
+    return result
+
+
+def _record_batch(
+    db: Database,
+    session: Session,
+    messages: list[InboundMessage],
+    config: ProcessConfig,
+    claim: bool,
+) -> list[ProcessOutcome]:
+    """Translate ``messages`` (locked by ``session``) and record them all; committed by the caller."""
+    with _counter_blocks(db, messages) as blocks:
+        run = _BatchRun(session, config, messages, claim, blocks)
+        outcomes = [run.add(m) for m in messages]
+    run.recorder.write()
+    return outcomes
 
 
 @contextmanager

@@ -35,6 +35,7 @@ from gateway.pipeline.process import (
     note_attempt,
     process,
     process_batch,
+    process_group,
 )
 from gateway.pipeline.records import Claim
 from gateway.service import Runtime
@@ -44,6 +45,7 @@ log = logging.getLogger("gateway.workers")
 
 MAX_PROCESS_ATTEMPTS = 10
 PROCESS_MIN_BACKOFF_MS = 500
+BUSY_RECHECK_MS = 2_000
 
 
 class RetryLater(Exception):
@@ -103,10 +105,7 @@ class Actors:
         self.process_message.send(message_id)
 
     def enqueue_process_group(self, message_ids: list[str]) -> None:
-        """One queue message per ``group_size`` ids (one id: ``process_message``)."""
-        if len(message_ids) == 1:
-            self.enqueue_process(message_ids[0])
-            return
+        """One ``process_messages`` queue message per ``group_size`` ids."""
         for start in range(0, len(message_ids), self.group_size):
             self.process_messages.send(message_ids[start : start + self.group_size])
 
@@ -141,17 +140,43 @@ def build_actors(
         _after_commit(outcomes)
 
     def process_messages(message_ids: list[str]) -> None:
-        for message_id in message_ids:
+        left = [message_id for message_id in message_ids if message_id not in done]
+        if left and settings.process_batch > 1:
+            left = _process_group(left)
+        for message_id in left:
             try:
                 process_message(message_id)
-            except DBAPIError:
+            except DBAPIError:  # counted by process_message; its own retries take over
                 holder["actors"].process_message.send_with_options(
                     args=(message_id,), delay=PROCESS_MIN_BACKOFF_MS
                 )
 
+    def _process_group(message_ids: list[str]) -> list[str]:
+        """The group as one batch; returns the ids to process one by one (all, if it failed)."""
+        try:
+            group = process_group(
+                runtime.db,
+                message_ids,
+                runtime.process_config,
+                claim=gate.is_open(),
+            )
+        except Exception:
+            log.warning(
+                "a group of %d failed as one batch; processing them one by one",
+                len(message_ids),
+                exc_info=True,
+            )
+            return message_ids
+        if group.busy:  # another batch has them: look again once it is likely done
+            holder["actors"].process_messages.send_with_options(
+                args=(group.busy,), delay=BUSY_RECHECK_MS
+            )
+        _after_commit(group.outcomes)
+        return group.alone
+
     def _after_commit(outcomes: list[ProcessOutcome]) -> None:
         if len(outcomes) > 1:  # committed: the others' own queue entries have nothing to do
-            done.add([outcome.message_id for outcome in outcomes[1:]])
+            done.add([outcome.message_id for outcome in outcomes])
         claims = [claim for outcome in outcomes for claim in outcome.claims]
         holder["actors"].enqueue_deliveries(
             [i for outcome in outcomes if not outcome.claims for i in outcome.delivery_ids]

@@ -1,11 +1,11 @@
 """``EnqueueGroups``: the API's ``process`` enqueues, one queue message per group of ids.
 
-Why: every stored message needs a queue entry, but under load a worker batch records up to
-``process_batch`` messages at once, so most entries find their message already done. An entry
-costs a broker round trip in the API, a fetch, an ack and Dramatiq's middleware in the worker, and
-the broker's own work: about a tenth of all the CPU a one-document POST costs. Sending the ids
-that arrived close together as one message (``process_messages``) keeps the batches and drops
-most of the entries.
+Why: recording many messages in one transaction costs little more than recording one (a few
+statements for the whole batch), and a queue entry per message costs a broker round trip in the
+API, a fetch, an ack and Dramatiq's middleware in the worker, and the broker's own work. So the
+API sends the ids that arrive close together as one ``process_messages`` entry, and a worker
+records that group as one batch (``pipeline.process.process_group``). Workers that took
+different groups never wait for each other, unlike batches that gather any waiting message.
 
 How: ``add`` never waits for the broker. A sender thread sends what has gathered, at most one
 message every ``interval_s`` and at most ``max_ids`` ids per message; an id that arrives after a

@@ -7,6 +7,7 @@ cannot run here); real brokers and a real webhook ERP run in tests/service/test_
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,12 @@ def send(rt: Runtime, actors: Actors, n: int) -> str:
 def drain(broker: StubBroker) -> None:
     broker.join("test-process", timeout=20_000)
     broker.join("test-deliver", timeout=20_000)
+
+
+def statuses(rt: Runtime, ids: list[str]) -> list[str]:
+    with rt.db.sessions() as s:
+        found = dict(s.execute(select(InboundMessage.id, InboundMessage.status)).all())
+    return [found.get(i, "missing") for i in ids]
 
 
 def deliveries(rt: Runtime) -> list[tuple[str, int]]:
@@ -187,14 +194,20 @@ def test_recently_done_keeps_the_last_ids_only() -> None:
 def test_given_a_group_of_ids_then_one_batch_records_them_all(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    calls: list[str] = []
-    real_batch = actors_module.process_batch
+    batches: list[str] = []
+    groups: list[list[str]] = []
+    real_batch, real_group = actors_module.process_batch, actors_module.process_group
 
     def counting_batch(db: Database, message_id: str, *args: Any, **kwargs: Any) -> Any:
-        calls.append(message_id)
+        batches.append(message_id)
         return real_batch(db, message_id, *args, **kwargs)
 
+    def counting_group(db: Database, message_ids: list[str], *args: Any, **kwargs: Any) -> Any:
+        groups.append(list(message_ids))
+        return real_group(db, message_ids, *args, **kwargs)
+
     monkeypatch.setattr(actors_module, "process_batch", counting_batch)
+    monkeypatch.setattr(actors_module, "process_group", counting_group)
     broker = make_broker(Settings(broker="embedded"))
     assert isinstance(broker, StubBroker)
     actors = build_actors(broker, runtime, "test")
@@ -212,8 +225,9 @@ def test_given_a_group_of_ids_then_one_batch_records_them_all(
         worker.stop()
         broker.close()
 
-    # PostgreSQL: the first id's batch took all five; SQLite (one writer): one batch each.
-    assert calls == (ids if database_url.startswith("sqlite") else ids[:1])
+    assert groups == [ids]
+    # PostgreSQL: the group was one batch; SQLite (one writer): one batch per message.
+    assert batches == (ids if database_url.startswith("sqlite") else [])
     assert deliveries(runtime) == [("delivered", 1)] * 5
 
 
@@ -247,3 +261,25 @@ def test_given_a_database_failure_in_a_group_then_that_id_is_retried_alone(
             ("processed", 1),
         ]
     assert deliveries(runtime) == [("delivered", 1)] * 3
+
+
+def test_given_a_group_member_another_batch_holds_then_it_is_looked_at_again_later(
+    runtime: Runtime, running: tuple[Actors, StubBroker], database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no SKIP LOCKED: nothing is ever held by another batch there")
+    actors, broker = running
+    held, fresh = (
+        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
+        for n in range(2)
+    )
+    with runtime.db.transaction() as other_worker:
+        other_worker.get(InboundMessage, held, with_for_update=True)
+        actors.enqueue_process_group([held, fresh])
+        deadline = time.monotonic() + 20
+        while statuses(runtime, [fresh]) != ["processed"] and time.monotonic() < deadline:
+            time.sleep(0.05)  # the group runs without waiting for the lock
+        assert statuses(runtime, [held, fresh]) == ["received", "processed"]
+    drain(broker)  # a delayed second look finds it free
+    assert statuses(runtime, [held]) == ["processed"]
+    assert deliveries(runtime) == [("delivered", 1)] * 2

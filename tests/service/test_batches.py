@@ -1,4 +1,5 @@
-"""``process_batch``: one worker records many waiting messages in one transaction (PostgreSQL).
+"""``process_batch`` and ``process_group``: one worker records many waiting messages in one
+transaction (PostgreSQL).
 
 Batches must change nothing but the cost: each message ends as it would alone, duplicates between
 messages of one batch are found as if they had come one after the other, and a message another
@@ -14,7 +15,7 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from gateway.pipeline.process import process, process_batch
+from gateway.pipeline.process import GroupOutcome, process, process_batch, process_group
 from gateway.pipeline.receive import receive
 from gateway.pipeline.records import BatchConflict
 from gateway.service import Runtime
@@ -170,3 +171,45 @@ def test_given_claim_when_batched_then_every_delivery_is_claimed_with_its_event(
         attempts = dict(s.execute(select(Delivery.id, Delivery.attempts)).all())
     assert {attempts[c.delivery_id] for c in claims} == {1}
     assert {c.event.type for c in claims} == {"ship_notice"}
+
+
+def test_given_a_group_then_exactly_its_waiting_messages_are_one_batch(
+    runtime: Runtime,
+) -> None:
+    ids = [store(runtime, asn(n)) for n in range(5)]
+    group = [ids[3], ids[1], ids[4]]
+
+    result = process_group(runtime.db, group, CONFIG)
+
+    if not batching(runtime):
+        assert result == GroupOutcome(alone=group)  # each on its own, by the caller
+        return
+    assert [o.message_id for o in result.outcomes] == [ids[1], ids[3], ids[4]]  # by arrival
+    assert all(o.status == "processed" and len(o.delivery_ids) == 1 for o in result.outcomes)
+    assert (result.alone, result.busy) == ([], [])
+    # the others wait for their own group
+    assert statuses(runtime, ids) == ["received", "processed", "received", "processed", "processed"]
+
+
+def test_given_a_group_with_done_held_and_failed_messages_then_those_are_left_to_the_caller(
+    runtime: Runtime,
+) -> None:
+    if not batching(runtime):
+        pytest.skip("SQLite leaves every message of a group to the caller (no SKIP LOCKED)")
+    done, held, failed, fresh = (store(runtime, asn(n)) for n in range(4))
+    assert process(runtime.db, done, CONFIG).status == "processed"
+    with runtime.db.transaction() as s:
+        s.execute(update(InboundMessage).where(InboundMessage.id == failed).values(attempts=1))
+    with runtime.db.transaction() as other_worker:
+        other_worker.get(InboundMessage, held, with_for_update=True)  # held until this block ends
+
+        result = process_group(runtime.db, [done, held, failed, fresh], CONFIG)
+
+    assert [o.message_id for o in result.outcomes] == [fresh]  # never waited for the held one
+    assert (result.busy, result.alone) == ([held], [failed])
+    assert statuses(runtime, [done, held, failed, fresh]) == [
+        "processed",
+        "received",
+        "received",
+        "processed",
+    ]
