@@ -53,6 +53,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8080
+    access_log: Literal["all", "errors", "off"] = "errors"
+    """uvicorn's line per request: every one, only answers of 400 and above (accepted messages
+    are in the database, with their client address and user agent), or none."""
     max_body_bytes: int = 20 * 1024 * 1024
     partners_dir: Path | None = None
     maps_dir: Path | None = None

@@ -7,6 +7,7 @@ message went missing (a broker restart) after ``STALE_AFTER``.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import signal
@@ -80,6 +81,14 @@ def _sweep_loop(runtime: Runtime, actors: Actors, stop_event: threading.Event) -
             log.exception("periodic sweep failed")
 
 
+def freeze_startup_objects() -> None:
+    """Exempt what start-up built (modules, maps, pools: nearly all of the heap) from the cyclic
+    collector: a long-running process otherwise scans it again at every full collection, which
+    translation makes frequent (``pipeline.gc_steps``). Garbage made later is collected as ever."""
+    gc.collect()
+    gc.freeze()
+
+
 def settings_values(settings: Settings) -> dict[str, object]:
     """Settings as plain values for a child process (secrets revealed: pickled, never logged)."""
     return {
@@ -92,6 +101,7 @@ def _worker_process(values: dict[str, object], threads: int) -> None:
     settings = Settings.model_validate(values)
     runtime = Runtime.from_settings(settings, migrate=False, pre_ping=False)
     handle = start_worker(runtime, threads=threads)
+    freeze_startup_objects()
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
