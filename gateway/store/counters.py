@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, case, update
+from sqlalchemy import Connection, Integer, bindparam, case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -79,21 +79,29 @@ class NumberBlocks:
                 free.clear()
 
 
+_SIZE = bindparam("size", type_=Integer)
+_BUMP = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(
+        value=case(
+            (_COUNTERS.c.value + _SIZE > MAX_CONTROL, _SIZE), else_=_COUNTERS.c.value + _SIZE
+        )
+    )
+    .returning(_COUNTERS.c.value)
+)
+"""Built once: one per batch and counter, and building it cost more than running it."""
+
+
 def _reserve(connection: Connection, name: str, size: int) -> int:
     """The last of ``size`` consecutive numbers now reserved (wrapping to 1 past the maximum)."""
-    current = _COUNTERS.c.value
-    bump = (
-        update(_COUNTERS)
-        .where(_COUNTERS.c.name == name)
-        .values(value=case((current + size > MAX_CONTROL, size), else_=current + size))
-        .returning(_COUNTERS.c.value)
-    )
-    end = connection.execute(bump).scalar()
+    values = {"counter": name, "size": size}
+    end = connection.execute(_BUMP, values).scalar()
     if end is None:
         # First use: create the row without racing a concurrent first use, then bump it.
         insert = _insert_for(connection)(_COUNTERS).values(name=name, value=0)
         connection.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
-        end = connection.execute(bump).scalar_one()
+        end = connection.execute(_BUMP, values).scalar_one()
     return int(end)
 
 
