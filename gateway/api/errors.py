@@ -88,6 +88,16 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("gateway.unexpected", SAFE_MESSAGE), status_code=500)
 
 
+async def error_response(request: Request, exc: Exception) -> JSONResponse:
+    """The answer the handlers installed below give, for code that runs outside FastAPI's
+    exception middleware (``transports.http.send_path``)."""
+    if isinstance(exc, GatewayError):
+        return await _gateway_error(request, exc)
+    if isinstance(exc, StarletteHTTPException):
+        return await _http_error(request, exc)
+    return await _unexpected(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -16,6 +16,7 @@ from gateway.api.deps import GatewayState
 from gateway.api.errors import install_error_handlers
 from gateway.service import Runtime
 from transports.http.routes import documents, health, receipts, x12
+from transports.http.send_path import SendRoutes
 
 DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v1/documents`) with
 their API key, get `202 Accepted` once the bytes are stored, and follow the receipt
@@ -37,4 +38,11 @@ def create_app(
     app.include_router(v1)
     app.include_router(ops_router)
     app.include_router(health.router)
+    app.add_middleware(
+        SendRoutes,
+        routes={
+            ("POST", "/v1/x12"): x12.send_x12,
+            ("POST", "/v1/documents"): documents.send_documents,
+        },
+    )
     return app

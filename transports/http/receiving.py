@@ -67,13 +67,19 @@ def _enqueue(state: GatewayState, receipt: Receipt) -> None:
         log.exception("enqueueing %s failed; the sweep will pick it up", receipt.message_id)
 
 
-def accepted(receipt: Receipt, response: Response) -> ReceiptAccepted:
+def accepted(receipt: Receipt) -> Response:
+    """``202 Accepted`` with the receipt, and its address in ``Location``."""
     links = receipt_links(receipt.message_id)
-    response.headers["Location"] = links["self"]
-    return ReceiptAccepted(
+    body = ReceiptAccepted(
         receipt_id=receipt.message_id,
         status=receipt.status,
         duplicate_of=receipt.duplicate_of,
         duplicate_reason=receipt.duplicate_reason,
         links=links,
+    )
+    return Response(
+        body.model_dump_json(),
+        status_code=202,
+        media_type="application/json",
+        headers={"Location": links["self"]},
     )

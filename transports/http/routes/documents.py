@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from gateway.canonical.schema import SCHEMA_PATH
 from gateway.errors import DocumentError
 from gateway.pipeline.json_documents import JSON_CONTENT_TYPE, JSON_TRANSPORT, check_json_message
-from transports.http.deps import SEND_OPENAPI, SendDep
+from transports.http.deps import SEND_OPENAPI, send_request
 from transports.http.receiving import accepted, enqueue, store
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
@@ -26,16 +26,8 @@ DOCUMENTS_BODY = {
 }
 
 
-@router.post(
-    "",
-    status_code=202,
-    response_model=ReceiptAccepted,
-    openapi_extra=DOCUMENTS_BODY,
-    responses={422: {"description": "Invalid documents: every error listed; the body is kept"}},
-)
-async def post_documents(request: Request, response: Response, send: SendDep) -> ReceiptAccepted:
-    """Stored first (even when invalid: its receipt then says ``failed`` with the errors), then
-    validated while you wait: 422 lists every problem, 202 means every document is valid."""
+async def send_documents(request: Request) -> Response:
+    send = await send_request(request)
     state = send.state
     receipt = await store(request, send, transport=JSON_TRANSPORT, content_type=JSON_CONTENT_TYPE)
     if receipt.needs_processing:
@@ -49,7 +41,22 @@ async def post_documents(request: Request, response: Response, send: SendDep) ->
                 links=receipt_links(receipt.message_id),
             )
     await enqueue(state, receipt)
-    return accepted(receipt, response)
+    return accepted(receipt)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=ReceiptAccepted,
+    openapi_extra=DOCUMENTS_BODY,
+    responses={422: {"description": "Invalid documents: every error listed; the body is kept"}},
+)
+async def post_documents(request: Request) -> Response:
+    """Stored first (even when invalid: its receipt then says ``failed`` with the errors), then
+    validated while you wait: 422 lists every problem, 202 means every document is valid.
+
+    (Served by ``send_path.SendRoutes`` in front of the router; this route documents it.)"""
+    return await send_documents(request)
 
 
 @router.get("/schema", response_class=FileResponse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from transports.http.deps import SEND_OPENAPI, SendDep
+from transports.http.deps import SEND_OPENAPI, send_request
 from transports.http.receiving import accepted, store
 from transports.http.schemas import ReceiptAccepted
 
@@ -20,6 +20,18 @@ X12_BODY = {
 }
 
 
+async def send_x12(request: Request) -> Response:
+    send = await send_request(request)
+    receipt = await store(
+        request,
+        send,
+        transport="http",
+        content_type=request.headers.get("content-type") or "application/edi-x12",
+        then_enqueue=True,
+    )
+    return accepted(receipt)
+
+
 @router.post(
     "/x12",
     status_code=202,
@@ -31,14 +43,9 @@ X12_BODY = {
         413: {"description": "Body over the size limit; nothing was stored"},
     },
 )
-async def post_x12(request: Request, response: Response, send: SendDep) -> ReceiptAccepted:
+async def post_x12(request: Request) -> Response:
     """Stored before this answers 202; validation, the 997/999/TA1 and the ERP delivery follow,
-    visible at the receipt's ``links.self``. Bad X12 is accepted here and answered there."""
-    receipt = await store(
-        request,
-        send,
-        transport="http",
-        content_type=request.headers.get("content-type") or "application/edi-x12",
-        then_enqueue=True,
-    )
-    return accepted(receipt, response)
+    visible at the receipt's ``links.self``. Bad X12 is accepted here and answered there.
+
+    (Served by ``send_path.SendRoutes`` in front of the router; this route documents it.)"""
+    return await send_x12(request)
