@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.partners import PartnerProfile
-from gateway.pipeline.process import DEFAULT_CONFIG, ProcessConfig, _options, _profile
+from gateway.pipeline.batch_run import (
+    DEFAULT_CONFIG,
+    ProcessConfig,
+    partner_profile,
+    translate_options,
+)
 from gateway.pipeline.records import document_number, replace_event_payload
 from gateway.pipeline.translate import translate_bytes
 from gateway.store.db import Database
@@ -67,11 +72,11 @@ def replay_transaction(
             raise KeyError(f"no transaction {transaction_id}")
         message = session.get(InboundMessage, record.message_id)
         assert message is not None
-        profile: PartnerProfile | None = _profile(message.partner_id, config)
+        profile: PartnerProfile | None = partner_profile(message.partner_id, config)
         # Acks were sent the first time; a replay must not consume real control numbers.
         result = translate_bytes(
             message.raw,
-            options=_options(profile, message.partner_id, config),
+            options=translate_options(profile, message.partner_id, config),
             counters=MemoryControlNumbers(),
         )
         event = next(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.partners import PartnerProfile
-from gateway.pipeline import process as process_module
+from gateway.pipeline import batch_run
 from gateway.pipeline.process import ProcessConfig, process, process_batch
 from gateway.pipeline.receive import receive
 from gateway.service import Runtime
@@ -24,13 +24,13 @@ from tests.support.documents import numbered_asn
 
 
 def profile_with(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
-    original = process_module._profile
+    original = batch_run.partner_profile
 
     def changed(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
         profile = original(partner_id, config)
         return profile.model_copy(update=changes) if profile else None
 
-    monkeypatch.setattr(process_module, "_profile", changed)
+    monkeypatch.setattr(batch_run, "partner_profile", changed)
 
 
 def store(rt: Runtime, raw: bytes) -> str:

@@ -92,9 +92,9 @@ def test_given_same_isa13_new_bytes_when_policy_reject_then_ta1_025(runtime: Run
 def test_given_same_isa13_when_policy_accept_and_flag_then_processed_and_flagged(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gateway.pipeline import process as process_module
+    from gateway.pipeline import batch_run
 
-    original = process_module._profile
+    original = batch_run.partner_profile
 
     def accept_and_flag(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
         profile = original(partner_id, config)
@@ -102,7 +102,7 @@ def test_given_same_isa13_when_policy_accept_and_flag_then_processed_and_flagged
             profile.model_copy(update={"duplicate_policy": "accept-and-flag"}) if profile else None
         )
 
-    monkeypatch.setattr(process_module, "_profile", accept_and_flag)
+    monkeypatch.setattr(batch_run, "partner_profile", accept_and_flag)
     first = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
     run_all(runtime, first.message_id)
     changed = ASN.replace(b"SN1*1*100*", b"SN1*1*90*", 1)  # same ISA13 and BSN02, other quantity

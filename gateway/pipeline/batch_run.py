@@ -1,0 +1,341 @@
+"""How one batch records its messages (the transaction and which messages form the batch are
+``process``'s).
+
+``BatchRun.add`` translates one message with its partner's profile and hands everything it
+produced to the batch's ``records.Recorder``, which writes the whole batch in a few statements.
+An interchange whose ISA13 was already received from the same sender/receiver pair is a duplicate
+(TA1 025 when the policy rejects it); the batch finds those with one query for all its ISA headers
+(``_SeenInterchanges``), and a message earlier in the batch counts as received before.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, select, tuple_
+from sqlalchemy.orm import Session
+
+from gateway.errors import ConfigurationError
+from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, load_partner
+from gateway.pipeline.records import Claim, Recorded, Recorder, SetRow
+from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
+from gateway.store.counters import NumberBlocks, StoreControlNumbers
+from gateway.store.models import (
+    Acknowledgment,
+    AuditEntry,
+    InboundMessage,
+    InterchangeRecord,
+    table_of,
+    utcnow,
+)
+from gateway.x12 import results as r
+from gateway.x12.acks.ta1 import build_ta1
+from gateway.x12.envelope import interchange_headers
+from gateway.x12.model import InterchangeHeader
+
+_INTERCHANGES = table_of(InterchangeRecord)
+_MESSAGES = table_of(InboundMessage)
+_RECEIVED_BEFORE = (
+    select(
+        _MESSAGES.c.partner_id,
+        _INTERCHANGES.c.sender_id,
+        _INTERCHANGES.c.receiver_id,
+        _INTERCHANGES.c.control_number,
+        _INTERCHANGES.c.message_id,
+    )
+    .join(_MESSAGES, _MESSAGES.c.id == _INTERCHANGES.c.message_id)
+    .where(
+        tuple_(
+            _INTERCHANGES.c.sender_id, _INTERCHANGES.c.receiver_id, _INTERCHANGES.c.control_number
+        ).in_(bindparam("keys", expanding=True)),
+        _INTERCHANGES.c.message_id.not_in(bindparam("batch", expanding=True)),
+    )
+    .order_by(_INTERCHANGES.c.id)
+)
+"""Interchanges received before with one of a batch's (sender, receiver, ISA13) triples."""
+
+
+@dataclass(slots=True)
+class ProcessOutcome:
+    message_id: str
+    status: str
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    recorded: Recorded | None = None
+    """What the batch's ``Recorder`` wrote for this message (filled in by ``Recorder.write``)."""
+
+    @property
+    def delivery_ids(self) -> list[int]:
+        """Deliveries not yet done: the caller posts (``claims``) or enqueues them after the commit."""
+        return self.recorded.delivery_ids if self.recorded is not None else []
+
+    @property
+    def event_ids(self) -> list[str]:
+        return self.recorded.event_ids if self.recorded is not None else []
+
+    @property
+    def claims(self) -> list[Claim]:
+        """With ``claim=True``: the new deliveries, attempt 1 already counted, with their events."""
+        return self.recorded.claims if self.recorded is not None else []
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessConfig:
+    connectors: tuple[str, ...] = ("sink",)
+    partners_dir: Path | None = None
+    maps_dir: Path | None = None
+
+
+DEFAULT_CONFIG = ProcessConfig()
+
+
+def partner_profile(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
+    if partner_id is None:
+        return None
+    try:
+        return load_partner(partner_id, config.partners_dir)
+    except ConfigurationError:
+        return None
+
+
+def translate_options(
+    profile: PartnerProfile | None, partner_id: str | None, config: ProcessConfig
+) -> TranslateOptions:
+    if profile is None:
+        return TranslateOptions(partner_id=partner_id, maps_dir=config.maps_dir)
+    return TranslateOptions(
+        partner_id=profile.id,
+        maps_dir=config.maps_dir,
+        policy=profile.policy(),
+        ack=profile.x12.ack.kind,
+        ta1=profile.x12.ack.ta1,
+        ack_options=profile.ack_options(),
+    )
+
+
+class BatchRun:
+    """One batch: profiles, the interchange duplicate index and the recorder they share."""
+
+    def __init__(
+        self,
+        session: Session,
+        config: ProcessConfig,
+        messages: list[InboundMessage],
+        claim: bool,
+        blocks: NumberBlocks | None,
+    ) -> None:
+        self.session, self.config, self.blocks = session, config, blocks
+        self.recorder = Recorder(session, connectors=config.connectors, claim=claim)
+        self.interchanges = _SeenInterchanges(session, messages)
+
+    def add(self, message: InboundMessage) -> ProcessOutcome:
+        from gateway.pipeline import json_documents  # here: that module builds on this one
+
+        session, config = self.session, self.config
+        profile = partner_profile(message.partner_id, config)
+        policy = profile.duplicate_policy if profile else "reject"
+        checks: frozenset[str] = (
+            profile.duplicate_checks if profile else frozenset(DUPLICATE_CHECKS)
+        )
+        message.attempts += 1
+        if json_documents.is_json_documents(message):
+            return json_documents.record_json_documents(
+                session, message, self.recorder, policy, checks
+            )
+        counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
+        duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
+        if duplicate is not None and policy != "accept-and-flag":
+            return _reject_duplicate(session, message, duplicate, policy, profile, counters)
+        result = translate_bytes(
+            message.raw,
+            options=translate_options(profile, message.partner_id, config),
+            counters=counters,
+        )
+        self.interchanges.remember(message)
+        outcome = _record(self.recorder, message, result, policy, checks)
+        if duplicate is not None:
+            message.meta = {
+                **message.meta,
+                "flagged_duplicate_of": duplicate[0],
+                "duplicate_reason": duplicate[1],
+            }
+        if result.errors:  # translation reports bad input, never raises: keep it for the receipt
+            message.meta = {
+                **message.meta,
+                "errors": json.loads(json.dumps(result.errors[:200], default=str)),
+            }
+        message.status = "processed"
+        message.processed_at = utcnow()
+        message.error = None
+        return outcome
+
+
+class _SeenInterchanges:
+    """ISA13 duplicates for a batch: one query for every ISA header of its X12 messages, then
+    the batch's own messages in order (an earlier one counts as already received)."""
+
+    def __init__(self, session: Session, messages: list[InboundMessage]) -> None:
+        from gateway.pipeline import json_documents
+
+        self.headers = {
+            m.id: interchange_headers(m.raw)
+            for m in messages
+            if not json_documents.is_json_documents(m)
+        }
+        self.known: dict[tuple[str | None, str, str, str], str] = {}
+        wanted = {
+            (h.sender_id, h.receiver_id, h.control_number)
+            for headers in self.headers.values()
+            for h in headers
+        }
+        if not wanted:
+            return
+        rows = session.execute(
+            _RECEIVED_BEFORE, {"keys": sorted(wanted), "batch": [m.id for m in messages]}
+        )
+        for partner_id, sender, receiver, control, original in rows:
+            # Rows of other partners come along; the lookup key has the partner.
+            self.known.setdefault((partner_id, sender, receiver, control), original)
+
+    def duplicate(self, message: InboundMessage) -> tuple[str, str, InterchangeHeader] | None:
+        """(original message id, reason, header) of the first interchange already received."""
+        for header in self.headers.get(message.id, []):
+            original = self.known.get(self._key(message, header))
+            if original is not None and original != message.id:
+                reason = f"ISA13 {header.control_number} from {header.sender_id} already received"
+                return original, reason, header
+        return None
+
+    def remember(self, message: InboundMessage) -> None:
+        for header in self.headers.get(message.id, []):
+            self.known.setdefault(self._key(message, header), message.id)
+
+    @staticmethod
+    def _key(
+        message: InboundMessage, header: InterchangeHeader
+    ) -> tuple[str | None, str, str, str]:
+        return (message.partner_id, header.sender_id, header.receiver_id, header.control_number)
+
+
+def _reject_duplicate(
+    session: Session,
+    message: InboundMessage,
+    duplicate: tuple[str, str, InterchangeHeader],
+    policy: str,
+    profile: PartnerProfile | None,
+    counters: StoreControlNumbers,
+) -> ProcessOutcome:
+    original, reason, header = duplicate
+    message.status = "duplicate" if policy == "reject" else "ignored"
+    message.duplicate_of, message.duplicate_reason = original, reason
+    message.processed_at = utcnow()
+    if policy == "reject":
+        ir = r.InterchangeResult.from_header(header)
+        ir.note("025", reason, reject=True)
+        options = profile.ack_options() if profile else None
+        edi = build_ta1(ir, counters, options=options)
+        session.add(
+            Acknowledgment(
+                message_id=message.id,
+                partner_id=message.partner_id,
+                direction="out",
+                kind="TA1",
+                edi=edi,
+            )
+        )
+    session.add(
+        AuditEntry(
+            actor="worker",
+            action=f"message.{message.status}",
+            subject=message.id,
+            detail={"duplicate_of": original, "reason": reason},
+        )
+    )
+    return ProcessOutcome(
+        message.id,
+        message.status,
+        errors=[{"code": "x12.interchange.duplicate", "message": reason}],
+    )
+
+
+def _record(
+    recorder: Recorder,
+    message: InboundMessage,
+    result: TranslationResult,
+    policy: str,
+    checks: frozenset[str],
+) -> ProcessOutcome:
+    recorder.interchange_rows += [
+        {
+            "message_id": message.id,
+            "ordinal": n,
+            "sender_id": ir.sender_id,
+            "receiver_id": ir.receiver_id,
+            "control_number": ir.control_number,
+            "test": ir.usage == "T",
+            "ta1_status": ir.ta1_status,
+            "ta1_code": ir.ta1_code,
+            "result": {"messages": ir.messages, "warnings": ir.warnings},
+        }
+        for n, ir in enumerate(result.interchanges, 1)
+    ]
+    events = {
+        (
+            e.source.interchange_control_number,
+            e.source.group_control_number,
+            e.source.control_number,
+        ): e
+        for e in reversed(result.documents)
+    }
+    sets = [
+        SetRow(
+            {
+                "interchange_control_number": ir.control_number,
+                "group_control_number": group.control_number,
+                "ordinal": ordinal,
+                "code": tr.code[:6],
+                "control_number": tr.control_number[:20],
+                "status": tr.status,
+                "validation": tr.as_dict(),
+                **control_keys(group, tr),
+            },
+            events.pop((ir.control_number, group.control_number, tr.control_number), None),
+        )
+        for ordinal, (ir, group, tr) in enumerate(_sets(result), 1)
+    ]
+    recorder.ack_rows += [
+        {
+            "message_id": message.id,
+            "partner_id": message.partner_id,
+            "direction": "out",
+            "kind": ack["kind"],
+            "edi": ack["edi"],
+        }
+        for ack in result.acknowledgments
+    ]
+    recorded = recorder.add_sets(message, sets, policy, checks)
+    return ProcessOutcome(message.id, "processed", errors=result.errors, recorded=recorded)
+
+
+def control_keys(group: r.GroupResult, tr: r.TransactionResult) -> dict[str, str]:
+    """The GS06 and ST02 duplicate layers' values for one set (see ``records.LAYERS``)."""
+    if not group.control_number:
+        return {"group_key": "", "control_key": ""}
+    group_key = f"{group.sender_id}|{group.receiver_id}|{group.control_number}"[:80]
+    if not tr.control_number:
+        return {"group_key": group_key, "control_key": ""}
+    control_key = f"{group_key}|{tr.code}|{tr.control_number}"[:120]
+    return {"group_key": group_key, "control_key": control_key}
+
+
+def _sets(
+    result: TranslationResult,
+) -> list[tuple[r.InterchangeResult, r.GroupResult, r.TransactionResult]]:
+    return [
+        (ir, group, tr)
+        for ir in result.interchanges
+        for group in ir.groups
+        for tr in group.transactions
+    ]
