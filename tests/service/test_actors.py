@@ -70,6 +70,24 @@ def send(rt: Runtime, actors: Actors, n: int) -> str:
     return message_id
 
 
+def stored(rt: Runtime, count: int) -> list[str]:
+    return [
+        receive(rt.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
+        for n in range(count)
+    ]
+
+
+def run_one_thread(broker: StubBroker) -> None:
+    """A worker with one thread until both queues are empty, then the broker closed."""
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        drain(broker)
+    finally:
+        worker.stop()
+        broker.close()
+
+
 def drain(broker: StubBroker) -> None:
     broker.join("test-process", timeout=20_000)
     broker.join("test-deliver", timeout=20_000)
@@ -166,19 +184,10 @@ def test_given_messages_recorded_by_one_batch_then_their_own_entries_skip_the_da
     broker = make_broker(Settings(broker="embedded"))
     assert isinstance(broker, StubBroker)
     actors = build_actors(broker, runtime, "test")
-    ids = [
-        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
-        for n in range(5)
-    ]
+    ids = stored(runtime, 5)
     for message_id in ids:
         actors.enqueue_process(message_id)
-    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-    worker.start()
-    try:
-        drain(broker)
-    finally:
-        worker.stop()
-        broker.close()
+    run_one_thread(broker)
 
     assert calls == ids[:1]  # the first entry's batch took all five; the other four did nothing
     assert deliveries(runtime) == [("delivered", 1)] * 5
@@ -211,19 +220,10 @@ def test_given_a_group_of_ids_then_one_batch_records_them_all(
     broker = make_broker(Settings(broker="embedded"))
     assert isinstance(broker, StubBroker)
     actors = build_actors(broker, runtime, "test")
-    ids = [
-        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
-        for n in range(5)
-    ]
+    ids = stored(runtime, 5)
     actors.enqueue_process_group(ids)
     assert broker.queues["test-process"].qsize() == 1  # one queue message for the five
-    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-    worker.start()
-    try:
-        drain(broker)
-    finally:
-        worker.stop()
-        broker.close()
+    run_one_thread(broker)
 
     assert groups == [ids]
     # PostgreSQL: the group was one batch; SQLite (one writer): one batch per message.
@@ -246,10 +246,7 @@ def test_given_a_database_failure_in_a_group_then_that_id_is_retried_alone(
         return real_process(db, message_id, *args, **kwargs)
 
     monkeypatch.setattr(actors_module, "process", failing_once)
-    ids = [
-        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
-        for n in range(3)
-    ]
+    ids = stored(runtime, 3)
     actors.enqueue_process_group(ids)
     drain(broker)
     assert failed == [ids[1]]
@@ -269,10 +266,7 @@ def test_given_a_group_member_another_batch_holds_then_it_is_looked_at_again_lat
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite has no SKIP LOCKED: nothing is ever held by another batch there")
     actors, broker = running
-    held, fresh = (
-        receive(runtime.db, partner_id="demo-supplier", transport="http", raw=asn(n)).message_id
-        for n in range(2)
-    )
+    held, fresh = stored(runtime, 2)
     with runtime.db.transaction() as other_worker:
         other_worker.get(InboundMessage, held, with_for_update=True)
         actors.enqueue_process_group([held, fresh])
