@@ -16,6 +16,7 @@ never delivered twice.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ __all__ = [
     "process_group",
 ]
 _MESSAGES = table_of(InboundMessage)
+log = logging.getLogger("gateway.pipeline")
 
 
 def process(
@@ -102,7 +104,7 @@ class GroupOutcome:
     """What ``process_group`` did with a group, and what it left to the caller."""
 
     outcomes: list[ProcessOutcome] = field(default_factory=list)
-    """The batch's messages (the group's waiting ones first), committed."""
+    """The group's waiting messages, recorded and committed, in order of arrival."""
     alone: list[str] = field(default_factory=list)
     """Failed before: never taken into a batch; the caller processes each as its own queue
     entry would (``process_batch`` led by it)."""
@@ -124,9 +126,9 @@ def process_group(
     The API's grouping makes the batches, so a group takes no other messages: workers with
     different groups never meet. Nor does a group wait for another worker: its messages are
     locked with ``SKIP LOCKED``, and any that another batch holds (a re-sent group, the sweep)
-    come back as ``busy``. Messages already done are left out; those that failed before come
-    back as ``alone``. On SQLite (one writer, no ``SKIP LOCKED``) every message comes back as
-    ``alone``. Raises like ``process_batch``.
+    come back as ``busy``. Messages already done, or not in the database, are left out; those
+    that failed before come back as ``alone``. On SQLite (one writer, no ``SKIP LOCKED``) every
+    message comes back as ``alone``. Raises like ``process_batch``.
     """
     if db.engine.dialect.name == "sqlite":
         return GroupOutcome(alone=list(message_ids))
@@ -139,13 +141,25 @@ def process_group(
             .with_for_update(skip_locked=True)
         ).all()
         found = {m.id for m in free}
-        result.busy = [i for i in message_ids if i not in found]
+        if len(found) < len(set(message_ids)):  # held by another batch, or never stored
+            result.busy = _existing(session, [i for i in message_ids if i not in found])
         waiting = [m for m in free if m.status == "received"]
         result.alone = [m.id for m in waiting if m.attempts > 0]
         messages = [m for m in waiting if m.attempts == 0]
         if messages:
             result.outcomes = _record_batch(db, session, messages, config, claim)
     return result
+
+
+def _existing(session: Session, message_ids: list[str]) -> list[str]:
+    """Those of ``message_ids`` that are stored (read without a lock: held ones too)."""
+    stored = set(
+        session.scalars(select(_MESSAGES.c.id).where(_MESSAGES.c.id.in_(message_ids))).all()
+    )
+    missing = [i for i in message_ids if i not in stored]
+    if missing:
+        log.warning("queued message ids not in the database, skipped: %s", ", ".join(missing))
+    return [i for i in message_ids if i in stored]
 
 
 def _record_batch(

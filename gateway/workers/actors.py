@@ -11,8 +11,10 @@ closes the ``InlineGate`` for a while, so that while the ERP is slow or down, me
 processed at full speed and their deliveries queue up instead.
 
 ``process_messages`` takes a group of ids (the API's ``EnqueueGroups`` and the sweep send those)
-and handles each as ``process_message`` would; an id that meets a database failure is handed to
-``process_message`` on its own, whose retries and attempt count then decide its fate.
+and records it as one batch (``process_group``). Ids another batch holds are looked at again
+``BUSY_RECHECK_MS`` later; ids that failed before, or all of them when the batch fails, are
+handled one by one as ``process_message`` would, and one that meets a database failure there is
+handed to ``process_message`` itself, whose retries and attempt count then decide its fate.
 """
 
 from __future__ import annotations

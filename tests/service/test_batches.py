@@ -213,3 +213,17 @@ def test_given_a_group_with_done_held_and_failed_messages_then_those_are_left_to
         "received",
         "processed",
     ]
+
+
+def test_given_a_group_with_an_id_never_stored_then_it_is_dropped_not_looked_at_again(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not batching(runtime):
+        pytest.skip("SQLite leaves every message of a group to the caller (no SKIP LOCKED)")
+    fresh = store(runtime, asn(0))
+
+    result = process_group(runtime.db, ["msg_never_stored", fresh], CONFIG)
+
+    assert [o.message_id for o in result.outcomes] == [fresh]
+    assert (result.busy, result.alone) == ([], [])  # not re-sent every 2 s for ever
+    assert "not in the database, skipped: msg_never_stored" in caplog.text
