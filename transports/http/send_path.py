@@ -7,9 +7,11 @@ model) cost about a fifth of the API's CPU per one-document POST (``bench/pipeli
 plain calls anyway (``deps.send_request``), so this middleware calls the same handler the
 FastAPI route calls, and answers errors through the same handlers (``api.errors``).
 
-What stays the same: it sits inside Starlette's ``ServerErrorMiddleware`` and any middleware
-added to the app before it, the FastAPI routes stay for the OpenAPI document, and a request the
-table does not name (another method, a path with a ``root_path`` prefix) goes on to them.
+What stays the same: it runs inside Starlette's ``ServerErrorMiddleware`` and inside any
+middleware added to the app after ``create_app`` (those wrap it); middleware added in
+``create_app`` before it would be bypassed on the send path, so add new middleware after it. The
+FastAPI routes stay for the OpenAPI document, and a request the table does not name (another
+method, a path with a ``root_path`` prefix) goes on to them.
 """
 
 from __future__ import annotations
