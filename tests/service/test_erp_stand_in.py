@@ -3,6 +3,7 @@ count on: it must verify signatures, absorb repeats by Idempotency-Key and count
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -44,3 +45,35 @@ def test_the_stand_in_erp_verifies_dedupes_counts_and_can_be_down() -> None:
     }
     assert set(client.get("/arrivals").json()) == {"SHP1", "SHP3"}
     assert client.get("/nowhere").status_code == 404
+
+
+def test_a_request_cut_off_mid_body_is_not_counted_as_anything() -> None:
+    """A worker SIGKILLed while posting leaves half a body: no post, and no bad signature."""
+    app = create_erp_app(SECRET)
+    messages = [
+        {"type": "http.request", "body": b'{"id": "evt_1", "docu', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/erp/events",
+        "headers": [(b"idempotency-key", b"evt_1"), (b"x-gateway-signature", b"v1=00")],
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+
+    assert sent == []
+    assert TestClient(app).get("/stats").json() == {
+        "distinct": 0,
+        "posts": 0,
+        "duplicates_absorbed": 0,
+        "bad_signatures": 0,
+    }

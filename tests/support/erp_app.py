@@ -74,6 +74,8 @@ def create_erp_app(secret: str) -> App:
         body = b""
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client died mid-request (a SIGKILLed worker): nothing arrived
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
