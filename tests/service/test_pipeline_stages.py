@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from gateway.canonical import Event
+from gateway.erp.base import DeliveryReceipt, ErpConnector
 from gateway.erp.memory import MemoryErpConnector
 from gateway.partners import PartnerProfile
-from gateway.pipeline.deliver import deliver
+from gateway.pipeline.deliver import deliver, post_claims
 from gateway.pipeline.process import ProcessConfig, process
 from gateway.pipeline.receive import receive
 from gateway.pipeline.replay import replay_transaction, retry_delivery
@@ -26,6 +28,7 @@ from gateway.store.models import (
     TransactionRecord,
 )
 from tests.service.conftest import CONFIG
+from tests.support.documents import numbered_asn
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "demo-supplier"
 ASN = (SAMPLES / "856-SOPI-4010.edi").read_bytes()
@@ -184,3 +187,51 @@ def stale_new(runtime: Runtime, event_id: str | None) -> str:
         event = s.get(EventRecord, event_id)
         assert event is not None and event.revision == 2
         return str(event.payload["document"]["shipment_id"])
+
+
+class CountingRecorded(ErpConnector):
+    """Before each post, how many deliveries the database already shows as delivered."""
+
+    name = "memory"
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.seen: list[int] = []
+        self.erp = MemoryErpConnector()
+
+    def post(self, event: Event) -> DeliveryReceipt:
+        with self.rt.db.sessions() as s:
+            self.seen.append(
+                len(s.scalars(select(Delivery.id).where(Delivery.status == "delivered")).all())
+            )
+        return self.erp.post(event)
+
+
+def test_given_posts_slower_than_the_record_interval_then_they_are_recorded_while_posting(
+    runtime: Runtime,
+) -> None:
+    """A worker killed while posting to a slow ERP leaves few posts unrecorded (each one would
+    be posted again); a fast ERP still costs one recording transaction per batch."""
+    outcomes = [
+        process(
+            runtime.db,
+            receive(
+                runtime.db,
+                partner_id="demo-supplier",
+                transport="http",
+                raw=numbered_asn(800_000 + n),
+            ).message_id,
+            CONFIG,
+            claim=True,
+        )
+        for n in range(6)
+    ]
+    claims = [c for o in outcomes for c in o.claims]
+    erp = CountingRecorded(runtime)
+
+    post_claims(runtime.db, claims[:3], erp, 3, record_every_s=0)  # every post is "slow"
+    post_claims(runtime.db, claims[3:], erp, 3)  # fast: recorded at the end
+
+    assert erp.seen == [0, 1, 2, 3, 3, 3]
+    with runtime.db.sessions() as s:
+        assert len(s.scalars(select(Delivery.id).where(Delivery.status == "delivered")).all()) == 6
