@@ -59,6 +59,9 @@ class Answer:
         return self.headers.get_content_charset() or "utf-8"
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     scheme: str
@@ -79,15 +82,13 @@ class Target:
         if any(c in url for c in " \r\n\t"):
             raise UrlError(f"url must not contain whitespace: {url!r}")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        default = 443 if parts.scheme == "https" else 80
-        return cls(parts.scheme, parts.hostname, port or default, path)
+        return cls(parts.scheme, parts.hostname, port or _DEFAULT_PORTS[parts.scheme], path)
 
     @property
     def authority(self) -> str:
         """``host[:port]`` as in a Host header (no port when it is the scheme's default)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else f"{host}:{self.port}"
+        return host if self.port == _DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +241,10 @@ class PostClient:
         data = response.read(limit)
         if not response.isclosed():
             response.read(1)  # an answer exactly ``limit`` long: see whether it has ended
-        if (
-            not response.isclosed() or response.will_close
-        ):  # more than we keep: never drain a huge answer
+        if response.isclosed() and not response.will_close:
+            self._local.served = True  # read to its end: the connection can serve again
+        else:  # more than we keep (never drain a huge answer), or the server closes it
             self._drop(connection)
-        else:
-            self._local.served = True
         return Answer(response.status, response.headers, data)
 
     def _connection(self) -> tuple[http.client.HTTPConnection, bool]:

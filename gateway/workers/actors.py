@@ -101,7 +101,8 @@ class Actors:
     process_message: dramatiq.Actor[[str], None]
     process_messages: dramatiq.Actor[[list[str]], None]
     deliver_event: dramatiq.Actor[[int], None]
-    group_size: int = 20
+    group_size: int
+    """Ids per ``process_messages`` message: ``settings.process_batch``."""
 
     def enqueue_process(self, message_id: str) -> None:
         self.process_message.send(message_id)
