@@ -124,14 +124,14 @@ class Stack:
         )
         wait_http(f"{self.erp}/stats")
         subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "db", "upgrade"],
+            [sys.executable, "-m", "gateway_app", "db", "upgrade"],
             env=self.env,
             cwd=ROOT,
             check=True,
             capture_output=True,
         )
         subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "partners", "sync"],
+            [sys.executable, "-m", "gateway_app", "partners", "sync"],
             env=self.env,
             cwd=ROOT,
             check=True,
@@ -139,7 +139,7 @@ class Stack:
         )
         self._set_key()
         self._start(
-            "api", [sys.executable, "-m", "gateway.cli", "run", "--port", str(self.api_port)]
+            "api", [sys.executable, "-m", "gateway_app", "run", "--port", str(self.api_port)]
         )
         self._start(
             "workers",
@@ -158,8 +158,8 @@ class Stack:
 
     def _set_key(self) -> None:
         code = (
-            "from gateway.service import Runtime, issue_api_key; from gateway.settings import Settings; "
-            f"r = Runtime.from_settings(Settings()); issue_api_key(r, 'demo-supplier', {API_KEY!r})"
+            "from gateway.runtime import Runtime; from gateway.settings import Settings; "
+            f"r = Runtime.from_settings(Settings()); r.keys.issue('demo-supplier', {API_KEY!r})"
         )
         subprocess.run([sys.executable, "-c", code], env=self.env, cwd=ROOT, check=True)
 

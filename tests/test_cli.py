@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
+from gateway_app.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "demo-supplier"
 
@@ -51,7 +51,7 @@ def test_given_bad_arguments_then_exit_2() -> None:
 def test_given_stdin_and_installed_script_when_run_then_same_output() -> None:
     data = (SAMPLES / "855-accepted-4010.edi").read_bytes()
     proc = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "translate", "-", "--indent", "0"],
+        [sys.executable, "-m", "gateway_app", "translate", "-", "--indent", "0"],
         input=data,
         capture_output=True,
         check=False,

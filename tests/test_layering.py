@@ -1,20 +1,45 @@
-"""Dependency direction (STYLE.md): each package may import only the layers beneath it."""
+"""Dependency direction (STYLE.md): every module belongs to a layer and imports only the layers
+beneath it; no layer imports one that imports it back.
+
+::
+
+    gateway_app                      entry points: cli, commands, server, webapp (the only one
+         │                           that imports transports or gateway.api)
+    transports ── gateway.api        the supplier-facing transports; the operator API
+         │      ╲     │
+         │     gateway.web           HTTP plumbing: state, errors, auth, body limits, /healthz
+         │            │
+    gateway.workers  gateway.runtime ── gateway.queries (read models) ── gateway.partner_store
+         │            │
+    gateway.pipeline ── gateway.erp ── gateway.store ── gateway.settings
+         │
+    gateway.mapping ── gateway.partners ── gateway.x12 ── gateway.canonical ── gateway.errors
+"""
 
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ALLOWED = {
-    "gateway.canonical": {"gateway.canonical"},
-    "gateway.x12": {"gateway.x12", "gateway.errors"},
-    "gateway.mapping": {"gateway.mapping", "gateway.canonical", "gateway.x12", "gateway.errors"},
-    "gateway.partners": {"gateway.partners", "gateway.x12", "gateway.errors"},
+PACKAGES = ("gateway", "transports", "gateway_app")
+
+ALLOWED: dict[str, set[str]] = {
+    "gateway": set(),  # the package's __init__
+    "gateway.errors": set(),
+    "gateway.progress": set(),
+    "gateway.settings": set(),
+    "gateway.http_client": set(),
+    "gateway.canonical": set(),
+    "gateway.x12": {"gateway.errors"},
+    "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors"},
+    "gateway.partners": {"gateway.x12", "gateway.errors"},
+    "gateway.store": {"gateway.settings"},
+    "gateway.erp": {"gateway.canonical", "gateway.errors", "gateway.http_client"},
     "gateway.pipeline": {
-        "gateway.pipeline",
         "gateway.canonical",
         "gateway.mapping",
         "gateway.x12",
@@ -23,46 +48,51 @@ ALLOWED = {
         "gateway.erp",
         "gateway.partners",
     },
-    "gateway.store": {"gateway.store", "gateway.settings"},
-    "gateway.settings": {"gateway.settings"},
-    "gateway.workers": {
-        "gateway.workers",
-        "gateway.pipeline",
-        "gateway.service",
-        "gateway.settings",
-        "gateway.store",
-        "gateway.errors",
-    },
-    "transports": {"transports", "gateway.canonical", "gateway.errors", "gateway.http_client"},
-    # The supplier HTTP API is the HTTP composition point: it stores through the pipeline,
-    # authenticates through the service and mounts the operator API (gateway.api).
-    "transports.http": {
-        "transports.http",
-        "gateway.canonical",
-        "gateway.errors",
-        "gateway.service",
-        "gateway.pipeline",
-        "gateway.store",
-        "gateway.partners",
-        "gateway.settings",
-        "gateway.api",
-    },
-    # The operator API and the HTTP pieces both APIs share; nothing but transports.http and the
-    # CLI imports it.
-    "gateway.api": {
-        "gateway.api",
-        "gateway.canonical",
-        "gateway.errors",
-        "gateway.service",
-        "gateway.pipeline",
-        "gateway.store",
-        "gateway.partners",
-        "gateway.settings",
+    "gateway.partner_store": {"gateway.partners", "gateway.store"},
+    "gateway.queries": {"gateway.store"},
+    "gateway.runtime": {
         "gateway.erp",
+        "gateway.partner_store",
+        "gateway.pipeline",
+        "gateway.settings",
+        "gateway.store",
     },
-    "gateway.erp": {"gateway.erp", "gateway.canonical", "gateway.errors", "gateway.http_client"},
-    # Outbound HTTP (the webhook ERP; later AS2 and MDNs): the standard library only.
-    "gateway.http_client": {"gateway.http_client"},
+    "gateway.workers": {
+        "gateway.pipeline",
+        "gateway.runtime",
+        "gateway.settings",
+        "gateway.store",
+        "gateway.errors",
+    },
+    "gateway.web": {"gateway.runtime", "gateway.queries", "gateway.errors"},
+    "gateway.api": {
+        "gateway.web",
+        "gateway.queries",
+        "gateway.pipeline",
+        "gateway.erp",
+        "gateway.canonical",
+        "gateway.errors",
+    },
+    # Transports hand bytes to the pipeline's inbox (transports.base); the HTTP one also builds
+    # on the web plumbing and answers receipts from the read models. Never the operator API.
+    "transports": {
+        "gateway.pipeline",
+        "gateway.partners",
+        "gateway.canonical",
+        "gateway.errors",
+        "gateway.http_client",
+    },
+    "transports.http": {
+        "transports",
+        "gateway.web",
+        "gateway.queries",
+        "gateway.pipeline",
+        "gateway.partners",
+        "gateway.canonical",
+        "gateway.errors",
+    },
+    "transports.registry": {"transports", "transports.http"},
+    "gateway_app": {"*"},  # the composition root
 }
 
 
@@ -73,27 +103,85 @@ def imports_of(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
-    return {name for name in found if name.split(".")[0] in ("gateway", "transports")}
+    return {name for name in found if name.split(".")[0] in PACKAGES}
 
 
 def module_name(path: Path) -> str:
-    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = sorted(p for pkg in ("gateway", "transports") for p in (ROOT / pkg).rglob("*.py"))
+def layer_of(name: str) -> str | None:
+    """The most specific layer: ``transports.http`` before ``transports``."""
+    return max(
+        (prefix for prefix in ALLOWED if name == prefix or name.startswith(prefix + ".")),
+        key=len,
+        default=None,
+    )
+
+
+MODULES = sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", MODULES, ids=[module_name(p) for p in MODULES])
 def test_module_imports_only_lower_layers(path: Path) -> None:
     name = module_name(path)
-    layer = max(  # the most specific layer: transports.http before transports
-        (prefix for prefix in ALLOWED if name == prefix or name.startswith(prefix + ".")),
-        key=len,
-        default=None,
-    )
-    if layer is None:
-        return  # top level (cli, package __init__) may use everything
+    layer = layer_of(name)
+    assert layer is not None, f"{name} belongs to no layer: add it to ALLOWED"
+    allowed = ALLOWED[layer] | {layer}
     for imported in imports_of(path):
-        assert any(imported == ok or imported.startswith(ok + ".") for ok in ALLOWED[layer]), (
-            f"{name} imports {imported}: {layer} may only use {sorted(ALLOWED[layer])}"
+        if "*" in allowed or layer_of(imported) == layer:
+            continue
+        assert any(imported == ok or imported.startswith(ok + ".") for ok in allowed), (
+            f"{name} imports {imported}: {layer} may only use {sorted(allowed)}"
         )
+
+
+def test_no_layer_imports_one_that_imports_it() -> None:
+    graph: dict[str, set[str]] = {layer: set() for layer in ALLOWED}
+    for path in MODULES:
+        importer = layer_of(module_name(path))
+        assert importer is not None
+        for imported in imports_of(path):
+            target = layer_of(imported)
+            if target is not None and target != importer:
+                graph[importer].add(target)
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        pytest.fail(f"import cycle between layers: {' -> '.join(exc.args[1])}")
+
+
+def test_only_the_composition_root_imports_transports_and_the_operator_api() -> None:
+    for path in MODULES:
+        name = module_name(path)
+        if name.startswith("gateway_app"):
+            continue
+        for imported in imports_of(path):
+            assert not imported.startswith("gateway_app"), f"{name} imports {imported}"
+            if not name.startswith("transports"):
+                assert not imported.startswith("transports"), f"{name} imports {imported}"
+            if not name.startswith("gateway.api"):
+                assert not imported.startswith("gateway.api"), f"{name} imports {imported}"
+
+
+def module_imports(path: Path, known: set[str]) -> set[str]:
+    """Like ``imports_of``, but ``from package import module`` counts as importing the module,
+    and function-level imports count too (they only hide a cycle)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            subs = {f"{node.module}.{alias.name}" for alias in node.names}
+            found.update(subs & known or {node.module})
+    return {name for name in found if name in known}
+
+
+def test_no_module_imports_one_that_imports_it() -> None:
+    known = {module_name(p) for p in MODULES}
+    graph = {module_name(p): module_imports(p, known) - {module_name(p)} for p in MODULES}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        pytest.fail(f"import cycle: {' -> '.join(exc.args[1])}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from gateway.server import errors_only
+from gateway_app.server import errors_only
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "demo-supplier" / "856-SOPI-4010.edi"
@@ -61,7 +61,7 @@ def test_given_gateway_run_then_a_refused_request_is_logged_and_an_accepted_one_
     log_path = tmp_path / "out.log"
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway.cli", "run", "--port", str(port)],
+            [sys.executable, "-m", "gateway_app", "run", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -1,8 +1,7 @@
-"""The operator API (``/ops``) and the HTTP building blocks the supplier API shares with it.
+"""The operator API (``/ops``): every stored message, replay, retries, dead letters, stats.
 
-``transports.http.create_app`` mounts ``ops_router`` next to the supplier routes; the shared pieces
-(the application state, the one error handler, the read models of stored messages) live here
-because ``gateway.api`` sits below the transport: nothing here imports ``transports``.
+Built on ``gateway.web`` (state, errors, operator auth) and ``gateway.queries`` (read models);
+``gateway_app.webapp`` mounts ``ops_router``. Nothing but the composition root imports this.
 """
 
 from gateway.api.router import ops_router

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from gateway.api.deps import require_admin
 from gateway.api.routes import deliveries, erp_sink, messages, replays, stats
+from gateway.web.auth import require_admin
 
 ops_router = APIRouter(prefix="/ops", dependencies=[Depends(require_admin)])
 for _module in (messages, deliveries, replays, erp_sink, stats):

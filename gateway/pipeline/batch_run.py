@@ -11,16 +11,16 @@ An interchange whose ISA13 was already received from the same sender/receiver pa
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.errors import ConfigurationError
 from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, load_partner
-from gateway.pipeline.records import Claim, Recorded, Recorder, SetRow
+from gateway.pipeline import json_documents
+from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline.outcome import ProcessOutcome
+from gateway.pipeline.records import Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.models import (
@@ -56,39 +56,6 @@ _RECEIVED_BEFORE = (
     .order_by(_INTERCHANGES.c.id)
 )
 """Interchanges received before with one of a batch's (sender, receiver, ISA13) triples."""
-
-
-@dataclass(slots=True)
-class ProcessOutcome:
-    message_id: str
-    status: str
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    recorded: Recorded | None = None
-    """What the batch's ``Recorder`` wrote for this message (filled in by ``Recorder.write``)."""
-
-    @property
-    def delivery_ids(self) -> list[int]:
-        """Deliveries not yet done: the caller posts (``claims``) or enqueues them after the commit."""
-        return self.recorded.delivery_ids if self.recorded is not None else []
-
-    @property
-    def event_ids(self) -> list[str]:
-        return self.recorded.event_ids if self.recorded is not None else []
-
-    @property
-    def claims(self) -> list[Claim]:
-        """With ``claim=True``: the new deliveries, attempt 1 already counted, with their events."""
-        return self.recorded.claims if self.recorded is not None else []
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessConfig:
-    connectors: tuple[str, ...] = ("sink",)
-    partners_dir: Path | None = None
-    maps_dir: Path | None = None
-
-
-DEFAULT_CONFIG = ProcessConfig()
 
 
 def partner_profile(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
@@ -131,8 +98,6 @@ class BatchRun:
         self.interchanges = _SeenInterchanges(session, messages)
 
     def add(self, message: InboundMessage) -> ProcessOutcome:
-        from gateway.pipeline import json_documents  # here: that module builds on this one
-
         session, config = self.session, self.config
         profile = partner_profile(message.partner_id, config)
         policy = profile.duplicate_policy if profile else "reject"
@@ -177,8 +142,6 @@ class _SeenInterchanges:
     the batch's own messages in order (an earlier one counts as already received)."""
 
     def __init__(self, session: Session, messages: list[InboundMessage]) -> None:
-        from gateway.pipeline import json_documents
-
         self.headers = {
             m.id: interchange_headers(m.raw)
             for m in messages

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from gateway.canonical import EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
-from gateway.pipeline.batch_run import ProcessOutcome
+from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.records import Recorder, SetRow
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow

@@ -25,12 +25,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.pipeline.batch_run import (
-    DEFAULT_CONFIG,
-    BatchRun,
-    ProcessConfig,
-    ProcessOutcome,
-)
+from gateway.pipeline.batch_run import BatchRun
+from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig
+from gateway.pipeline.outcome import ProcessOutcome
 from gateway.store.counters import NumberBlocks
 from gateway.store.db import Database
 from gateway.store.models import (
@@ -40,10 +37,7 @@ from gateway.store.models import (
 )
 
 __all__ = [
-    "DEFAULT_CONFIG",
     "GroupOutcome",
-    "ProcessConfig",
-    "ProcessOutcome",
     "mark_failed",
     "note_attempt",
     "process",

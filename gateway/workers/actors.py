@@ -31,8 +31,8 @@ from dramatiq.common import compute_backoff
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from gateway.pipeline.deliver import deliver, post_claims, release
+from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.process import (
-    ProcessOutcome,
     mark_failed,
     note_attempt,
     process,
@@ -40,7 +40,7 @@ from gateway.pipeline.process import (
     process_group,
 )
 from gateway.pipeline.records import Claim
-from gateway.service import Runtime
+from gateway.runtime import Runtime
 
 log = logging.getLogger("gateway.workers")
 

@@ -18,7 +18,8 @@ from datetime import timedelta
 import dramatiq
 from pydantic import SecretStr
 
-from gateway.service import Runtime, sweep
+from gateway.pipeline.sweep import sweep
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
@@ -44,7 +45,7 @@ class WorkerHandle:
 def enqueue_unfinished(
     runtime: Runtime, actors: Actors, older_than: timedelta | None = None
 ) -> int:
-    found = sweep(runtime, older_than)
+    found = sweep(runtime.db, older_than)
     if found.message_ids:
         actors.enqueue_process_group(found.message_ids)
     actors.enqueue_deliveries(found.delivery_ids)

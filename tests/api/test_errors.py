@@ -6,7 +6,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from gateway.api.errors import SAFE_MESSAGE, ApiError, install_error_handlers
 from gateway.errors import (
     ConfigurationError,
     DocumentError,
@@ -15,6 +14,7 @@ from gateway.errors import (
     InterchangeError,
     RetriableDeliveryError,
 )
+from gateway.web.errors import SAFE_MESSAGE, ApiError, install_error_handlers
 
 RAISED: dict[str, Exception] = {
     "config": ConfigurationError(

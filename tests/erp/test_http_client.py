@@ -20,7 +20,7 @@ import pytest
 from gateway.erp import WebhookErpConnector
 from gateway.errors import ConfigurationError, RetriableDeliveryError
 from gateway.http_client import HttpFailure, PostClient, Proxy, Target, classify
-from gateway.service import Runtime
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 
 from .fake_erp import PATH, SECRET, FakeErp, Reply, ServerThread

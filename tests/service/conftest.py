@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from gateway.erp.memory import MemoryErpConnector
-from gateway.pipeline.process import ProcessConfig
-from gateway.service import Runtime, sync_partners
+from gateway.partner_store import sync_partners
+from gateway.pipeline.config import ProcessConfig
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
@@ -23,6 +24,6 @@ CONFIG = ProcessConfig(connectors=("memory",))
 def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     upgrade(database_url)
     rt = Runtime(Settings(data_dir=tmp_path), Database(database_url), MemoryErpConnector(), CONFIG)
-    sync_partners(rt)
+    sync_partners(rt.db)
     yield rt
     rt.db.dispose()

@@ -19,10 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from gateway.erp.memory import MemoryErpConnector
-from gateway.pipeline import process as process_module
-from gateway.pipeline.process import ProcessConfig
+from gateway.partner_store import sync_partners
+from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.receive import receive
-from gateway.service import Runtime, sync_partners
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
@@ -41,7 +42,7 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     upgrade(database_url)
     settings = Settings(data_dir=tmp_path, delivery_min_backoff_ms=10, delivery_max_backoff_ms=50)
     rt = Runtime(settings, Database(database_url), MemoryErpConnector(), CONFIG)
-    sync_partners(rt)
+    sync_partners(rt.db)
     yield rt
     rt.db.dispose()
 
@@ -143,7 +144,7 @@ def test_given_the_erp_failing_then_the_queue_retries_and_inline_posting_pauses(
 def test_given_a_failing_batch_then_the_message_is_processed_alone(
     runtime: Runtime, running: tuple[Actors, StubBroker], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken_batch(*_args: object, **_kwargs: object) -> list[process_module.ProcessOutcome]:
+    def broken_batch(*_args: object, **_kwargs: object) -> list[ProcessOutcome]:
         raise RuntimeError("a bug in some other message of the batch")
 
     monkeypatch.setattr(actors_module, "process_batch", broken_batch)

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from gateway.pipeline.process import GroupOutcome, process, process_batch, process_group
 from gateway.pipeline.receive import receive
 from gateway.pipeline.records import BatchConflict
-from gateway.service import Runtime
+from gateway.runtime import Runtime
 from gateway.store.models import Acknowledgment, Delivery, InboundMessage, TransactionRecord
 from tests.service.conftest import CONFIG
 from tests.support.documents import numbered_asn

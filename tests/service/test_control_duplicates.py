@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from gateway.partners import PartnerProfile
 from gateway.pipeline import batch_run
-from gateway.pipeline.process import ProcessConfig, process, process_batch
+from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline.process import process, process_batch
 from gateway.pipeline.receive import receive
-from gateway.service import Runtime
+from gateway.runtime import Runtime
 from gateway.store.models import TransactionRecord
 from tests.service.conftest import CONFIG
 from tests.support.documents import numbered_asn

@@ -23,8 +23,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from gateway.partner_store import sync_partners
 from gateway.pipeline.receive import receive
-from gateway.service import Runtime, sync_partners
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Delivery, InboundMessage
 from gateway.workers.actors import build_actors
@@ -105,7 +106,7 @@ def env_for(settings: Settings) -> dict[str, str]:
 
 def start_worker(settings: Settings) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "worker", "--processes", "1", "--threads", "8"],
+        [sys.executable, "-m", "gateway_app", "worker", "--processes", "1", "--threads", "8"],
         cwd=ROOT,
         env=env_for(settings),
         start_new_session=True,
@@ -147,7 +148,7 @@ def test_given_load_when_worker_killed_or_erp_down_then_each_document_delivered_
         pytest.skip(problem)
     settings = settings_for(database_url, broker, erp)
     runtime = Runtime.from_settings(settings)
-    sync_partners(runtime)
+    sync_partners(runtime.db)
     message_ids = [
         receive(
             runtime.db, partner_id="demo-supplier", transport="http", raw=nth_document(n)

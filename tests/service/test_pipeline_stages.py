@@ -15,11 +15,13 @@ from gateway.canonical import Event
 from gateway.erp.base import DeliveryReceipt, ErpConnector
 from gateway.erp.memory import MemoryErpConnector
 from gateway.partners import PartnerProfile
+from gateway.pipeline.config import ProcessConfig
 from gateway.pipeline.deliver import deliver, post_claims
-from gateway.pipeline.process import ProcessConfig, process
+from gateway.pipeline.process import process
 from gateway.pipeline.receive import receive
 from gateway.pipeline.replay import replay_transaction, retry_delivery
-from gateway.service import Runtime, sweep
+from gateway.pipeline.sweep import sweep
+from gateway.runtime import Runtime
 from gateway.store.models import (
     Acknowledgment,
     Delivery,
@@ -133,7 +135,7 @@ def test_given_erp_down_when_delivering_then_retrying_then_dead_then_replayed(
     assert first.status == "retrying" and first.retry
     second = deliver(runtime.db, delivery_id, erp, max_attempts=2)
     assert second.status == "dead" and not second.retry
-    assert sweep(runtime).delivery_ids == []  # dead letters wait for an operator
+    assert sweep(runtime.db).delivery_ids == []  # dead letters wait for an operator
     assert retry_delivery(runtime.db, delivery_id)
     assert deliver(runtime.db, delivery_id, erp, max_attempts=5).status == "delivered"
     assert erp.count() == 1
@@ -153,10 +155,10 @@ def test_given_fatal_erp_answer_then_dead_at_once(runtime: Runtime) -> None:
 
 def test_given_unfinished_work_when_swept_then_found(runtime: Runtime) -> None:
     pending = receive(runtime.db, partner_id="demo-supplier", transport="http", raw=ASN)
-    found = sweep(runtime)
+    found = sweep(runtime.db)
     assert found.message_ids == [pending.message_id]
     delivery_ids = process(runtime.db, pending.message_id, CONFIG).delivery_ids
-    assert sweep(runtime).delivery_ids == delivery_ids
+    assert sweep(runtime.db).delivery_ids == delivery_ids
 
 
 def test_given_map_changed_when_transaction_replayed_then_diff_and_revision(

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from gateway.cli import main
+from gateway.partner_store import sync_partners
 from gateway.pipeline.process import mark_failed, process
 from gateway.pipeline.receive import receive
 from gateway.progress import Progress
-from gateway.service import Runtime, sync_partners
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Delivery, InboundMessage
+from gateway_app.cli import main
 from tests.support.documents import numbered_asn
 
 
@@ -25,7 +26,7 @@ from tests.support.documents import numbered_asn
 def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
     monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path))
     rt = Runtime.from_settings(Settings())
-    sync_partners(rt)
+    sync_partners(rt.db)
     return rt
 
 
@@ -91,3 +92,24 @@ def test_given_a_terminal_then_the_bar_is_redrawn_in_place() -> None:
             progress.advance(outcome)
     assert screen.getvalue().count("\r") == 6 and screen.getvalue().endswith("\n")
     assert "[" + "#" * 30 + "] work: 4/4 (1 failed, 3 ok)" in screen.getvalue()
+
+
+def test_given_a_processed_message_then_cli_and_operator_api_show_the_same_view(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from gateway_app.webapp import create_app
+
+    message_id = stored(runtime, 7)
+    process(runtime.db, message_id, runtime.process_config)
+    capsys.readouterr()
+
+    assert main(["messages", "show", message_id]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    app = create_app(runtime, lambda _id: None, lambda _ids: None)
+    answered = TestClient(app, client=("127.0.0.1", 5000)).get(f"/ops/messages/{message_id}")
+
+    assert answered.status_code == 200
+    assert shown == answered.json()
+    assert shown["transactions"][0]["code"] == "856"

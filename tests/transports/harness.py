@@ -23,12 +23,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from gateway.partner_store import sync_partners
 from gateway.pipeline.deliver import deliver
 from gateway.pipeline.process import process
-from gateway.service import Runtime, issue_api_key, sync_partners
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import AuditEntry, Delivery, InboundMessage
-from transports.http import create_app
+from gateway_app.webapp import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -106,9 +107,9 @@ class Gateway:
 
 
 def build_gateway(runtime: Runtime, *, inline: bool = True) -> Gateway:
-    assert sync_partners(runtime) == []
-    issue_api_key(runtime, "demo-supplier", DEMO_KEY)
-    issue_api_key(runtime, "acme-fasteners", ACME_KEY)
+    assert sync_partners(runtime.db) == []
+    runtime.keys.issue("demo-supplier", DEMO_KEY)
+    runtime.keys.issue("acme-fasteners", ACME_KEY)
     return Gateway(runtime, inline=inline)
 
 

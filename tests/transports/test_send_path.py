@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.pipeline import inbox
 from tests.transports.harness import (
     DEMO_KEY,
     SAMPLE_856,
@@ -20,7 +21,6 @@ from tests.transports.harness import (
     sample_event,
     settings_for,
 )
-from transports.http import receiving
 from transports.http.send_path import SendRoutes
 
 ANY_ID = re.compile(r"msg_[0-9a-f]+")
@@ -70,7 +70,7 @@ def test_given_an_unexpected_failure_on_the_send_path_then_a_500_with_a_safe_mes
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(receiving, "receive", broken)
+    monkeypatch.setattr(inbox, "receive", broken)
     r = TestClient(gateway.app).post(
         "/v1/x12", content=SAMPLE_856.read_bytes(), headers=bearer(DEMO_KEY)
     )

@@ -1,15 +1,38 @@
 """The supplier HTTP API transport: ``POST /v1/x12``, ``POST /v1/documents``, ``GET /v1/receipts``.
 
-Durability first: the body is streamed under ``max_body_bytes``, stored by ``receive`` in one
-transaction, and only then answered ``202 Accepted`` and enqueued by id. Async only at this layer;
-the synchronous pipeline runs in worker threads. ``create_app`` also mounts the operator API
-(``gateway.api``) under ``/ops``.
-
-Unlike the byte transports to come (AS2, SFTP), which know only ``gateway.canonical`` and the error
-tree, this adapter is the HTTP composition point: it stores through ``gateway.pipeline.receive``,
-authenticates through ``gateway.service`` and mounts ``gateway.api`` (``tests/test_layering.py``).
+Durability first: the partner is authenticated before a byte of the body is read, the body is
+streamed under ``max_body_bytes``, handed in (stored in one transaction), and only then answered
+``202 Accepted`` and enqueued by id. Async only at this layer; the synchronous pipeline runs in
+worker threads. Built on ``gateway.web`` (state, errors, body limits) and ``gateway.queries``
+(receipts); ``install`` puts it on the app the composition root (``gateway_app.webapp``) builds.
 """
 
-from transports.http.app import create_app
+from __future__ import annotations
 
-__all__ = ["create_app"]
+from fastapi import APIRouter, FastAPI
+
+from transports.http.routes import documents, receipts, x12
+from transports.http.send_path import SendRoutes
+from transports.http.transport import HttpTransport
+
+
+def install(app: FastAPI, transport: HttpTransport) -> None:
+    """Mount ``/v1`` and serve its two send routes in front of the router (``send_path``).
+
+    Call it after every other middleware is added: middleware added before it is bypassed on the
+    send path."""
+    app.state.http_transport = transport
+    v1 = APIRouter(prefix="/v1")
+    for module in (x12, documents, receipts):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.add_middleware(
+        SendRoutes,
+        routes={
+            ("POST", "/v1/x12"): x12.send_x12,
+            ("POST", "/v1/documents"): documents.send_documents,
+        },
+    )
+
+
+__all__ = ["HttpTransport", "install"]

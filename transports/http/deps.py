@@ -21,11 +21,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
-from gateway.api.deps import GatewayState, StateDep, gateway_state
-from gateway.api.errors import ApiError
 from gateway.partners import PartnerProfile, load_partner
-from gateway.service import cached_partner_for_key, partner_for_key
-from transports.http.body import read_limited_body
+from gateway.web.body import read_limited_body
+from gateway.web.errors import ApiError
+from gateway.web.state import GatewayState, StateDep, gateway_state
+from transports.http.transport import HttpTransport, http_transport
 
 MAX_KEY_LENGTH = 256
 
@@ -66,9 +66,8 @@ async def supplier_for_key(state: GatewayState, key: str | None) -> Supplier:
     runtime = state.runtime
     partner_id = None
     if len(key) <= MAX_KEY_LENGTH:
-        partner_id = cached_partner_for_key(runtime, key) or await run_in_threadpool(
-            partner_for_key, runtime, key
-        )
+        keys = runtime.keys
+        partner_id = keys.cached(key) or await run_in_threadpool(keys.partner_for, key)
     if partner_id is None:
         raise unauthorized("unknown API key")
     return Supplier(partner_id, _profile(partner_id, runtime.settings.partners_dir))
@@ -96,9 +95,11 @@ MAX_MESSAGE_ID = 255
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """What a POST route works on: state, the authenticated sender, the body, its message id."""
+    """What a POST route works on: state, the transport, the authenticated sender, the body and
+    its message id."""
 
     state: GatewayState
+    transport: HttpTransport
     sender: Supplier
     raw: bytes
     message_id: str | None
@@ -117,7 +118,7 @@ async def send_request(request: Request) -> Send:
             "request.invalid",
             f"{MESSAGE_ID_HEADER} is longer than {MAX_MESSAGE_ID} characters",
         )
-    return Send(state, sender, raw, message_id)
+    return Send(state, http_transport(request), sender, raw, message_id)
 
 
 def _api_key(request: Request) -> str | None:

@@ -1,6 +1,6 @@
 """What a supplier is answered: the receipt of a message and its status later on.
 
-Built from the operator views (``gateway.api.schemas``) with the internals left out: no raw
+Built from the read models (``gateway.queries.views``) with the internals left out: no raw
 bytes, no ERP error text, no other partner's anything.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from gateway.api.schemas import AckView, MessageView, Outcome, TransactionView
+from gateway.queries.views import AckView, MessageView, Outcome, TransactionView
 
 
 def receipt_links(message_id: str) -> dict[str, str]:

@@ -5,11 +5,11 @@ exit-stack middleware, route matching over every route, the dependency solver, t
 model) cost about a fifth of the API's CPU per one-document POST (``bench/pipeline.py
 --profile``), more than authenticating and reading the body. The routes do their own work by
 plain calls anyway (``deps.send_request``), so this middleware calls the same handler the
-FastAPI route calls, and answers errors through the same handlers (``api.errors``).
+FastAPI route calls, and answers errors through the same handlers (``gateway.web.errors``).
 
 What stays the same: it runs inside Starlette's ``ServerErrorMiddleware`` and inside any
-middleware added to the app after ``create_app`` (those wrap it); middleware added in
-``create_app`` before it would be bypassed on the send path, so add new middleware after it. The
+middleware added to the app after ``transports.http.install`` (those wrap it); middleware added
+before it would be bypassed on the send path, so add new middleware after it. The
 FastAPI routes stay for the OpenAPI document, and a request the table does not name (another
 method, a path with a ``root_path`` prefix) goes on to them.
 """
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api.errors import error_response
+from gateway.web.errors import error_response
 
 Handler = Callable[[Request], Awaitable[Response]]
 

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api import views
-from gateway.api.deps import AdminDep, StateDep
-from gateway.api.errors import ApiError
-from gateway.api.schemas import DeadLetter, RetryAnswer
+from gateway.api.schemas import RetryAnswer
 from gateway.pipeline.replay import retry_delivery
+from gateway.queries import deliveries
+from gateway.queries.views import DeadLetter
+from gateway.web.auth import AdminDep
+from gateway.web.errors import ApiError
+from gateway.web.state import StateDep
 
 log = logging.getLogger("gateway.api")
 router = APIRouter(tags=["ops: deliveries"])
@@ -23,14 +25,14 @@ async def list_dead_letters(
     state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[DeadLetter]:
     """Deliveries that gave up (attempts exhausted or a fatal ERP answer), newest first."""
-    return await run_in_threadpool(views.dead_letters, state.runtime.db, limit)
+    return await run_in_threadpool(deliveries.dead_letters, state.runtime.db, limit)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=RetryAnswer, status_code=202)
 async def retry(delivery_id: int, state: StateDep, operator: AdminDep) -> RetryAnswer:
     """Back to ``pending`` (attempts kept, audit-logged) and enqueued; 409 when already delivered."""
     db = state.runtime.db
-    current = await run_in_threadpool(views.delivery, db, delivery_id)
+    current = await run_in_threadpool(deliveries.delivery, db, delivery_id)
     if current is None:
         raise ApiError(404, "delivery.not_found", f"no delivery {delivery_id}")
     if current.status == "delivered" or not await run_in_threadpool(

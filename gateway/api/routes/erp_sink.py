@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api.deps import StateDep
-from gateway.api.errors import ApiError
 from gateway.api.schemas import ErpSinkListing
 from gateway.erp.sink import LocalSinkErpConnector
+from gateway.web.errors import ApiError
+from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/erp-sink", tags=["ops: erp sink"])
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api import views
-from gateway.api.deps import StateDep
-from gateway.api.errors import ApiError
-from gateway.api.schemas import MessageStatus, MessageSummary, MessageView
+from gateway.queries import messages
+from gateway.queries.views import MessageStatus, MessageSummary, MessageView
+from gateway.web.errors import ApiError
+from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/messages", tags=["ops: messages"])
 
@@ -24,14 +24,14 @@ async def list_messages(
 ) -> list[MessageSummary]:
     """Newest first."""
     return await run_in_threadpool(
-        views.list_messages, state.runtime.db, partner_id=partner, status=status, limit=limit
+        messages.list_messages, state.runtime.db, partner_id=partner, status=status, limit=limit
     )
 
 
 @router.get("/{message_id}", response_model=MessageView)
 async def get_message(message_id: str, state: StateDep) -> MessageView:
     """Raw size and SHA-256, interchanges, transactions, events with deliveries, acknowledgements."""
-    found = await run_in_threadpool(views.message_detail, state.runtime.db, message_id)
+    found = await run_in_threadpool(messages.message_detail, state.runtime.db, message_id)
     if found is None:
         raise ApiError(404, "message.not_found", f"no message {message_id!r}")
     return found

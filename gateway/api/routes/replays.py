@@ -8,10 +8,12 @@ from functools import partial
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api.deps import AdminDep, GatewayState, StateDep
-from gateway.api.errors import ApiError
 from gateway.api.schemas import MessageRetryAnswer, ReplayAnswer
 from gateway.pipeline.replay import replay_transaction, retry_message
+from gateway.queries import messages
+from gateway.web.auth import AdminDep
+from gateway.web.errors import ApiError
+from gateway.web.state import GatewayState, StateDep
 
 log = logging.getLogger("gateway.api")
 router = APIRouter(tags=["ops: replay"])
@@ -47,9 +49,7 @@ async def retry(message_id: str, state: StateDep, operator: AdminDep) -> Message
     409 when the message is not failed, 404 when there is none."""
     db = state.runtime.db
     if not await run_in_threadpool(retry_message, db, message_id):
-        from gateway.api import views
-
-        if await run_in_threadpool(views.message_detail, db, message_id) is None:
+        if await run_in_threadpool(messages.message_status, db, message_id) is None:
             raise ApiError(404, "message.not_found", f"no message {message_id!r}")
         raise ApiError(409, "message.not_failed", f"message {message_id} has not failed")
     log.info("%s put message %s back in the queue", operator, message_id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api import views
-from gateway.api.deps import StateDep
-from gateway.api.schemas import Stats
+from gateway.queries.stats import stats
+from gateway.queries.views import Stats
+from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/stats", tags=["ops: stats"])
 
@@ -15,4 +15,4 @@ router = APIRouter(prefix="/stats", tags=["ops: stats"])
 @router.get("", response_model=Stats)
 async def get_stats(state: StateDep) -> Stats:
     """Messages by status, deliveries by status."""
-    return await run_in_threadpool(views.stats, state.runtime.db)
+    return await run_in_threadpool(stats, state.runtime.db)

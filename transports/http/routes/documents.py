@@ -10,7 +10,7 @@ from gateway.canonical.schema import SCHEMA_PATH
 from gateway.errors import DocumentError
 from gateway.pipeline.json_documents import JSON_CONTENT_TYPE, JSON_TRANSPORT, check_json_message
 from transports.http.deps import SEND_OPENAPI, send_request
-from transports.http.receiving import accepted, enqueue, store
+from transports.http.intake import accepted, enqueue, store
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
 router = APIRouter(prefix="/documents", tags=["supplier: send"])
@@ -40,7 +40,7 @@ async def send_documents(request: Request) -> Response:
                 errors=problem.context.get("errors", []),
                 links=receipt_links(receipt.message_id),
             )
-    await enqueue(state, receipt)
+    await enqueue(send, receipt)
     return accepted(receipt)
 
 

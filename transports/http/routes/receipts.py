@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api import views
-from gateway.api.deps import StateDep
-from gateway.api.errors import ApiError
-from gateway.api.schemas import MessageStatus
+from gateway.queries import messages
+from gateway.queries.views import MessageStatus
+from gateway.web.errors import ApiError
+from gateway.web.state import StateDep
 from transports.http.deps import SupplierDep
 from transports.http.schemas import (
     Receipt,
@@ -32,7 +32,7 @@ async def list_receipts(
 ) -> ReceiptList:
     """Your most recent messages, newest first."""
     rows = await run_in_threadpool(
-        views.list_messages,
+        messages.list_messages,
         state.runtime.db,
         partner_id=supplier.partner_id,
         status=status,
@@ -60,7 +60,7 @@ async def get_receipt(receipt_id: str, state: StateDep, supplier: SupplierDep) -
     """Status, validation per transaction set, our acknowledgements, events and their delivery.
     Another partner's receipt id is answered exactly like an unknown one (404)."""
     found = await run_in_threadpool(
-        views.message_detail, state.runtime.db, receipt_id, supplier.partner_id
+        messages.message_detail, state.runtime.db, receipt_id, supplier.partner_id
     )
     if found is None:
         raise ApiError(404, "receipt.not_found", f"no receipt {receipt_id!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from transports.http.deps import SEND_OPENAPI, send_request
-from transports.http.receiving import accepted, store
+from transports.http.intake import accepted, store
 from transports.http.schemas import ReceiptAccepted
 
 router = APIRouter(tags=["supplier: send"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.requests import ClientDisconnect
 
-from gateway.api.errors import ApiError
+from gateway.web.errors import ApiError
 
 
 def too_large(limit: int) -> ApiError:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from gateway.api import ops_router
-from gateway.api.deps import GatewayState
-from gateway.api.errors import install_error_handlers
-from gateway.service import Runtime
-from transports.http.routes import documents, health, receipts, x12
-from transports.http.send_path import SendRoutes
+from gateway.pipeline.inbox import Inbox
+from gateway.runtime import Runtime
+from gateway.web import health
+from gateway.web.errors import install_error_handlers
+from gateway.web.state import GatewayState
+from transports import http
 
 DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v1/documents`) with
 their API key, get `202 Accepted` once the bytes are stored, and follow the receipt
@@ -32,17 +33,8 @@ def create_app(
     app = FastAPI(title="Supplier gateway", version="1", description=DESCRIPTION)
     app.state.gateway = GatewayState(runtime, enqueue_process, enqueue_deliveries)
     install_error_handlers(app)
-    v1 = APIRouter(prefix="/v1")
-    for module in (x12, documents, receipts):
-        v1.include_router(module.router)
-    app.include_router(v1)
     app.include_router(ops_router)
     app.include_router(health.router)
-    app.add_middleware(
-        SendRoutes,
-        routes={
-            ("POST", "/v1/x12"): x12.send_x12,
-            ("POST", "/v1/documents"): documents.send_documents,
-        },
-    )
+    inbox = Inbox(runtime.db, enqueue_process, runtime.settings.partners_dir)
+    http.install(app, http.HttpTransport(inbox))  # last: see transports.http.install
     return app

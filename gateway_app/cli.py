@@ -19,9 +19,9 @@ from gateway.errors import ConfigurationError
 from gateway.mapping.loader import check_maps
 from gateway.partners import check_partners, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
-from gateway.service_cli import SERVICE_COMMANDS, add_commands, dispatch
 from gateway.x12.acks.envelope import AckOptions
 from gateway.x12.validate import ValidationPolicy
+from gateway_app.commands import SERVICE_COMMANDS, add_commands, dispatch
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
 
 if TYPE_CHECKING:
-    from gateway.service import Runtime
+    from gateway.runtime import Runtime
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,6 +47,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     dead = sub.add_parser("dead-letters", help="list dead deliveries, or retry one or all")
     dead.add_argument("--retry", type=int, metavar="DELIVERY_ID")
     dead.add_argument("--retry-all", action="store_true", help="retry every dead delivery")
+    dead.add_argument(
+        "--limit", type=int, default=100, help="list: at most this many, newest first"
+    )
     partners = sub.add_parser("partners", help="partner profiles and API keys")
     partners.add_argument("action", choices=["sync", "issue-key"])
     partners.add_argument("partner_id", nargs="?")
@@ -57,7 +60,7 @@ SERVICE_COMMANDS = {"run", "worker", "db", "messages", "replay", "dead-letters",
 
 def dispatch(args: argparse.Namespace) -> int:
     """Heavy imports (SQLAlchemy, Dramatiq, FastAPI) happen here, so ``translate`` stays light."""
-    from gateway.service import Runtime
+    from gateway.runtime import Runtime
     from gateway.settings import Settings
     from gateway.store.migrate import upgrade
 
@@ -67,7 +70,7 @@ def dispatch(args: argparse.Namespace) -> int:
         print(f"database at {settings.resolved_database_url()} is up to date")
         return 0
     if args.command == "run":
-        from gateway.server import serve
+        from gateway_app.server import serve
 
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
@@ -85,108 +88,30 @@ def dispatch(args: argparse.Namespace) -> int:
 def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.action == "retry":
         return _retry_messages(runtime, args)
-    from sqlalchemy import select
+    from gateway.queries.messages import list_messages, message_detail
 
-    from gateway.store.models import InboundMessage
-
-    with runtime.db.sessions() as session:
-        if args.action == "show":
-            return _show(session, args.message_id)
-        query = select(InboundMessage).order_by(InboundMessage.received_at.desc()).limit(args.limit)
-        if args.status:
-            query = query.where(InboundMessage.status == args.status)
-        rows = list(session.execute(query).scalars())
-        for i, m in enumerate(rows, 1):
-            print(
-                f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} {m.transport:<6} {m.status:<10} {m.size:>9} B"
-            )
-            if sys.stderr.isatty() and len(rows) > 200 and i % 200 == 0:
-                print(f"  ... {i}/{len(rows)}", file=sys.stderr)
-    return 0
-
-
-def _show(session: Any, message_id: str | None) -> int:
-    from sqlalchemy import select
-
-    from gateway.store.models import (
-        Acknowledgment,
-        Delivery,
-        EventRecord,
-        InboundMessage,
-        TransactionRecord,
-    )
-
-    message = session.get(InboundMessage, message_id) if message_id else None
-    if message is None:
-        print(f"no message {message_id!r}", file=sys.stderr)
-        return 1
-    sets = session.execute(
-        select(TransactionRecord).where(TransactionRecord.message_id == message.id)
-    ).scalars()
-    events = session.execute(
-        select(EventRecord).where(EventRecord.message_id == message.id)
-    ).scalars()
-    acks = session.execute(
-        select(Acknowledgment).where(Acknowledgment.message_id == message.id)
-    ).scalars()
-    out = {
-        "id": message.id,
-        "partner_id": message.partner_id,
-        "status": message.status,
-        "size": message.size,
-        "sha256": message.content_sha256,
-        "duplicate_of": message.duplicate_of,
-        "error": message.error,
-        "transactions": [
-            {
-                "id": t.id,
-                "code": t.code,
-                "control_number": t.control_number,
-                "status": t.status,
-                "business_key": t.business_key,
-                "event_id": t.event_id,
-            }
-            for t in sets
-        ],
-        "events": [
-            {
-                "id": e.id,
-                "type": e.type,
-                "document_number": e.document_number,
-                "deliveries": [
-                    {
-                        "id": d.id,
-                        "connector": d.connector,
-                        "status": d.status,
-                        "attempts": d.attempts,
-                    }
-                    for d in session.execute(
-                        select(Delivery).where(Delivery.event_id == e.id)
-                    ).scalars()
-                ],
-            }
-            for e in events
-        ],
-        "acknowledgments": [{"kind": a.kind, "edi": a.edi} for a in acks],
-    }
-    print(json.dumps(out, indent=2, default=str))
+    if args.action == "show":
+        found = message_detail(runtime.db, args.message_id) if args.message_id else None
+        if found is None:
+            print(f"no message {args.message_id!r}", file=sys.stderr)
+            return 1
+        print(found.model_dump_json(indent=2))
+        return 0
+    for m in list_messages(runtime.db, status=args.status, limit=args.limit):
+        print(
+            f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} "
+            f"{m.transport:<9} {m.status:<10} {m.size:>9} B"
+        )
     return 0
 
 
 def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from gateway.pipeline.replay import replay_transaction
-    from gateway.store.models import TransactionRecord
+    from gateway.queries.messages import transaction_ids
 
     ids = list(args.transaction_ids)
     if args.message:
-        with runtime.db.sessions() as session:
-            ids += session.scalars(
-                select(TransactionRecord.id)
-                .where(TransactionRecord.message_id == args.message)
-                .order_by(TransactionRecord.ordinal)
-            ).all()
+        ids += transaction_ids(runtime.db, args.message)
     if not ids:
         print("usage: gateway replay TRANSACTION_ID... | --message MESSAGE_ID", file=sys.stderr)
         return 2
@@ -220,23 +145,14 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
 
 def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
     """``messages retry``: failed messages back to processing, in this process, with progress."""
-    from sqlalchemy import select
-
     from gateway.pipeline.process import mark_failed, process
     from gateway.pipeline.replay import retry_message
-    from gateway.store.models import InboundMessage
+    from gateway.queries.messages import message_ids
 
     if args.message_id:
         ids = [args.message_id]
     elif args.status == "failed":
-        with runtime.db.sessions() as session:
-            ids = list(
-                session.scalars(
-                    select(InboundMessage.id)
-                    .where(InboundMessage.status == "failed")
-                    .order_by(InboundMessage.received_at)
-                )
-            )
+        ids = message_ids(runtime.db, "failed")
     else:
         print("usage: gateway messages retry MESSAGE_ID | --status failed", file=sys.stderr)
         return 2
@@ -273,10 +189,8 @@ def _deliver_now(runtime: Runtime, delivery_ids: list[int], *, quiet: bool = Fal
 
 
 def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
     from gateway.pipeline.replay import retry_delivery
-    from gateway.store.models import Delivery, EventRecord
+    from gateway.queries.deliveries import dead_delivery_ids, dead_letters
 
     if args.retry is not None:
         if not retry_delivery(runtime.db, args.retry):
@@ -285,12 +199,7 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
         _deliver_now(runtime, [args.retry])
         return 0
     if args.retry_all:
-        with runtime.db.sessions() as session:
-            dead = list(
-                session.scalars(
-                    select(Delivery.id).where(Delivery.status == "dead").order_by(Delivery.id)
-                )
-            )
+        dead = dead_delivery_ids(runtime.db)
         with Progress(len(dead), "dead letters retried") as progress:
             for delivery_id in dead:
                 retry_delivery(runtime.db, delivery_id)
@@ -298,31 +207,28 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
                 progress.advance(status)
         print(progress.summary())
         return 0 if set(progress.outcomes) <= {"delivered"} else 1
-    with runtime.db.sessions() as session:
-        rows = session.execute(
-            select(Delivery, EventRecord)
-            .join(EventRecord, EventRecord.id == Delivery.event_id)
-            .where(Delivery.status == "dead")
-        ).all()
-        for delivery, event in rows:
-            print(
-                f"{delivery.id:>6}  {event.id}  {event.type:<18} {event.document_number or '-':<20} attempts={delivery.attempts}  {delivery.last_error}"
-            )
-        print(f"{len(rows)} dead letter(s)")
+    letters = dead_letters(runtime.db, limit=args.limit)
+    for letter in letters:
+        d, e = letter.delivery, letter.event
+        print(
+            f"{d.id:>6}  {e.id}  {e.type:<18} {e.document_number or '-':<20} "
+            f"attempts={d.attempts}  {d.last_error}"
+        )
+    print(f"{len(letters)} dead letter(s)")
     return 0
 
 
 def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
-    from gateway.service import issue_api_key, sync_partners
+    from gateway.partner_store import sync_partners
 
-    problems = sync_partners(runtime)
+    problems = sync_partners(runtime.db, runtime.settings.partners_dir)
     for problem in problems:
         print(problem, file=sys.stderr)
     if args.action == "issue-key":
         if not args.partner_id:
             print("usage: gateway partners issue-key PARTNER_ID", file=sys.stderr)
             return 2
-        print(issue_api_key(runtime, args.partner_id))
+        print(runtime.keys.issue(args.partner_id))
     return 1 if problems else 0
 
 

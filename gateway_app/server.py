@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from gateway.service import Runtime, issue_api_key, sync_partners
+from gateway.partner_store import sync_partners
+from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Partner
 from gateway.workers.actors import Actors, build_actors
@@ -30,13 +31,13 @@ Try it: send the demo supplier's sample ship notice, then read its receipt (997 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
     import uvicorn
 
-    from transports.http.app import create_app
+    from gateway_app.webapp import create_app
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     runtime = Runtime.from_settings(settings)
-    for problem in sync_partners(runtime):
+    for problem in sync_partners(runtime.db, settings.partners_dir):
         log.error("partner profile problem: %s", problem)
     demo_key = _demo_key(runtime)
     if settings.broker == "embedded":
@@ -109,4 +110,4 @@ def _demo_key(runtime: Runtime) -> str | None:
             return None
         has_key = partner.api_key_hash is not None
     key = runtime.settings.demo_api_key.get_secret_value()
-    return key if has_key else issue_api_key(runtime, "demo-supplier", key)
+    return key if has_key else runtime.keys.issue("demo-supplier", key)

@@ -1,5 +1,4 @@
-"""Read models of the store for both APIs: plain synchronous functions (routes run them in a
-worker thread), each opening one short read-only session.
+"""Messages as every surface shows them: the supplier's receipts, ``/ops/messages``, the CLI.
 
 Partner scoping happens here, in the query: ``partner_id`` given means "only that partner's", so a
 foreign message id is simply not found (the supplier API answers 404, never 403).
@@ -7,23 +6,20 @@ foreign message id is simply not found (the supplier API answers 404, never 403)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, overload
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.api.schemas import (
+from gateway.queries.rows import delivery_view, event_summary, utc
+from gateway.queries.views import (
     AckView,
-    DeadLetter,
     DeliveryView,
-    EventSummary,
     EventView,
     InterchangeView,
     MessageSummary,
     MessageView,
     Outcome,
-    Stats,
     TransactionView,
 )
 from gateway.store.db import Database
@@ -35,15 +31,6 @@ from gateway.store.models import (
     InterchangeRecord,
     TransactionRecord,
 )
-
-
-def database_ok(db: Database) -> bool:
-    try:
-        with db.sessions() as session:
-            session.execute(text("SELECT 1"))
-    except Exception:  # any failure means "not reachable" for a health check
-        return False
-    return True
 
 
 def list_messages(
@@ -58,6 +45,34 @@ def list_messages(
         return [_summary(m) for m in session.execute(query.limit(limit)).scalars()]
 
 
+def message_ids(db: Database, status: str) -> list[str]:
+    """Every message with ``status``, oldest first (``messages retry --status failed``)."""
+    query = (
+        select(InboundMessage.id)
+        .where(InboundMessage.status == status)
+        .order_by(InboundMessage.received_at)
+    )
+    with db.sessions() as session:
+        return list(session.scalars(query))
+
+
+def transaction_ids(db: Database, message_id: str) -> list[int]:
+    """The message's transaction sets in their order (``replay --message``)."""
+    query = (
+        select(TransactionRecord.id)
+        .where(TransactionRecord.message_id == message_id)
+        .order_by(TransactionRecord.ordinal)
+    )
+    with db.sessions() as session:
+        return list(session.scalars(query))
+
+
+def message_status(db: Database, message_id: str) -> str | None:
+    """The message's status, or None when there is no such message."""
+    with db.sessions() as session:
+        return session.scalar(select(InboundMessage.status).where(InboundMessage.id == message_id))
+
+
 def message_detail(
     db: Database, message_id: str, partner_id: str | None = None
 ) -> MessageView | None:
@@ -66,37 +81,6 @@ def message_detail(
         if message is None or (partner_id is not None and message.partner_id != partner_id):
             return None
         return _detail(session, message)
-
-
-def dead_letters(db: Database, limit: int = 100) -> list[DeadLetter]:
-    query = (
-        select(Delivery, EventRecord)
-        .join(EventRecord, EventRecord.id == Delivery.event_id)
-        .where(Delivery.status == "dead")
-        .order_by(Delivery.updated_at.desc(), Delivery.id)
-        .limit(limit)
-    )
-    with db.sessions() as session:
-        return [
-            DeadLetter(delivery=_delivery(d), event=_event_summary(e))
-            for d, e in session.execute(query)
-        ]
-
-
-def delivery(db: Database, delivery_id: int) -> DeliveryView | None:
-    with db.sessions() as session:
-        row = session.get(Delivery, delivery_id)
-        return _delivery(row) if row is not None else None
-
-
-def stats(db: Database) -> Stats:
-    with db.sessions() as session:
-        messages = select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
-        deliveries = select(Delivery.status, func.count()).group_by(Delivery.status)
-        return Stats(
-            messages={status: n for status, n in session.execute(messages)},
-            deliveries={status: n for status, n in session.execute(deliveries)},
-        )
 
 
 def _detail(session: Session, message: InboundMessage) -> MessageView:
@@ -110,7 +94,7 @@ def _detail(session: Session, message: InboundMessage) -> MessageView:
     if events:
         query = select(Delivery).where(Delivery.event_id.in_(deliveries)).order_by(Delivery.id)
         for d in session.execute(query).scalars():
-            deliveries[d.event_id].append(_delivery(d))
+            deliveries[d.event_id].append(delivery_view(d))
     errors: list[dict[str, Any]] = list(message.meta.get("errors") or [])
     return MessageView(
         **_summary(message).model_dump(),
@@ -125,10 +109,10 @@ def _detail(session: Session, message: InboundMessage) -> MessageView:
         interchanges=[_interchange(i) for i in rows(InterchangeRecord, InterchangeRecord.ordinal)],
         transactions=transactions,
         events=[
-            EventView(**_event_summary(e).model_dump(), deliveries=deliveries[e.id]) for e in events
+            EventView(**event_summary(e).model_dump(), deliveries=deliveries[e.id]) for e in events
         ],
         acknowledgments=[
-            AckView(kind=a.kind, edi=a.edi, status=a.status, created_at=_utc(a.created_at))
+            AckView(kind=a.kind, edi=a.edi, status=a.status, created_at=utc(a.created_at))
             for a in rows(Acknowledgment, Acknowledgment.id)
         ],
     )
@@ -158,8 +142,8 @@ def _summary(m: InboundMessage) -> MessageSummary:
         transport_message_id=m.transport_message_id,
         status=m.status,
         size=m.size,
-        received_at=_utc(m.received_at),
-        processed_at=_utc(m.processed_at),
+        received_at=utc(m.received_at),
+        processed_at=utc(m.processed_at),
         duplicate_of=m.duplicate_of,
     )
 
@@ -196,39 +180,3 @@ def _interchange(i: InterchangeRecord) -> InterchangeView:
         messages=list(i.result.get("messages") or []),
         warnings=list(i.result.get("warnings") or []),
     )
-
-
-def _event_summary(e: EventRecord) -> EventSummary:
-    return EventSummary(
-        id=e.id,
-        type=e.type,
-        document_number=e.document_number,
-        partner_id=e.partner_id,
-        message_id=e.message_id,
-        revision=e.revision,
-        flagged_duplicate_of=e.flagged_duplicate_of,
-    )
-
-
-def _delivery(d: Delivery) -> DeliveryView:
-    return DeliveryView(
-        id=d.id,
-        connector=d.connector,
-        status=d.status,
-        attempts=d.attempts,
-        last_error=d.last_error,
-        last_status_code=d.last_status_code,
-        updated_at=_utc(d.updated_at),
-        delivered_at=_utc(d.delivered_at),
-    )
-
-
-@overload
-def _utc(moment: datetime) -> datetime: ...
-@overload
-def _utc(moment: None) -> None: ...
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite keeps no zone; the store writes UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment

@@ -6,14 +6,14 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from gateway.api import views
-from gateway.api.deps import StateDep
+from gateway.queries.stats import database_ok
+from gateway.web.state import StateDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 async def healthz(state: StateDep) -> JSONResponse:
-    if await run_in_threadpool(views.database_ok, state.runtime.db):
+    if await run_in_threadpool(database_ok, state.runtime.db):
         return JSONResponse({"status": "ok"})
     return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

@@ -1,43 +1,21 @@
-"""Dependencies of the operator API, as ``Annotated`` aliases: the gateway state and admin auth.
+"""Operator authentication for ``/ops`` (and the console's staff roles to come).
 
-The state is put on ``app.state.gateway`` by ``transports.http.create_app``; routes never build a
-``Runtime`` themselves, so tests hand the factory one on a temporary database.
+With ``GATEWAY_ADMIN_TOKEN`` set, a bearer token is required; without it, only loopback clients
+are answered, so a fresh install is never open to the network.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.api.errors import ApiError
-from gateway.service import Runtime
+from gateway.web.errors import ApiError
+from gateway.web.state import StateDep
 
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayState:
-    runtime: Runtime
-    enqueue_process: Callable[[str], None]
-    enqueue_deliveries: Callable[[list[int]], None]
-
-
-async def gateway_state_dep(request: Request) -> GatewayState:
-    """As a dependency it is async: FastAPI runs sync dependencies in its thread pool."""
-    return gateway_state(request)
-
-
-def gateway_state(request: Request) -> GatewayState:
-    state: GatewayState = request.app.state.gateway
-    return state
-
-
-StateDep = Annotated[GatewayState, Depends(gateway_state_dep)]
 
 admin_bearer = HTTPBearer(
     auto_error=False,

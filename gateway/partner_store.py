@@ -1,0 +1,96 @@
+"""Partners in the store: profiles synced into rows (identity, status) and their API keys.
+
+Profiles are data files (``gateway.partners``); the database holds what must be queried or
+changed at run time: which partner a key belongs to, and whether the partner may send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from gateway.partners import check_partners, default_partners_dir, load_partner
+from gateway.store.db import Database
+from gateway.store.models import Partner
+
+KEY_CACHE_SIZE = 10_000
+"""Known keys are few; unknown ones are never cached, so guessing cannot grow the cache."""
+
+
+def hash_api_key(key: str) -> str:
+    """API keys are random 32-byte tokens, so one SHA-256 is enough (no dictionary to attack)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def sync_partners(db: Database, partners_dir: Path | None = None) -> list[str]:
+    """Load every partner profile into the database (identity, status); returns the problems."""
+    root = partners_dir or default_partners_dir()
+    problems = check_partners(root)
+    with db.transaction() as session:
+        for path in sorted(root.glob("*.yaml")):
+            try:
+                profile = load_partner(path.stem, root)
+            except Exception:  # reported in problems
+                continue
+            row = session.get(Partner, profile.id)
+            if row is None:
+                row = Partner(id=profile.id)
+                session.add(row)
+            row.name, row.status = profile.name, profile.status
+            row.isa_qualifier, row.isa_id = profile.x12.qualifier, profile.x12.id
+    return problems
+
+
+class PartnerKeys:
+    """Which partner an API key belongs to, with answers cached ``ttl_s`` seconds.
+
+    Keys are stored hashed; a hit is cached so the API's hot path needs no query, a miss never is.
+    """
+
+    def __init__(self, db: Database, ttl_s: float) -> None:
+        self.db = db
+        self.ttl_s = ttl_s
+        self._cache: dict[str, tuple[str, float]] = {}
+        """Key hash -> (partner id, monotonic expiry)."""
+
+    def issue(self, partner_id: str, key: str | None = None) -> str:
+        """A new API key for ``partner_id`` (shown once; only its hash is stored)."""
+        key = key or "gk_" + secrets.token_urlsafe(32)
+        with self.db.transaction() as session:
+            partner = session.get(Partner, partner_id)
+            if partner is None:
+                raise KeyError(partner_id)
+            partner.api_key_hash = hash_api_key(key)
+            partner.api_key_prefix = key[:8]
+        self._cache.clear()
+        return key
+
+    def cached(self, key: str) -> str | None:
+        """``partner_for``'s answer while it is cached (no I/O: callable from an event loop)."""
+        return self._lookup(hash_api_key(key), time.monotonic())
+
+    def partner_for(self, key: str) -> str | None:
+        """The active partner whose API key this is."""
+        digest = hash_api_key(key)
+        now = time.monotonic()
+        if (cached := self._lookup(digest, now)) is not None:
+            return cached
+        with self.db.sessions() as session:
+            partner_id = session.execute(
+                select(Partner.id).where(
+                    Partner.api_key_hash == digest, Partner.status != "suspended"
+                )
+            ).scalar()
+        if self.ttl_s > 0 and partner_id is not None:
+            if len(self._cache) >= KEY_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[digest] = (partner_id, now + self.ttl_s)
+        return partner_id
+
+    def _lookup(self, digest: str, now: float) -> str | None:
+        cached = self._cache.get(digest)
+        return cached[0] if cached is not None and cached[1] > now else None

@@ -1,0 +1,123 @@
+"""The read models: what every surface shows of stored work (pydantic, so ``/docs`` is exact).
+
+The operator views show everything the store holds; the supplier's receipt
+(``transports.http.schemas.Receipt``) is built from the same views with the internals left out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+MessageStatus = Literal["received", "processed", "failed", "duplicate", "ignored"]
+DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
+Outcome = Literal["accepted", "accepted_with_errors", "partially_accepted", "rejected"]
+
+
+class DeliveryView(BaseModel):
+    id: int
+    connector: str
+    status: str = Field(description="pending -> delivered | retrying -> delivered | dead")
+    attempts: int
+    last_error: str | None
+    last_status_code: int | None
+    updated_at: datetime
+    delivered_at: datetime | None
+
+
+class EventSummary(BaseModel):
+    id: str
+    type: str
+    document_number: str | None
+    partner_id: str | None
+    message_id: str
+    revision: int
+    flagged_duplicate_of: str | None
+
+
+class EventView(EventSummary):
+    deliveries: list[DeliveryView]
+
+
+class TransactionView(BaseModel):
+    """One transaction set (X12) or one JSON document, and what validation found."""
+
+    id: int = Field(description="For POST /ops/transactions/{id}/replay")
+    ordinal: int
+    code: str = Field(
+        description="ST01 (855, 856, 810...) or the JSON event's source.document_type"
+    )
+    control_number: str
+    interchange_control_number: str
+    group_control_number: str
+    status: str = Field(description="A accepted, E accepted with errors, R rejected")
+    business_key: str
+    event_id: str | None
+    duplicate_of: str | None = Field(
+        description="The earlier event (or message) this set duplicates, by ``duplicate``"
+    )
+    duplicate: dict[str, str] | None = Field(
+        default=None,
+        description="Why: the layer (st02, gs06, business_key), what it duplicates and a reason",
+    )
+    set_codes: list[str]
+    errors: list[dict[str, Any]] = Field(description="Segment errors with their element errors")
+    notes: list[str]
+
+
+class InterchangeView(BaseModel):
+    ordinal: int
+    sender_id: str
+    receiver_id: str
+    control_number: str
+    test: bool
+    ta1_status: str
+    ta1_code: str
+    messages: list[str]
+    warnings: list[str]
+
+
+class AckView(BaseModel):
+    kind: str = Field(description="TA1, 997 or 999")
+    edi: str
+    status: str
+    created_at: datetime
+
+
+class MessageSummary(BaseModel):
+    id: str
+    partner_id: str | None
+    transport: str
+    transport_message_id: str | None
+    status: str
+    size: int
+    received_at: datetime
+    processed_at: datetime | None
+    duplicate_of: str | None
+
+
+class MessageView(MessageSummary):
+    content_type: str
+    sha256: str
+    attempts: int
+    outcome: Outcome | None = Field(description="For processed messages: how the content fared")
+    duplicate_reason: str | None
+    error: str | None = Field(description="Why processing failed (status failed)")
+    errors: list[dict[str, Any]] = Field(description="Document errors found while processing")
+    meta: dict[str, Any]
+    interchanges: list[InterchangeView]
+    transactions: list[TransactionView]
+    events: list[EventView]
+    acknowledgments: list[AckView]
+
+
+class DeadLetter(BaseModel):
+    delivery: DeliveryView
+    event: EventSummary
+
+
+class Stats(BaseModel):
+    messages: dict[str, int]
+    deliveries: dict[str, int]

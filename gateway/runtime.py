@@ -1,0 +1,66 @@
+"""``Runtime``: the running gateway's parts, built once per process from ``Settings``.
+
+Workers, the HTTP apps and the CLI all take a ``Runtime``; nothing here knows about Dramatiq or
+FastAPI, so each of them stays replaceable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gateway.erp.base import ErpConnector
+from gateway.erp.registry import build_connector
+from gateway.partner_store import PartnerKeys
+from gateway.pipeline.config import ProcessConfig
+from gateway.settings import Settings
+from gateway.store.db import Database
+from gateway.store.migrate import upgrade
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    connector: ErpConnector
+    process_config: ProcessConfig = field(default_factory=ProcessConfig)
+    keys: PartnerKeys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = PartnerKeys(self.db, ttl_s=self.settings.api_key_cache_s)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, migrate: bool = True, pre_ping: bool = True
+    ) -> Runtime:
+        url = settings.resolved_database_url()
+        if migrate:
+            upgrade(url)
+        db = Database(url, pre_ping=pre_ping)
+        connector = build_connector(settings.erp_connector, **_connector_settings(settings))
+        config = ProcessConfig(
+            connectors=(settings.erp_connector,),
+            partners_dir=settings.partners_dir,
+            maps_dir=settings.maps_dir,
+        )
+        return cls(settings, db, connector, config)
+
+    def close(self) -> None:
+        self.connector.close()
+        self.db.dispose()
+
+
+def _connector_settings(settings: Settings) -> dict[str, object]:
+    name = settings.erp_connector
+    if name == "webhook":
+        return {
+            "url": settings.erp_url,
+            "secret": settings.erp_secret.get_secret_value(),
+            "timeout": settings.erp_timeout,
+            "verify": settings.erp_ca_file or True,
+            "proxy": settings.erp_proxy,
+        }
+    if name == "sql":
+        return {"url": settings.resolved_erp_url()}
+    if name == "sink":
+        return {"path_or_url": settings.resolved_erp_url()}
+    return {}
