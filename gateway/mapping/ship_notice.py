@@ -1,6 +1,6 @@
 """856 ship notice -> ``ship_notice``.
 
-The HL tree is rebuilt by ``hierarchy``. Each level's own facts (PO number, SSCC, tracking number)
+The HL tree is rebuilt by ``hl_tree``. Each level's own facts (PO number, SSCC, tracking number)
 come from the ``level`` sources; lines and packs then inherit along the lineage:
 
 * a line's PO number is the nearest PO number of the item or an ancestor (PRF01 by default, or
@@ -21,7 +21,7 @@ from gateway.canonical import HierarchyRole, ShipNoticeEvent
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.config import MapConfig, PairStarts, Paths, Section, SegmentTag
 from gateway.mapping.fields import FieldReader
-from gateway.mapping.hierarchy import Level, build_levels
+from gateway.mapping.hl_tree import Level, build_levels
 from gateway.mapping.parties import parties_from
 from gateway.mapping.paths import Hit
 from gateway.mapping.plans import FieldPlan

@@ -15,8 +15,8 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 
 from gateway.canonical import Event, parse_event
 from gateway.erp import ErpConnector, SqlInterfaceErpConnector
-from gateway.erp import staging as s
-from gateway.erp.staging_rows import document_number
+from gateway.erp.sql import tables as s
+from gateway.erp.sql.rows import document_number
 from gateway.errors import (
     ConfigurationError,
     DeliveryError,

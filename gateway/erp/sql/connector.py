@@ -1,7 +1,7 @@
 """``SqlInterfaceErpConnector``: stage events in the ERP's ``erp_*`` interface tables.
 
 One database transaction per event: the ``erp_inbound_documents`` row (whose primary key is the
-event id), the typed header row and its line rows (``staging.py``, ``staging_rows.py``) are written together
+event id), the typed header row and its line rows (``tables.py``, ``rows.py``) are written together
 or not at all. The inbound row goes first with insert-if-absent, so a second post of the same event
 finds its key taken, writes nothing and returns ``duplicate=True``; two workers posting the same
 event at once cannot both write it.
@@ -21,8 +21,8 @@ from sqlalchemy import Engine, insert
 from gateway.canonical import Event
 from gateway.erp.base import DeliveryReceipt, ErpConnector
 from gateway.erp.database import insert_if_absent, make_engine, translate_db_errors
-from gateway.erp.staging import metadata
-from gateway.erp.staging_rows import staging_rows
+from gateway.erp.sql.rows import staging_rows
+from gateway.erp.sql.tables import metadata
 from gateway.errors import FatalDeliveryError
 
 

@@ -1,4 +1,4 @@
-"""The rows one canonical event becomes in the ``erp_*`` staging tables (``staging.py``).
+"""The rows one canonical event becomes in the ``erp_*`` staging tables (``tables.py``).
 
 Pure: no connection, no I/O. Decimal strings become ``Decimal``, ISO dates ``date``; a value the
 canonical contract does not allow raises ``ValueError`` (the connector turns it into a fatal error:
@@ -23,7 +23,7 @@ from gateway.canonical import (
     PoAcknowledgmentEvent,
     ShipNoticeEvent,
 )
-from gateway.erp.staging import (
+from gateway.erp.sql.tables import (
     functional_acks,
     inbound_documents,
     invoice_lines,
