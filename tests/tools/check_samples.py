@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Check the hand-written X12 samples under ``samples/`` (standard library only).
 
-    python samples/check_samples.py          # every partner folder under samples/
-    python samples/check_samples.py -v       # also print the key facts of each file
+    python tests/tools/check_samples.py          # every partner folder under samples/
+    python tests/tools/check_samples.py -v       # also print the key facts of each file
 
 Clean samples (``samples/<partner>/*.edi``) must show no fault at all. Each file in
 ``samples/<partner>/broken/`` must show exactly the one fault it is named for (``BROKEN`` below),
@@ -40,7 +40,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 OUR_QUALIFIER, OUR_ID = "ZZ", "GATEWAYBUYER"
 
@@ -536,7 +536,7 @@ def listed_in_readme(folder: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="print each file's facts")
-    parser.add_argument("root", nargs="?", type=Path, default=HERE, help="samples directory")
+    parser.add_argument("root", nargs="?", type=Path, default=SAMPLES, help="samples directory")
     args = parser.parse_args(argv)
     failures = 0
     checked = 0

@@ -1,0 +1,1 @@
+"""Test tools run on their own (``check_samples``: the samples checked without the gateway)."""
