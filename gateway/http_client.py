@@ -1,8 +1,7 @@
 """``PostClient``: keep-alive HTTP/1.1 POSTs to one URL, on the standard library's ``http.client``.
 
-Why not httpx: on the hot path (one POST per event to the ERP) httpx spent about 1 ms of CPU per
-request on this machine against 0.25 ms for ``http.client`` (``bench/pipeline.py --profile``), and
-the gateway needs none of what that buys: one URL, no redirects (a POST that moved is a
+Why not httpx: on the hot path (one POST per event to the ERP) it costs several times the CPU of
+``http.client`` (``bench/README.md``), and the gateway needs none of what that buys: one URL, no redirects (a POST that moved is a
 configuration to fix), no cookies, no HTTP/2. What it does need is here:
 
 * **One connection per thread**, kept alive and reused (safe from several worker threads at once).

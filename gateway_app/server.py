@@ -82,8 +82,7 @@ def errors_only(record: logging.LogRecord) -> bool:
     """Keep uvicorn access-log records of answers with a status of 400 or more.
 
     Every message the API accepts is stored with its client address and user agent, so a line
-    per 202 only repeats the database, and formatting and writing it cost a tenth of the API's
-    CPU per request (``bench/pipeline.py --profile``)."""
+    per 202 only repeats the database, at a cost (``bench/README.md``)."""
     args = record.args
     if isinstance(args, tuple) and len(args) == 5 and isinstance(args[4], int):
         return args[4] >= 400

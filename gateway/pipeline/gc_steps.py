@@ -1,22 +1,13 @@
 """Cyclic garbage collection between transaction sets rather than in the middle of them.
 
-Why: translating one set allocates a few thousand container objects that all live until the set is
-done (segments, loop tree, HL levels, the event). Python's collector, which runs every 700 net
-allocations, kept stopping in the middle of a set, scanning those objects, and promoting them to
-the older generations, whose full collections then scan the whole heap: a fifth of an 856
-translation went there, without finding any garbage (translation makes no reference cycles;
-``tests/pipeline/test_gc_steps.py`` checks that). Between two sets hardly anything is alive, so a
-collection there costs next to nothing, and most never become due at all.
+Translating one set allocates thousands of containers that all live until the set is done;
+collections in the middle of a set scan and promote them and find no garbage (translation makes
+no cycles: ``tests/pipeline/test_gc_steps.py``). Measured cost: ``bench/README.md``.
 
-``collecting_between_steps()`` pauses automatic collection for a ``with`` block, if it is on.
-``step()``, called between sets, runs the collection the collector would have run by then, by its
-own counts and thresholds, so garbage made meanwhile (cycles made by an ``on_event`` callback, or
-by another thread) goes about as soon as it would have: a worker that is always translating still
-collects every generation. (The collector also skips a full collection while few objects have
-reached the oldest generation since the last one; Python does not expose that count, so a step
-collects the oldest generation by the thresholds alone, a little more often than needed.) Blocks
-nested or in concurrent threads share one pause: the first to enter pauses, the last to leave
-resumes.
+``collecting_between_steps()`` pauses automatic collection for a ``with`` block, if it is on;
+nested or concurrent blocks share one pause (the last to leave resumes). ``step()``, called
+between sets, runs the collections the collector would have run by then, by its own counts and
+thresholds, so garbage made meanwhile still goes about as soon as it would have.
 """
 
 from __future__ import annotations

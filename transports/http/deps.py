@@ -5,7 +5,7 @@ client can never make the gateway buffer anything.
 
 The two POST routes call ``send_request``, which resolves the same things in that order by plain
 calls: they are the hot path, served in front of FastAPI's router (``send_path``), whose dependency
-solver cost more per request than storing the message does (``bench/pipeline.py --profile``).
+solver costs more per request than storing the message does (``bench/README.md``).
 ``SEND_OPENAPI`` declares what the solver would have documented (the security schemes and the
 ``X-Message-Id`` header).
 """

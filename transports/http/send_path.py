@@ -2,8 +2,8 @@
 
 Why: they are the gateway's hot path, and FastAPI's per-request machinery (its exception and
 exit-stack middleware, route matching over every route, the dependency solver, the response
-model) cost about a fifth of the API's CPU per one-document POST (``bench/pipeline.py
---profile``), more than authenticating and reading the body. The routes do their own work by
+model) costs more than authenticating and reading the body (``bench/README.md``). The routes do
+their own work by
 plain calls anyway (``deps.send_request``), so this middleware calls the same handler the
 FastAPI route calls, and answers errors through the same handlers (``gateway.web.errors``).
 
