@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.store.types import storable_json
+
 
 def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
-    kwargs: dict[str, Any] = {"future": True}
+    kwargs: dict[str, Any] = {"future": True, "json_serializer": storable_json}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -63,6 +65,7 @@ class Database:
             return None
         engine = create_engine(
             self.url,
+            json_serializer=storable_json,
             isolation_level="AUTOCOMMIT",
             pool_size=4,
             max_overflow=20,

@@ -19,12 +19,12 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    String,
     Table,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gateway.store.types import StoredString, StoredText
 
 
 def utcnow() -> datetime:
@@ -46,13 +46,13 @@ def table_of(model: type[Base]) -> Table:
 class Partner(Base):
     __tablename__ = "partners"
 
-    id: Mapped[str] = mapped_column(String(63), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20))
-    isa_qualifier: Mapped[str] = mapped_column(String(2))
-    isa_id: Mapped[str] = mapped_column(String(15))
-    api_key_hash: Mapped[str | None] = mapped_column(String(128))
-    api_key_prefix: Mapped[str | None] = mapped_column(String(12))
+    id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    name: Mapped[str] = mapped_column(StoredString(200))
+    status: Mapped[str] = mapped_column(StoredString(20))
+    isa_qualifier: Mapped[str] = mapped_column(StoredString(2))
+    isa_id: Mapped[str] = mapped_column(StoredString(15))
+    api_key_hash: Mapped[str | None] = mapped_column(StoredString(128))
+    api_key_prefix: Mapped[str | None] = mapped_column(StoredString(12))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (UniqueConstraint("isa_qualifier", "isa_id", name="uq_partner_isa"),)
@@ -63,21 +63,21 @@ class InboundMessage(Base):
 
     __tablename__ = "inbound_messages"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(StoredString(40), primary_key=True)
     partner_id: Mapped[str | None] = mapped_column(ForeignKey("partners.id"), index=True)
-    transport: Mapped[str] = mapped_column(String(20))
-    transport_message_id: Mapped[str | None] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(100), default="application/edi-x12")
-    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    transport: Mapped[str] = mapped_column(StoredString(20))
+    transport_message_id: Mapped[str | None] = mapped_column(StoredString(255))
+    content_type: Mapped[str] = mapped_column(StoredString(100), default="application/edi-x12")
+    content_sha256: Mapped[str] = mapped_column(StoredString(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="received", index=True)
+    status: Mapped[str] = mapped_column(StoredString(20), default="received", index=True)
     """received -> processed | failed | duplicate | ignored."""
-    duplicate_of: Mapped[str | None] = mapped_column(String(40))
-    duplicate_reason: Mapped[str | None] = mapped_column(String(200))
-    error: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
+    duplicate_reason: Mapped[str | None] = mapped_column(StoredString(200))
+    error: Mapped[str | None] = mapped_column(StoredText())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -92,12 +92,12 @@ class InterchangeRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
-    sender_id: Mapped[str] = mapped_column(String(35))
-    receiver_id: Mapped[str] = mapped_column(String(35))
-    control_number: Mapped[str] = mapped_column(String(20))
+    sender_id: Mapped[str] = mapped_column(StoredString(35))
+    receiver_id: Mapped[str] = mapped_column(StoredString(35))
+    control_number: Mapped[str] = mapped_column(StoredString(20))
     test: Mapped[bool] = mapped_column(default=False)
-    ta1_status: Mapped[str] = mapped_column(String(1))
-    ta1_code: Mapped[str] = mapped_column(String(3))
+    ta1_status: Mapped[str] = mapped_column(StoredString(1))
+    ta1_code: Mapped[str] = mapped_column(StoredString(3))
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (
@@ -110,20 +110,20 @@ class TransactionRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
-    interchange_control_number: Mapped[str] = mapped_column(String(20))
-    group_control_number: Mapped[str] = mapped_column(String(20))
+    interchange_control_number: Mapped[str] = mapped_column(StoredString(20))
+    group_control_number: Mapped[str] = mapped_column(StoredString(20))
     ordinal: Mapped[int] = mapped_column(Integer)
     """Position of the set in its message (1-based): replay picks one set by it."""
-    code: Mapped[str] = mapped_column(String(6))
-    control_number: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(1))
-    business_key: Mapped[str] = mapped_column(String(80), default="", index=True)
-    group_key: Mapped[str] = mapped_column(String(80), default="", server_default="", index=True)
+    code: Mapped[str] = mapped_column(StoredString(6))
+    control_number: Mapped[str] = mapped_column(StoredString(20))
+    status: Mapped[str] = mapped_column(StoredString(1))
+    business_key: Mapped[str] = mapped_column(StoredString(80), default="", index=True)
+    group_key: Mapped[str] = mapped_column(StoredString(80), default="", server_default="", index=True)
     """``GS02|GS03|GS06`` of its group (empty for JSON documents): the GS06 duplicate layer."""
-    control_key: Mapped[str] = mapped_column(String(120), default="", server_default="", index=True)
+    control_key: Mapped[str] = mapped_column(StoredString(120), default="", server_default="", index=True)
     """``group_key|ST01|ST02``: the ST02 duplicate layer."""
-    event_id: Mapped[str | None] = mapped_column(String(40))
-    duplicate_of: Mapped[str | None] = mapped_column(String(40))
+    event_id: Mapped[str | None] = mapped_column(StoredString(40))
+    duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
     validation: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (UniqueConstraint("message_id", "ordinal", name="uq_transaction_ordinal"),)
@@ -132,13 +132,13 @@ class TransactionRecord(Base):
 class EventRecord(Base):
     __tablename__ = "events"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(StoredString(40), primary_key=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
-    partner_id: Mapped[str | None] = mapped_column(String(63), index=True)
-    type: Mapped[str] = mapped_column(String(40))
-    document_number: Mapped[str | None] = mapped_column(String(80), index=True)
+    partner_id: Mapped[str | None] = mapped_column(StoredString(63), index=True)
+    type: Mapped[str] = mapped_column(StoredString(40))
+    document_number: Mapped[str | None] = mapped_column(StoredString(80), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column()
-    flagged_duplicate_of: Mapped[str | None] = mapped_column(String(40))
+    flagged_duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -163,13 +163,13 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id"), index=True)
-    connector: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    connector: Mapped[str] = mapped_column(StoredString(40))
+    status: Mapped[str] = mapped_column(StoredString(20), default="pending", index=True)
     """pending -> delivered | retrying -> delivered | dead."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(StoredText())
     last_status_code: Mapped[int | None] = mapped_column(Integer)
-    response: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(StoredText())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -184,11 +184,11 @@ class Acknowledgment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
-    partner_id: Mapped[str | None] = mapped_column(String(63), index=True)
-    direction: Mapped[str] = mapped_column(String(3))
-    kind: Mapped[str] = mapped_column(String(4))
-    edi: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    partner_id: Mapped[str | None] = mapped_column(StoredString(63), index=True)
+    direction: Mapped[str] = mapped_column(StoredString(3))
+    kind: Mapped[str] = mapped_column(StoredString(4))
+    edi: Mapped[str] = mapped_column(StoredText())
+    status: Mapped[str] = mapped_column(StoredString(20), default="queued")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -197,7 +197,7 @@ class ControlCounter(Base):
 
     __tablename__ = "control_counters"
 
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(StoredString(100), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
@@ -210,7 +210,7 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(80))
-    subject: Mapped[str] = mapped_column(String(80))
+    actor: Mapped[str] = mapped_column(StoredString(80))
+    action: Mapped[str] = mapped_column(StoredString(80))
+    subject: Mapped[str] = mapped_column(StoredString(80))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -28,7 +28,7 @@ from typing import Any
 
 import dramatiq
 from dramatiq.common import compute_backoff
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from gateway.pipeline.deliver import deliver, post_claims, release
 from gateway.pipeline.outcome import ProcessOutcome
@@ -125,11 +125,15 @@ def build_actors(
     gate = InlineGate(settings.deliver_inline, settings.deliver_inline_pause_s)
     done = RecentlyDone()
 
-    def process_message(message_id: str) -> None:
+    def process_message(message_id: str, *, alone: bool = False) -> None:
         if message_id in done:
             return
         try:
-            outcomes = _process(message_id)
+            outcomes = _process(message_id, alone)
+        except DataError as exc:  # the data, not the database: every retry would fail alike
+            log.error("processing %s failed on data the database refuses", message_id)
+            mark_failed(runtime.db, message_id, f"{type(exc).__name__}: {exc.orig}")
+            return
         except DBAPIError as exc:
             # Database unavailable or a concurrency conflict: retry, unless it keeps happening.
             if note_attempt(runtime.db, message_id) < MAX_PROCESS_ATTEMPTS:
@@ -144,18 +148,20 @@ def build_actors(
 
     def process_messages(message_ids: list[str]) -> None:
         left = [message_id for message_id in message_ids if message_id not in done]
+        alone = False
         if left and settings.process_batch > 1:
-            left = _process_group(left)
+            left, alone = _process_group(left)
         for message_id in left:
             try:
-                process_message(message_id)
+                process_message(message_id, alone=alone)
             except DBAPIError:  # counted by process_message; its own retries take over
                 holder["actors"].process_message.send_with_options(
                     args=(message_id,), delay=PROCESS_MIN_BACKOFF_MS
                 )
 
-    def _process_group(message_ids: list[str]) -> list[str]:
-        """The group as one batch; returns the ids to process one by one (all, if it failed)."""
+    def _process_group(message_ids: list[str]) -> tuple[list[str], bool]:
+        """The group as one batch; returns the ids to process one by one (all, if it failed:
+        then each alone, so that a bad one cannot take a neighbour's batch down again)."""
         try:
             group = process_group(
                 runtime.db,
@@ -169,13 +175,13 @@ def build_actors(
                 len(message_ids),
                 exc_info=True,
             )
-            return message_ids
+            return message_ids, True
         if group.busy:  # another batch has them: look again once it is likely done
             holder["actors"].process_messages.send_with_options(
                 args=(group.busy,), delay=BUSY_RECHECK_MS
             )
         _after_commit(group.outcomes)
-        return group.alone
+        return group.alone, False
 
     def _after_commit(outcomes: list[ProcessOutcome]) -> None:
         if len(outcomes) > 1:  # committed: the others' own queue entries have nothing to do
@@ -187,12 +193,12 @@ def build_actors(
         if claims:
             deliver_inline(claims)
 
-    def _process(message_id: str) -> list[ProcessOutcome]:
+    def _process(message_id: str, alone: bool) -> list[ProcessOutcome]:
         """A batch led by ``message_id``; if the batch fails, ``message_id`` alone (so that one
         bad message fails only itself, and its own retries decide its fate)."""
         claim = gate.is_open()
         config = runtime.process_config
-        if settings.process_batch > 1:
+        if settings.process_batch > 1 and not alone:
             try:
                 return process_batch(
                     runtime.db, message_id, config, claim=claim, limit=settings.process_batch

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from gateway.erp.memory import MemoryErpConnector
 from gateway.partner_store import sync_partners
 from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline import process as process_module
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.receive import receive
 from gateway.runtime import Runtime
@@ -278,3 +279,35 @@ def test_given_a_group_member_another_batch_holds_then_it_is_looked_at_again_lat
     drain(broker)  # a delayed second look finds it free
     assert statuses(runtime, [held]) == ["processed"]
     assert deliveries(runtime) == [("delivered", 1)] * 2
+
+
+def test_given_data_the_database_refuses_then_failed_at_once_and_neighbours_processed(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A poison message: its failure would repeat, so it is not retried, and it never takes a
+    neighbour of its batch down with it."""
+    from sqlalchemy.exc import DataError
+
+    ids = stored(runtime, 3)
+    poison = ids[1]
+    real_add = process_module.BatchRun.add
+    tries: list[str] = []
+
+    def add(self: Any, message: InboundMessage) -> Any:
+        if message.id == poison:
+            tries.append(message.id)
+            raise DataError("INSERT ...", {}, Exception("text fields cannot contain NUL"))
+        return real_add(self, message)
+
+    monkeypatch.setattr(process_module.BatchRun, "add", add)
+    broker = make_broker(Settings(broker="embedded"))
+    assert isinstance(broker, StubBroker)
+    actors = build_actors(broker, runtime, "test")
+    actors.enqueue_process_group(ids)
+    run_one_thread(broker)
+
+    assert statuses(runtime, ids) == ["processed", "failed", "processed"]
+    assert len(tries) <= 2  # in the group's batch once, then alone once: never retried
+    with runtime.db.sessions() as s:
+        failed = s.get(InboundMessage, poison)
+        assert failed is not None and "NUL" in (failed.error or "")
