@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = 8
     delivery_min_backoff_ms: int = 1_000
     delivery_max_backoff_ms: int = 300_000
+    recovery_limit: int = 5
+    """Start-up sweeps that may take up an unfinished message again before it is given up as
+    ``failed`` (it stopped its worker each time; ``pipeline.sweep``)."""
     process_batch: int = 20
     """A worker that takes a message records up to this many waiting ones in the same transaction
     (PostgreSQL; see ``pipeline.process.process_batch``). 1 turns batching off."""

@@ -35,10 +35,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     messages = sub.add_parser(
         "messages", help="inspect received messages; retry failed ones (after a fix)"
     )
-    messages.add_argument("action", choices=["list", "show", "retry"])
+    messages.add_argument("action", choices=["list", "show", "retry", "cancel"])
     messages.add_argument("message_id", nargs="?")
     messages.add_argument("--status", help="list: only this status; retry: every 'failed' one")
     messages.add_argument("--limit", type=int, default=50)
+    messages.add_argument("--reason", help="cancel: why (kept in the audit log)")
     replay = sub.add_parser(
         "replay", help="replay transaction sets with today's maps (prints each event diff)"
     )
@@ -88,6 +89,8 @@ def dispatch(args: argparse.Namespace) -> int:
 def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.action == "retry":
         return _retry_messages(runtime, args)
+    if args.action == "cancel":
+        return _cancel_message(runtime, args)
     from gateway.queries.messages import list_messages, message_detail
 
     if args.action == "show":
@@ -102,6 +105,23 @@ def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
             f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} "
             f"{m.transport:<9} {m.status:<10} {m.size:>9} B"
         )
+    return 0
+
+
+def _cancel_message(runtime: Runtime, args: argparse.Namespace) -> int:
+    from gateway.pipeline.replay import CANCELLABLE, cancel_message
+
+    if not args.message_id or not args.reason:
+        print("usage: gateway messages cancel MESSAGE_ID --reason TEXT", file=sys.stderr)
+        return 2
+    before = cancel_message(runtime.db, args.message_id, "operator:cli", args.reason)
+    if before is None:
+        print(f"no message {args.message_id!r}", file=sys.stderr)
+        return 1
+    if before not in CANCELLABLE:
+        print(f"message {args.message_id} is {before}: only received or failed ones cancel")
+        return 1
+    print(f"message {args.message_id} cancelled (was {before})")
     return 0
 
 

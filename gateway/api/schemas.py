@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RetryAnswer(BaseModel):
@@ -22,6 +22,12 @@ class ReplayAnswer(BaseModel):
     deliveries: list[int]
     """Deliveries put back in the queue (those that had not succeeded)."""
     message: str
+
+
+class CancelRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500, pattern=r"^[^\x00]*$")
 
 
 class MessageRetryAnswer(BaseModel):

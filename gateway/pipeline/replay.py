@@ -188,5 +188,31 @@ def retry_message(db: Database, message_id: str) -> bool:
             )
         )
         message.status, message.error, message.attempts = "received", None, 0
-        message.processed_at = None
+        message.recoveries, message.processed_at = 0, None
         return True
+
+
+CANCELLABLE = ("received", "failed")
+
+
+def cancel_message(db: Database, message_id: str, operator: str, reason: str) -> str | None:
+    """Stop a ``received`` or ``failed`` message for good (status ``cancelled``, audited): workers
+    and the sweep skip it; its bytes stay. Returns the status it had, or None when there is no
+    such message; a message in another status is left as it is (the caller says why)."""
+    with db.transaction() as session:
+        message = session.get(InboundMessage, message_id, with_for_update=True)
+        if message is None:
+            return None
+        before = message.status
+        if before in CANCELLABLE:
+            message.status, message.processed_at = "cancelled", utcnow()
+            message.error = f"cancelled by {operator}: {reason}"[:4000]
+            session.add(
+                AuditEntry(
+                    actor=operator,
+                    action="message.cancelled",
+                    subject=message_id,
+                    detail={"reason": reason[:500], "status": before},
+                )
+            )
+        return before

@@ -1,32 +1,43 @@
 """The sweep: work stored but not finished, found in the database after a crash or a lost queue.
 
 Workers enqueue what it finds at every start and, for stalled work, every minute; nothing else
-remembers unfinished work, so a crash at any point loses nothing.
+remembers unfinished work, so a crash at any point loses nothing. A message that stops its worker
+every time (it can never be finished) would come back at every start for ever, so each start-up
+sweep counts a recovery on the messages it takes up again, and gives up after ``recovery_limit``:
+the message is marked ``failed`` (visible, and ``gateway messages retry`` takes it up after a fix).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from gateway.store.db import Database
-from gateway.store.models import Delivery, InboundMessage, utcnow
+from gateway.store.models import AuditEntry, Delivery, InboundMessage, utcnow
+
+RECOVERY_WINDOW = timedelta(seconds=60)
+"""Start-up sweeps closer together than this count once (several worker processes start at once)."""
 
 
 @dataclass(frozen=True, slots=True)
 class SweepResult:
     message_ids: list[str]
     delivery_ids: list[int]
+    given_up: list[str] = field(default_factory=list)
 
 
-def sweep(db: Database, older_than: timedelta | None = None) -> SweepResult:
+def sweep(
+    db: Database, older_than: timedelta | None = None, *, recovery_limit: int | None = None
+) -> SweepResult:
     """Work stored but not finished: messages not yet processed, deliveries not yet done.
 
     At start-up (``older_than=None``) everything unfinished is returned; the periodic sweep only
     returns work untouched for ``older_than`` (its queue message was lost with a broker or worker).
+    With ``recovery_limit`` (start-up), recoveries are counted and exhausted messages given up.
     """
+    given_up = _count_recoveries(db, recovery_limit) if recovery_limit is not None else []
     with db.sessions() as session:
         messages = select(InboundMessage.id).where(InboundMessage.status == "received")
         deliveries = select(Delivery.id).where(Delivery.status.in_(("pending", "retrying")))
@@ -37,4 +48,46 @@ def sweep(db: Database, older_than: timedelta | None = None) -> SweepResult:
         return SweepResult(
             [row[0] for row in session.execute(messages.order_by(InboundMessage.received_at))],
             [row[0] for row in session.execute(deliveries.order_by(Delivery.id))],
+            given_up,
         )
+
+
+def _count_recoveries(db: Database, limit: int) -> list[str]:
+    now = utcnow()
+    unfinished = InboundMessage.status == "received"
+    with db.transaction() as session:
+        session.execute(
+            update(InboundMessage)
+            .where(
+                unfinished,
+                or_(
+                    InboundMessage.recovered_at.is_(None),
+                    InboundMessage.recovered_at < now - RECOVERY_WINDOW,
+                ),
+            )
+            .values(recoveries=InboundMessage.recoveries + 1, recovered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        exhausted = list(
+            session.scalars(
+                select(InboundMessage)
+                .where(unfinished, InboundMessage.recoveries > limit)
+                .with_for_update()
+            )
+        )
+        for message in exhausted:
+            message.status = "failed"
+            message.error = (
+                f"given up after {limit} recoveries: the gateway stopped while processing it "
+                "each time; retry it after a fix (gateway messages retry)"
+            )
+            message.processed_at = now
+            session.add(
+                AuditEntry(
+                    actor="sweep",
+                    action="message.given_up",
+                    subject=message.id,
+                    detail={"recoveries": message.recoveries},
+                )
+            )
+        return [message.id for message in exhausted]

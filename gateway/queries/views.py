@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-MessageStatus = Literal["received", "processed", "failed", "duplicate", "ignored"]
+MessageStatus = Literal["received", "processed", "failed", "duplicate", "ignored", "cancelled"]
 DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
 Outcome = Literal["accepted", "accepted_with_errors", "partially_accepted", "rejected"]
 

@@ -74,12 +74,16 @@ class InboundMessage(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(StoredString(20), default="received", index=True)
-    """received -> processed | failed | duplicate | ignored."""
+    """received -> processed | failed | duplicate | ignored | cancelled (by an operator)."""
     duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
     duplicate_reason: Mapped[str | None] = mapped_column(StoredString(200))
     error: Mapped[str | None] = mapped_column(StoredText())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recoveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Start-up sweeps that found it unfinished: a message that stops its worker every time is
+    given up (``failed``) after ``recovery_limit`` of them (``pipeline.sweep``)."""
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_inbound_transport_id", "partner_id", "transport", "transport_message_id"),
@@ -118,9 +122,13 @@ class TransactionRecord(Base):
     control_number: Mapped[str] = mapped_column(StoredString(20))
     status: Mapped[str] = mapped_column(StoredString(1))
     business_key: Mapped[str] = mapped_column(StoredString(80), default="", index=True)
-    group_key: Mapped[str] = mapped_column(StoredString(80), default="", server_default="", index=True)
+    group_key: Mapped[str] = mapped_column(
+        StoredString(80), default="", server_default="", index=True
+    )
     """``GS02|GS03|GS06`` of its group (empty for JSON documents): the GS06 duplicate layer."""
-    control_key: Mapped[str] = mapped_column(StoredString(120), default="", server_default="", index=True)
+    control_key: Mapped[str] = mapped_column(
+        StoredString(120), default="", server_default="", index=True
+    )
     """``group_key|ST01|ST02``: the ST02 duplicate layer."""
     event_id: Mapped[str | None] = mapped_column(StoredString(40))
     duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))

@@ -45,7 +45,10 @@ class WorkerHandle:
 def enqueue_unfinished(
     runtime: Runtime, actors: Actors, older_than: timedelta | None = None
 ) -> int:
-    found = sweep(runtime.db, older_than)
+    limit = runtime.settings.recovery_limit if older_than is None else None
+    found = sweep(runtime.db, older_than, recovery_limit=limit)
+    for message_id in found.given_up:
+        log.error("sweep: gave up on %s after %s recoveries (now failed)", message_id, limit)
     if found.message_ids:
         actors.enqueue_process_group(found.message_ids)
     actors.enqueue_deliveries(found.delivery_ids)

@@ -228,3 +228,28 @@ def test_given_a_failed_message_when_retried_over_the_api_then_processed_and_del
     again = client.post(f"/ops/messages/{receipt}/retry", headers=OPS)
     assert again.status_code == 409
     assert client.post("/ops/messages/msg_nope/retry", headers=OPS).status_code == 404
+
+
+def test_given_a_failed_message_when_cancelled_over_ops_then_cancelled_and_not_twice(
+    client: TestClient, gateway: Gateway
+) -> None:
+    message_id = post_sample(client)
+    with gateway.runtime.db.transaction() as s:  # processed inline: make it a stuck failure
+        from gateway.store.models import InboundMessage
+
+        message = s.get(InboundMessage, message_id)
+        assert message is not None
+        message.status = "failed"
+
+    no_reason = client.post(f"/ops/messages/{message_id}/cancel", json={}, headers=OPS)
+    done = client.post(
+        f"/ops/messages/{message_id}/cancel", json={"reason": "sent twice"}, headers=OPS
+    )
+    again = client.post(f"/ops/messages/{message_id}/cancel", json={"reason": "x"}, headers=OPS)
+    shown = client.get(f"/ops/messages/{message_id}", headers=OPS).json()
+
+    assert no_reason.status_code == 422
+    assert (done.status_code, done.json()["status"]) == (200, "cancelled")
+    assert again.status_code == 409
+    assert shown["status"] == "cancelled"
+    assert shown["error"] == "cancelled by operator:token: sent twice"

@@ -118,6 +118,8 @@ async def send_request(request: Request) -> Send:
             "request.invalid",
             f"{MESSAGE_ID_HEADER} is longer than {MAX_MESSAGE_ID} characters",
         )
+    if message_id is not None and not message_id.isprintable():
+        raise ApiError(422, "request.invalid", f"{MESSAGE_ID_HEADER} holds control characters")
     return Send(state, http_transport(request), sender, raw, message_id)
 
 

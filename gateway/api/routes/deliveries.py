@@ -14,6 +14,7 @@ from gateway.queries import deliveries
 from gateway.queries.views import DeadLetter
 from gateway.web.auth import AdminDep
 from gateway.web.errors import ApiError
+from gateway.web.params import RowId
 from gateway.web.state import StateDep
 
 log = logging.getLogger("gateway.api")
@@ -29,7 +30,7 @@ async def list_dead_letters(
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=RetryAnswer, status_code=202)
-async def retry(delivery_id: int, state: StateDep, operator: AdminDep) -> RetryAnswer:
+async def retry(delivery_id: RowId, state: StateDep, operator: AdminDep) -> RetryAnswer:
     """Back to ``pending`` (attempts kept, audit-logged) and enqueued; 409 when already delivered."""
     db = state.runtime.db
     current = await run_in_threadpool(deliveries.delivery, db, delivery_id)

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.api.schemas import ErpSinkListing
 from gateway.erp.sink import LocalSinkErpConnector
 from gateway.web.errors import ApiError
+from gateway.web.params import EventId, EventTypeQuery
 from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/erp-sink", tags=["ops: erp sink"])
@@ -30,7 +31,7 @@ def _sink(state: StateDep) -> LocalSinkErpConnector:
 async def list_received(
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    event_type: str | None = None,
+    event_type: EventTypeQuery = None,
 ) -> ErpSinkListing:
     """Newest first, without payloads."""
     sink = _sink(state)
@@ -40,7 +41,7 @@ async def list_received(
 
 
 @router.get("/{event_id}")
-async def get_received(event_id: str, state: StateDep) -> dict[str, Any]:
+async def get_received(event_id: EventId, state: StateDep) -> dict[str, Any]:
     """One received event with its payload (the canonical event)."""
     found = await run_in_threadpool(_sink(state).get, event_id)
     if found is None:

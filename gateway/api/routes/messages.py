@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus, MessageSummary, MessageView
 from gateway.web.errors import ApiError
+from gateway.web.params import MessageId, PartnerQuery
 from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/messages", tags=["ops: messages"])
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/messages", tags=["ops: messages"])
 async def list_messages(
     state: StateDep,
     status: MessageStatus | None = None,
-    partner: Annotated[str | None, Query(max_length=63)] = None,
+    partner: PartnerQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[MessageSummary]:
     """Newest first."""
@@ -29,7 +30,7 @@ async def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageView)
-async def get_message(message_id: str, state: StateDep) -> MessageView:
+async def get_message(message_id: MessageId, state: StateDep) -> MessageView:
     """Raw size and SHA-256, interchanges, transactions, events with deliveries, acknowledgements."""
     found = await run_in_threadpool(messages.message_detail, state.runtime.db, message_id)
     if found is None:

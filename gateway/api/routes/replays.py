@@ -8,11 +8,12 @@ from functools import partial
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.api.schemas import MessageRetryAnswer, ReplayAnswer
-from gateway.pipeline.replay import replay_transaction, retry_message
+from gateway.api.schemas import CancelRequest, MessageRetryAnswer, ReplayAnswer
+from gateway.pipeline.replay import CANCELLABLE, cancel_message, replay_transaction, retry_message
 from gateway.queries import messages
 from gateway.web.auth import AdminDep
 from gateway.web.errors import ApiError
+from gateway.web.params import MessageId, RowId
 from gateway.web.state import GatewayState, StateDep
 
 log = logging.getLogger("gateway.api")
@@ -20,7 +21,7 @@ router = APIRouter(tags=["ops: replay"])
 
 
 @router.post("/transactions/{transaction_id}/replay", response_model=ReplayAnswer)
-async def replay(transaction_id: int, state: StateDep, operator: AdminDep) -> ReplayAnswer:
+async def replay(transaction_id: RowId, state: StateDep, operator: AdminDep) -> ReplayAnswer:
     """Translate the set's stored bytes again (today's maps and profile; no control numbers used):
     the old payload is kept as a revision, the answer carries the field-by-field diff, and the
     event's deliveries that had not succeeded go back to the queue."""
@@ -44,7 +45,7 @@ async def replay(transaction_id: int, state: StateDep, operator: AdminDep) -> Re
 
 
 @router.post("/messages/{message_id}/retry", response_model=MessageRetryAnswer, status_code=202)
-async def retry(message_id: str, state: StateDep, operator: AdminDep) -> MessageRetryAnswer:
+async def retry(message_id: MessageId, state: StateDep, operator: AdminDep) -> MessageRetryAnswer:
     """A ``failed`` message back to ``received`` and the queue (after its cause was fixed);
     409 when the message is not failed, 404 when there is none."""
     db = state.runtime.db
@@ -58,6 +59,23 @@ async def retry(message_id: str, state: StateDep, operator: AdminDep) -> Message
     except Exception:  # stored as received: the sweep enqueues it
         log.exception("enqueueing %s failed; the sweep will pick it up", message_id)
     return MessageRetryAnswer(message_id=message_id, status="received")
+
+
+@router.post("/messages/{message_id}/cancel", response_model=MessageRetryAnswer)
+async def cancel(
+    message_id: MessageId, body: CancelRequest, state: StateDep, operator: AdminDep
+) -> MessageRetryAnswer:
+    """Stop a ``received`` or ``failed`` message for good (``cancelled``, audit-logged with the
+    reason): workers and the sweep skip it, its bytes stay. 409 for any other status."""
+    before = await run_in_threadpool(
+        cancel_message, state.runtime.db, message_id, operator, body.reason
+    )
+    if before is None:
+        raise ApiError(404, "message.not_found", f"no message {message_id!r}")
+    if before not in CANCELLABLE:
+        raise ApiError(409, "message.not_cancellable", f"message {message_id} is {before}")
+    log.info("%s cancelled message %s: %s", operator, message_id, body.reason)
+    return MessageRetryAnswer(message_id=message_id, status="cancelled")
 
 
 async def _enqueue(state: GatewayState, delivery_ids: list[int]) -> None:

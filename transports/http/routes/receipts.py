@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus
 from gateway.web.errors import ApiError
+from gateway.web.params import MessageId
 from gateway.web.state import StateDep
 from transports.http.deps import SupplierDep
 from transports.http.schemas import (
@@ -56,7 +57,7 @@ async def list_receipts(
 
 
 @router.get("/{receipt_id}", response_model=Receipt)
-async def get_receipt(receipt_id: str, state: StateDep, supplier: SupplierDep) -> Receipt:
+async def get_receipt(receipt_id: MessageId, state: StateDep, supplier: SupplierDep) -> Receipt:
     """Status, validation per transaction set, our acknowledgements, events and their delivery.
     Another partner's receipt id is answered exactly like an unknown one (404)."""
     found = await run_in_threadpool(
