@@ -1,11 +1,13 @@
 """Path and query values every route shares, validated before they reach the database.
 
 PostgreSQL text cannot hold NUL and ``INTEGER`` stops at 2**31 - 1: an id outside these shapes
-is answered 422 by FastAPI's validation, never passed on to fail as a 500.
+is answered 422 by FastAPI's validation (a message id of another shape: 404), never passed on to
+fail as a 500.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -13,9 +15,15 @@ from fastapi import Path, Query
 MAX_DB_INT = 2**31 - 1
 PRINTABLE = r"^[\x20-\x7e]+$"
 
-MessageId = Annotated[
-    str, Path(pattern=r"^msg_[0-9a-f]{24}$", description="A message (receipt) id: msg_ + 24 hex")
-]
+MESSAGE_ID = re.compile(r"msg_[0-9a-f]{24}")
+MessageId = Annotated[str, Path(max_length=64, description="A message (receipt) id: msg_ + 24 hex")]
+
+
+def is_message_id(value: str) -> bool:
+    """Only ids of this shape are ever stored: any other is answered "not found" without a query."""
+    return MESSAGE_ID.fullmatch(value) is not None
+
+
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 EventId = Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)]
 PartnerQuery = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]

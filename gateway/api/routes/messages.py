@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus, MessageSummary, MessageView
 from gateway.web.errors import ApiError
-from gateway.web.params import MessageId, PartnerQuery
+from gateway.web.params import MessageId, PartnerQuery, is_message_id
 from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/messages", tags=["ops: messages"])
@@ -32,7 +32,9 @@ async def list_messages(
 @router.get("/{message_id}", response_model=MessageView)
 async def get_message(message_id: MessageId, state: StateDep) -> MessageView:
     """Raw size and SHA-256, interchanges, transactions, events with deliveries, acknowledgements."""
-    found = await run_in_threadpool(messages.message_detail, state.runtime.db, message_id)
+    found = None
+    if is_message_id(message_id):
+        found = await run_in_threadpool(messages.message_detail, state.runtime.db, message_id)
     if found is None:
         raise ApiError(404, "message.not_found", f"no message {message_id!r}")
     return found

@@ -13,7 +13,7 @@ from gateway.pipeline.replay import CANCELLABLE, cancel_message, replay_transact
 from gateway.queries import messages
 from gateway.web.auth import AdminDep
 from gateway.web.errors import ApiError
-from gateway.web.params import MessageId, RowId
+from gateway.web.params import MessageId, RowId, is_message_id
 from gateway.web.state import GatewayState, StateDep
 
 log = logging.getLogger("gateway.api")
@@ -49,6 +49,8 @@ async def retry(message_id: MessageId, state: StateDep, operator: AdminDep) -> M
     """A ``failed`` message back to ``received`` and the queue (after its cause was fixed);
     409 when the message is not failed, 404 when there is none."""
     db = state.runtime.db
+    if not is_message_id(message_id):
+        raise ApiError(404, "message.not_found", f"no message {message_id!r}")
     if not await run_in_threadpool(retry_message, db, message_id):
         if await run_in_threadpool(messages.message_status, db, message_id) is None:
             raise ApiError(404, "message.not_found", f"no message {message_id!r}")
@@ -67,9 +69,11 @@ async def cancel(
 ) -> MessageRetryAnswer:
     """Stop a ``received`` or ``failed`` message for good (``cancelled``, audit-logged with the
     reason): workers and the sweep skip it, its bytes stay. 409 for any other status."""
-    before = await run_in_threadpool(
-        cancel_message, state.runtime.db, message_id, operator, body.reason
-    )
+    before = None
+    if is_message_id(message_id):
+        before = await run_in_threadpool(
+            cancel_message, state.runtime.db, message_id, operator, body.reason
+        )
     if before is None:
         raise ApiError(404, "message.not_found", f"no message {message_id!r}")
     if before not in CANCELLABLE:

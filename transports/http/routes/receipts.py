@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus
 from gateway.web.errors import ApiError
-from gateway.web.params import MessageId
+from gateway.web.params import MessageId, is_message_id
 from gateway.web.state import StateDep
 from transports.http.deps import SupplierDep
 from transports.http.schemas import (
@@ -60,9 +60,11 @@ async def list_receipts(
 async def get_receipt(receipt_id: MessageId, state: StateDep, supplier: SupplierDep) -> Receipt:
     """Status, validation per transaction set, our acknowledgements, events and their delivery.
     Another partner's receipt id is answered exactly like an unknown one (404)."""
-    found = await run_in_threadpool(
-        messages.message_detail, state.runtime.db, receipt_id, supplier.partner_id
-    )
+    found = None
+    if is_message_id(receipt_id):
+        found = await run_in_threadpool(
+            messages.message_detail, state.runtime.db, receipt_id, supplier.partner_id
+        )
     if found is None:
         raise ApiError(404, "receipt.not_found", f"no receipt {receipt_id!r}")
     return receipt_from(found)
