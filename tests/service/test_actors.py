@@ -20,8 +20,8 @@ from sqlalchemy.exc import OperationalError
 
 from gateway.erp.memory import MemoryErpConnector
 from gateway.partner_store import sync_partners
-from gateway.pipeline.config import ProcessConfig
 from gateway.pipeline import process as process_module
+from gateway.pipeline.config import ProcessConfig
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.receive import receive
 from gateway.runtime import Runtime
