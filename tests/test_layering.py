@@ -11,8 +11,16 @@ ROOT = Path(__file__).resolve().parents[1]
 ALLOWED = {
     "gateway.canonical": {"gateway.canonical"},
     "gateway.x12": {"gateway.x12", "gateway.errors"},
-    "gateway.mapping": {"gateway.mapping", "gateway.canonical", "gateway.x12", "gateway.errors"},
-    "gateway.partners": {"gateway.partners", "gateway.x12", "gateway.errors"},
+    "gateway.mapping": {
+        "gateway.mapping",
+        "gateway.canonical",
+        "gateway.x12",
+        "gateway.errors",
+        "gateway.locations",
+    },
+    "gateway.partners": {"gateway.partners", "gateway.x12", "gateway.errors", "gateway.locations"},
+    # Where data is found (partners, maps, the data directory): the standard library only.
+    "gateway.locations": {"gateway.locations"},
     "gateway.pipeline": {
         "gateway.pipeline",
         "gateway.canonical",
@@ -24,7 +32,7 @@ ALLOWED = {
         "gateway.partners",
     },
     "gateway.store": {"gateway.store", "gateway.settings"},
-    "gateway.settings": {"gateway.settings"},
+    "gateway.settings": {"gateway.settings", "gateway.errors", "gateway.locations"},
     "gateway.workers": {
         "gateway.workers",
         "gateway.pipeline",
