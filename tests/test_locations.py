@@ -131,3 +131,11 @@ def test_given_the_checkout_when_check_config_runs_then_it_names_the_directories
     out = capsys.readouterr().out
     assert f"partners: {ROOT / 'partners'} (working directory)" in out
     assert f"maps:     {ROOT / 'maps'} (working directory)" in out
+
+
+def test_an_empty_variable_counts_as_unset(
+    elsewhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATEWAY_HOME", "")
+    monkeypatch.setenv("GATEWAY_PARTNERS_DIR", "")
+    assert Settings().partners_dir == default_partners_dir() == packaged("partners")
