@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         )
         if not path or path == ":memory:" or Path(path).is_file():
             return
-        where = "" if self.database_url else f" (data directory: {self._locations.data})"
+        where = "" if self.database_url else f" (data directory: {self._locations.data.source})"
         raise ConfigurationError(
             f"no database at {path}{where}; set GATEWAY_HOME (or GATEWAY_DATA_DIR, "
             "GATEWAY_DATABASE_URL) to the gateway's, or create one with `gateway db upgrade`",
