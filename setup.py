@@ -1,12 +1,37 @@
-"""Build hook for the optional C accelerator; everything else is configured in pyproject.toml.
+"""Build configuration that ``pyproject.toml`` cannot express; everything else is there.
 
-``gateway.x12._fastscan`` is optional: where no C compiler is available the install still
-succeeds and ``gateway.x12.fastpath.available()`` is False (the pure-Python path is used).
+- **Packaged data.** ``partners/``, ``maps/`` and ``samples/`` stay top-level data folders in the
+  repository; a wheel carries the defaults a fresh install needs under ``gateway/_data/`` (read by
+  ``gateway.locations``): the base maps, the onboarding templates, the demo partner's profile (it
+  has no map overrides) and its clean sample documents. Other partners (``acme-fasteners``) and the
+  broken samples stay in the repository. pyproject's ``packages.find`` cannot be combined with
+  packages mapped from other folders, so the package list lives here too.
+- **The optional C accelerator.** ``gateway.x12._fastscan`` is optional: where no C compiler is
+  available the install still succeeds and ``gateway.x12.fastpath.available()`` is False (the
+  pure-Python path is used). ``[tool.setuptools] ext-modules`` in pyproject.toml could declare it,
+  but setuptools (84) still calls that table experimental and warns on every build, and this file
+  is needed for the data packages anyway.
 """
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_namespace_packages, setup
+
+DATA = {  # package -> (checkout folder, files), as gateway.locations.PACKAGED names them
+    "gateway._data.maps": ("maps", ["base/*.yaml"]),
+    "gateway._data.partners": ("partners", ["demo-supplier.yaml", "templates/*.yaml"]),
+    "gateway._data.samples": ("samples/demo-supplier", ["*.edi"]),
+}
+
+CODE = find_namespace_packages(
+    include=["gateway*", "transports*", "gateway_app*"], exclude=["*__pycache__"]
+)
 
 setup(
+    packages=CODE + list(DATA),
+    package_dir={package: folder for package, (folder, _) in DATA.items()},
+    package_data={
+        **{package: ["*.yaml", "*.json", "*.mako"] for package in CODE},
+        **{package: files for package, (_, files) in DATA.items()},
+    },
     ext_modules=[
         Extension(
             "gateway.x12._fastscan",
@@ -14,5 +39,5 @@ setup(
             extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
             optional=True,
         )
-    ]
+    ],
 )

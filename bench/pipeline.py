@@ -146,7 +146,7 @@ class Stack:
             [
                 sys.executable,
                 "-m",
-                "gateway.cli",
+                "gateway_app",
                 "worker",
                 "--processes",
                 str(workers),

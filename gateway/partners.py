@@ -7,7 +7,6 @@ every file is reported at once (``check_partners``), at start-up and in CI.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.errors import ConfigurationError
+from gateway.locations import partners_from_environment
 from gateway.x12.acks.envelope import AckOptions
 from gateway.x12.model import Delimiters
 from gateway.x12.validate import SUPPORTED_SETS, ValidationPolicy
@@ -128,8 +128,8 @@ class PartnerProfile(_Strict):
 
 
 def default_partners_dir() -> Path:
-    configured = os.environ.get("GATEWAY_PARTNERS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1] / "partners"
+    """Where profiles are read when no directory is given (``gateway.locations``)."""
+    return partners_from_environment()
 
 
 def _read(path: Path) -> tuple[PartnerProfile | None, list[str]]:
@@ -152,6 +152,8 @@ def _read(path: Path) -> tuple[PartnerProfile | None, list[str]]:
 def check_partners(partners_dir: Path | None = None) -> list[str]:
     """Every problem in every profile (templates are checked by onboarding, not here)."""
     root = partners_dir or default_partners_dir()
+    if not root.is_dir():
+        return [f"{root}: no such directory"]
     problems: list[str] = []
     seen: dict[tuple[str, str], str] = {}
     for path in sorted(root.glob("*.yaml")):

@@ -2,6 +2,7 @@
 
 Embedded defaults run the whole gateway in one process on SQLite with a local ERP sink; production
 points ``GATEWAY_DATABASE_URL`` at PostgreSQL and ``GATEWAY_BROKER`` at Redis or RabbitMQ.
+Where partner profiles, maps and the SQLite files are found: ``gateway.locations``.
 """
 
 from __future__ import annotations
@@ -9,14 +10,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway.errors import ConfigurationError
+from gateway.locations import Locations, locate
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Path("var")
+    home: Path | None = None
+    """``GATEWAY_HOME``: the folder holding this gateway's ``partners/``, ``maps/`` and ``var/``.
+    Unset: the working directory if it holds ``partners/``. See ``gateway.locations``."""
+    data_dir: Path | None = None
+    """Default: ``<home>/var``, else the user's data directory (``gateway.locations``)."""
     database_url: str = ""
     """Default: ``sqlite:///<data_dir>/gateway.db``."""
     broker: Literal["embedded", "redis", "rabbitmq", "stub"] = "embedded"
@@ -61,7 +69,9 @@ class Settings(BaseSettings):
     are in the database, with their client address and user agent), or none."""
     max_body_bytes: int = 20 * 1024 * 1024
     partners_dir: Path | None = None
+    """Default: ``<home>/partners``, else the packaged demo (``gateway.locations``)."""
     maps_dir: Path | None = None
+    """Default: ``<home>/maps`` if it exists, else the packaged maps (``gateway.locations``)."""
     api_key_cache_s: float = 5.0
     """How long the API trusts an API key it has looked up: a revoked key, or a suspended partner,
     stops working within this many seconds (0: look up every request)."""
@@ -72,10 +82,62 @@ class Settings(BaseSettings):
     set it whenever a reverse proxy on the same host forwards to the gateway (every request then
     looks local)."""
 
+    _locations: Locations = PrivateAttr()
+
+    @field_validator("home", "data_dir", "partners_dir", "maps_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _locate(self) -> Settings:
+        """Fill in the three directories once, so every part of the process uses the same ones."""
+        self._locations = locate(
+            home=self.home,
+            partners_dir=self.partners_dir,
+            maps_dir=self.maps_dir,
+            data_dir=self.data_dir,
+        )
+        self.partners_dir = self._locations.partners.path
+        self.maps_dir = self._locations.maps.path
+        self.data_dir = self._locations.data.path
+        return self
+
+    @property
+    def locations(self) -> Locations:
+        """The directories in use and the rule that chose each (``gateway run`` prints them)."""
+        return self._locations
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else self._locations.data.path
+
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'gateway.db'}"
+        return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'gateway.db'}"
 
     def resolved_erp_url(self) -> str:
         if self.erp_url:
             return self.erp_url
-        return f"sqlite:///{self.data_dir / 'erp-sink.db'}" if self.erp_connector == "sink" else ""
+        if self.erp_connector != "sink":
+            return ""
+        return f"sqlite:///{self.resolved_data_dir() / 'erp-sink.db'}"
+
+    def require_database(self) -> None:
+        """For commands that only read or change what is stored: a SQLite database must exist.
+
+        ``gateway run``, ``worker`` and ``db upgrade`` create it; anything else run where there
+        is none (another folder, a mistyped ``GATEWAY_HOME``) stops here instead of starting an
+        empty one."""
+        url = self.resolved_database_url()
+        path = (
+            url.split("///", 1)[1].split("?")[0]
+            if url.startswith("sqlite") and "///" in url
+            else ""
+        )
+        if not path or path == ":memory:" or Path(path).is_file():
+            return
+        where = "" if self.database_url else f" (data directory: {self._locations.data.source})"
+        raise ConfigurationError(
+            f"no database at {path}{where}; set GATEWAY_HOME (or GATEWAY_DATA_DIR, "
+            "GATEWAY_DATABASE_URL) to the gateway's, or create one with `gateway db upgrade`",
+            code="config.database.missing",
+        )

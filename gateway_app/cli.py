@@ -16,6 +16,7 @@ from typing import TextIO
 
 from gateway.canonical import Event
 from gateway.errors import ConfigurationError
+from gateway.locations import Locations
 from gateway.mapping.loader import check_maps
 from gateway.partners import check_partners, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
@@ -32,17 +33,31 @@ def _parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("translate", help="translate an X12 file into canonical events and acks")
     tr.add_argument("path", type=Path, help="X12 file, or - for standard input")
     tr.add_argument("--partner", dest="partner_id", help="partner id (selects its map overrides)")
-    tr.add_argument("--maps", dest="maps_dir", type=Path, help="maps directory (default: ./maps)")
-    tr.add_argument("--partners", dest="partners_dir", type=Path, help="partner profiles directory")
+    _add_dir_flags(tr)
     tr.add_argument("--ack", choices=["auto", "997", "999", "none"], help="default: the profile's")
     tr.add_argument("--ta1", choices=["on_request", "always", "on_error"])
     tr.add_argument("--segment-order", choices=["strict", "tolerant"])
     tr.add_argument("--indent", type=int, default=2, help="JSON indent (0 for one line)")
     check = sub.add_parser("check-config", help="validate every partner profile and map file")
-    check.add_argument("--maps", dest="maps_dir", type=Path)
-    check.add_argument("--partners", dest="partners_dir", type=Path)
+    _add_dir_flags(check)
     add_commands(sub)
     return parser
+
+
+def _add_dir_flags(parser: argparse.ArgumentParser) -> None:
+    """The order that applies without them: ``gateway/locations.py``."""
+    parser.add_argument(
+        "--maps",
+        dest="maps_dir",
+        type=Path,
+        help="default: $GATEWAY_MAPS_DIR, <home>/maps, packaged",
+    )
+    parser.add_argument(
+        "--partners",
+        dest="partners_dir",
+        type=Path,
+        help="partner profiles; default: $GATEWAY_PARTNERS_DIR, <home>/partners, packaged demo",
+    )
 
 
 class _StreamingJson:
@@ -73,6 +88,15 @@ def _indent(text: str, indent: int | None) -> str:
     return text.replace("\n", "\n" + " " * indent) if indent else text
 
 
+def _locate(args: argparse.Namespace) -> Locations:
+    """``--partners``/``--maps``, else the directories ``Settings`` chose (``gateway.locations``)."""
+    from gateway.settings import Settings
+
+    found = Settings().locations.with_flags(args.partners_dir, args.maps_dir)
+    args.partners_dir, args.maps_dir = found.partners.path, found.maps.path
+    return found
+
+
 def _options(args: argparse.Namespace) -> TranslateOptions:
     """Profile settings first, then what the command line overrides."""
     profile = None
@@ -95,6 +119,8 @@ def _options(args: argparse.Namespace) -> TranslateOptions:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    found = _locate(args)
+    print(f"partners: {found.partners}\nmaps:     {found.maps}")
     problems = [f"maps/{p}" for p in check_maps(args.maps_dir)]
     problems += [f"partners/{p}" for p in check_partners(args.partners_dir)]
     for problem in problems:
@@ -107,6 +133,7 @@ def _translate(args: argparse.Namespace) -> int:
     if str(args.path) != "-" and not args.path.is_file():
         print(f"gateway translate: no such file: {args.path}", file=sys.stderr)
         return EXIT_USAGE
+    _locate(args)
     options = _options(args)
     writer = _StreamingJson(sys.stdout, args.indent or None)
     if str(args.path) == "-":

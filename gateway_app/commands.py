@@ -79,6 +79,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
         run_workers(settings, args.processes, args.threads)
         return 0
+    settings.require_database()  # only run, worker and db upgrade start a new one
     runtime = Runtime.from_settings(settings)
     try:
         return _COMMANDS[args.command](runtime, args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from gateway.locations import demo_sample
 from gateway.partner_store import sync_partners
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -18,11 +19,12 @@ log = logging.getLogger("gateway")
 NEXT_STEPS = """
 gateway is running on http://{host}:{port}  (API docs: http://{host}:{port}/docs)
 database: {db}   broker: {broker}   ERP: {erp}
+{locations}
 
 Try it: send the demo supplier's sample ship notice, then read its receipt (997 + delivery):
 
   curl -s -X POST http://{host}:{port}/v1/x12 -H 'Authorization: Bearer {key}' \\
-       --data-binary @samples/demo-supplier/856-SOPI-4010.edi
+       --data-binary @{sample}
   curl -s http://{host}:{port}/v1/receipts/<receipt_id> -H 'Authorization: Bearer {key}'
   curl -s http://{host}:{port}/ops/erp-sink          # what the local ERP sink received
 """
@@ -58,6 +60,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
             broker=settings.broker,
             erp=settings.erp_connector,
             key=demo_key or "<partner API key>",
+            locations=settings.locations.describe(),
+            sample=demo_sample("856-SOPI-4010.edi"),
         ),
         flush=True,
     )

@@ -31,12 +31,13 @@ ALLOWED: dict[str, set[str]] = {
     "gateway": set(),  # the package's __init__
     "gateway.errors": set(),
     "gateway.progress": set(),
-    "gateway.settings": set(),
+    "gateway.locations": set(),  # where data is found: the standard library only
+    "gateway.settings": {"gateway.errors", "gateway.locations"},
     "gateway.http_client": set(),
     "gateway.canonical": set(),
     "gateway.x12": {"gateway.errors"},
-    "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors"},
-    "gateway.partners": {"gateway.x12", "gateway.errors"},
+    "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors", "gateway.locations"},
+    "gateway.partners": {"gateway.x12", "gateway.errors", "gateway.locations"},
     "gateway.store": {"gateway.settings"},
     "gateway.erp": {"gateway.canonical", "gateway.errors", "gateway.http_client"},
     "gateway.pipeline": {

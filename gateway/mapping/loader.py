@@ -12,7 +12,6 @@ string (so codes such as ``010``, ``ON`` or ``NO`` stay codes), and a key given 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -23,6 +22,7 @@ import yaml
 from pydantic import ValidationError
 
 from gateway.errors import ConfigurationError
+from gateway.locations import maps_from_environment
 from gateway.mapping.base import Map
 from gateway.mapping.config import MapConfig
 from gateway.mapping.functional_ack import FunctionalAckMap, FunctionalAckMapConfig
@@ -43,13 +43,9 @@ _FILE = re.compile(r"x12-(\w+)\.yaml")
 _DIR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
-REPOSITORY_MAPS = Path(__file__).resolve().parents[2] / "maps"
-
-
 def default_maps_dir() -> Path:
-    """``$GATEWAY_MAPS_DIR``, else the repository's ``maps/`` next to the package."""
-    configured = os.environ.get("GATEWAY_MAPS_DIR")
-    return Path(configured) if configured else REPOSITORY_MAPS
+    """Where maps are read when no directory is given (``gateway.locations``)."""
+    return maps_from_environment()
 
 
 def load_map(
