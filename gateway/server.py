@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from gateway.errors import ConfigurationError
 from gateway.service import Runtime, issue_api_key, sync_partners
 from gateway.settings import Settings
 from gateway.store.models import Partner
@@ -36,8 +37,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     runtime = Runtime.from_settings(settings)
-    for problem in sync_partners(runtime):
+    problems = sync_partners(runtime)
+    for problem in problems:
         log.error("partner profile problem: %s", problem)
+    if problems:  # e.g. two partners claiming one sender id: never run with that
+        runtime.close()
+        raise ConfigurationError(f"{len(problems)} partner profile problem(s), listed above")
     demo_key = _demo_key(runtime)
     if settings.broker == "embedded":
         handle = start_worker(runtime, threads=settings.embedded_workers)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from gateway.erp.base import ErpConnector
 from gateway.erp.registry import build_connector
-from gateway.partners import check_partners, default_partners_dir, load_partner
+from gateway.partners import check_partners, default_partners_dir, gateway_ids, load_partner
 from gateway.pipeline.process import ProcessConfig
 from gateway.settings import Settings
 from gateway.store.db import Database
@@ -55,6 +55,7 @@ class Runtime:
             connectors=(settings.erp_connector,),
             partners_dir=settings.partners_dir,
             maps_dir=settings.maps_dir,
+            our_ids=gateway_ids(settings.our_identities()),
         )
         return cls(settings, db, connector, config)
 
@@ -81,9 +82,14 @@ def _connector_settings(settings: Settings) -> dict[str, object]:
 
 
 def sync_partners(runtime: Runtime) -> list[str]:
-    """Load every partner profile into the database (identity, status); returns the problems."""
+    """Load every partner profile into the database (identity, status); returns the problems.
+
+    With any problem nothing is loaded: a half-applied set of profiles (say two partners
+    claiming one sender id) must not become what the gateway runs with."""
     root = runtime.settings.partners_dir or default_partners_dir()
-    problems = check_partners(root)
+    problems = check_partners(root, runtime.process_config.our_ids)
+    if problems:
+        return problems
     with runtime.db.transaction() as session:
         for path in sorted(root.glob("*.yaml")):
             try:

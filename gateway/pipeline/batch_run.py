@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
-from gateway.errors import ConfigurationError
-from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, load_partner
+from gateway.partners import DEFAULT_OUR_IDS, DUPLICATE_CHECKS, PartnerProfile, load_partner
 from gateway.pipeline.records import Claim, Recorded, Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
@@ -34,6 +33,7 @@ from gateway.store.models import (
 from gateway.x12 import results as r
 from gateway.x12.acks.ta1 import build_ta1
 from gateway.x12.envelope import interchange_headers
+from gateway.x12.identities import EnvelopeId
 from gateway.x12.model import InterchangeHeader
 
 _INTERCHANGES = table_of(InterchangeRecord)
@@ -86,18 +86,22 @@ class ProcessConfig:
     connectors: tuple[str, ...] = ("sink",)
     partners_dir: Path | None = None
     maps_dir: Path | None = None
+    our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
+    """The gateway's own interchange ids (``Settings.our_ids``)."""
 
 
 DEFAULT_CONFIG = ProcessConfig()
 
 
 def partner_profile(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
+    """The profile of the partner the channel authenticated; None for a message without one.
+
+    A partner without a readable profile raises ``ConfigurationError`` rather than being read
+    with defaults: that would skip the sender identity check (the message fails, visibly, and
+    ``gateway messages retry`` takes it again once the profile is fixed)."""
     if partner_id is None:
         return None
-    try:
-        return load_partner(partner_id, config.partners_dir)
-    except ConfigurationError:
-        return None
+    return load_partner(partner_id, config.partners_dir)
 
 
 def translate_options(
@@ -112,6 +116,7 @@ def translate_options(
         ack=profile.x12.ack.kind,
         ta1=profile.x12.ack.ta1,
         ack_options=profile.ack_options(),
+        identities=profile.expected_identities(config.our_ids),
     )
 
 
@@ -141,8 +146,9 @@ class BatchRun:
         )
         message.attempts += 1
         if json_documents.is_json_documents(message):
+            identities = profile.expected_identities(config.our_ids) if profile else None
             return json_documents.record_json_documents(
-                session, message, self.recorder, policy, checks
+                session, message, self.recorder, policy, checks, identities
             )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
