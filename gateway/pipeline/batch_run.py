@@ -1,8 +1,10 @@
 """How one batch records its messages (the transaction and which messages form the batch are
 ``process``'s).
 
-``BatchRun.add`` translates one message with its partner's profile and hands everything it
-produced to the batch's ``records.Recorder``, which writes the whole batch in a few statements.
+``BatchRun.add`` translates one message with its partner's profile, holding every interchange
+to the partner's sender ids and our ids (``x12.identities``: a file naming another sender is
+rejected, never delivered as this partner's), and hands everything it produced to the batch's
+``records.Recorder``, which writes the whole batch in a few statements.
 An interchange whose ISA13 was already received from the same sender/receiver pair is a duplicate
 (TA1 025 when the policy rejects it); the batch finds those with one query for all its ISA headers
 (``_SeenInterchanges``), and a message earlier in the batch counts as received before.
