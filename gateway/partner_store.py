@@ -13,9 +13,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from gateway.partners import check_partners, default_partners_dir, load_partner
+from gateway.partners import DEFAULT_OUR_IDS, check_partners, default_partners_dir, load_partner
 from gateway.store.db import Database
 from gateway.store.models import Partner
+from gateway.x12.identities import EnvelopeId
 
 KEY_CACHE_SIZE = 10_000
 """Known keys are few; unknown ones are never cached, so guessing cannot grow the cache."""
@@ -26,10 +27,19 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def sync_partners(db: Database, partners_dir: Path | None = None) -> list[str]:
-    """Load every partner profile into the database (identity, status); returns the problems."""
+def sync_partners(
+    db: Database,
+    partners_dir: Path | None = None,
+    our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS,
+) -> list[str]:
+    """Load every partner profile into the database (identity, status); returns the problems.
+
+    With any problem nothing is loaded: a half-applied set of profiles (say two partners
+    claiming one sender id) must not become what the gateway runs with."""
     root = partners_dir or default_partners_dir()
-    problems = check_partners(root)
+    problems = check_partners(root, our_ids)
+    if problems:
+        return problems
     with db.transaction() as session:
         for path in sorted(root.glob("*.yaml")):
             try:

@@ -1,6 +1,7 @@
 """Partner profiles: validated data files (``partners/<id>.yaml``), never code.
 
-Map overrides for a partner live in ``maps/<id>/``. A profile says who the partner is on the wire (ISA qualifier and id), what we accept from it,
+Map overrides for a partner live in ``maps/<id>/``. A profile says who the partner is on the wire
+(its sender ids, and which of our ids it addresses), what we accept from it,
 how strictly we read it, how we acknowledge it, and what to do with duplicates. Every problem in
 every file is reported at once (``check_partners``), at start-up and in CI.
 """
@@ -8,16 +9,25 @@ every file is reported at once (``check_partners``), at start-up and in CI.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gateway.errors import ConfigurationError
 from gateway.locations import partners_from_environment
 from gateway.x12.acks.envelope import AckOptions
+from gateway.x12.identities import EnvelopeId, ExpectedIdentities
 from gateway.x12.model import Delimiters
 from gateway.x12.validate import SUPPORTED_SETS, ValidationPolicy
 
@@ -42,12 +52,69 @@ class AckSettings(_Strict):
     newline_after_segment: bool = True
 
 
+_UNPADDED = r"^\S(?:.*\S)?$"
+DEFAULT_OUR_IDS = (EnvelopeId("ZZ", "GATEWAYBUYER"),)
+"""The gateway's own ids when ``GATEWAY_OUR_IDS`` is not set (``Settings.our_ids``)."""
+
+
+class SenderId(_Strict):
+    """One ISA05/ISA06 pair a partner sends from, without padding."""
+
+    qualifier: str = Field(min_length=2, max_length=2, pattern=_UNPADDED)
+    id: str = Field(min_length=1, max_length=15, pattern=_UNPADDED)
+
+    def envelope_id(self) -> EnvelopeId:
+        return EnvelopeId(self.qualifier, self.id)
+
+
 class X12Identity(_Strict):
-    qualifier: str = Field(min_length=2, max_length=2)
-    id: str = Field(min_length=1, max_length=15)
-    our_qualifier: str = Field("ZZ", min_length=2, max_length=2)
-    our_id: str = Field("GATEWAYBUYER", min_length=1, max_length=15)
+    """Who the partner is on the wire and whom it addresses.
+
+    ``sender_ids`` lists every ISA05/ISA06 it may send from (divisions, a test system); the first
+    is its main one. The older one-id form, ``qualifier`` + ``id``, still reads as a one-entry
+    list. ``our_qualifier``/``our_id``: the one of our ids (``GATEWAY_OUR_IDS``) this partner must
+    address; unset, any of them."""
+
+    sender_ids: tuple[SenderId, ...] = Field(min_length=1)
+    our_qualifier: str | None = Field(None, min_length=2, max_length=2, pattern=_UNPADDED)
+    our_id: str | None = Field(None, min_length=1, max_length=15, pattern=_UNPADDED)
     ack: AckSettings = AckSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_id_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not {"qualifier", "id"} & data.keys():
+            return data
+        if "sender_ids" in data:
+            raise ValueError("give x12.sender_ids or x12.qualifier/x12.id, not both")
+        rest = {k: v for k, v in data.items() if k not in ("qualifier", "id")}
+        one = {k: data[k] for k in ("qualifier", "id") if k in data}
+        return {**rest, "sender_ids": [one]}
+
+    @model_validator(mode="after")
+    def _check_ids(self) -> X12Identity:
+        if (self.our_qualifier is None) != (self.our_id is None):
+            raise ValueError("give our_qualifier and our_id together, or neither")
+        pairs = [s.envelope_id() for s in self.sender_ids]
+        repeated = sorted({str(p) for p in pairs if pairs.count(p) > 1})
+        if repeated:
+            raise ValueError(f"sender_ids lists {', '.join(repeated)} more than once")
+        return self
+
+    @property
+    def qualifier(self) -> str:
+        """The main sender id's ISA05."""
+        return self.sender_ids[0].qualifier
+
+    @property
+    def id(self) -> str:
+        """The main sender id's ISA06."""
+        return self.sender_ids[0].id
+
+    def our(self) -> EnvelopeId | None:
+        if self.our_qualifier is None or self.our_id is None:
+            return None
+        return EnvelopeId(self.our_qualifier, self.our_id)
 
 
 class ValidationSettings(_Strict):
@@ -119,6 +186,24 @@ class PartnerProfile(_Strict):
             group_mismatch=self.validation.group_mismatch,
         )
 
+    def expected_identities(
+        self, our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
+    ) -> ExpectedIdentities:
+        """What an interchange from this partner must carry (``x12.identities``): one of its
+        sender ids, addressed to its ``our_id`` or, without one, to any of ``our_ids``.
+
+        Raises ``ConfigurationError`` when ``our_id`` is not one of ``our_ids``: check-config
+        reports it, and a message must not be read against an id the gateway does not own."""
+        senders = tuple(s.envelope_id() for s in self.x12.sender_ids)
+        our = self.x12.our()
+        if our is not None and our not in our_ids:
+            raise ConfigurationError(
+                f"partner {self.id}: x12.our_id {our} is not one of the gateway's ids "
+                f"({', '.join(map(str, our_ids))}; GATEWAY_OUR_IDS)",
+                partner_id=self.id,
+            )
+        return ExpectedIdentities(senders, (our,) if our is not None else our_ids)
+
     def ack_options(self) -> AckOptions:
         d = self.x12.ack.delimiters
         delimiters = (
@@ -149,21 +234,50 @@ def _read(path: Path) -> tuple[PartnerProfile | None, list[str]]:
     return profile, []
 
 
-def check_partners(partners_dir: Path | None = None) -> list[str]:
-    """Every problem in every profile (templates are checked by onboarding, not here)."""
+def gateway_ids(pairs: Iterable[tuple[str, str]]) -> tuple[EnvelopeId, ...]:
+    """``Settings.our_identities()`` as envelope ids."""
+    return tuple(EnvelopeId(qualifier, id_) for qualifier, id_ in pairs)
+
+
+def check_partners(
+    partners_dir: Path | None = None, our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
+) -> list[str]:
+    """Every problem in every profile (templates are checked by onboarding, not here): each
+    file's own, a sender id two profiles claim (a file from it could not be told apart), one of
+    our own ids claimed as a sender id, an ``our_id`` that is not one of ``our_ids``."""
     root = partners_dir or default_partners_dir()
     if not root.is_dir():
         return [f"{root}: no such directory"]
     problems: list[str] = []
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[EnvelopeId, str] = {}
     for path in sorted(root.glob("*.yaml")):
         profile, found = _read(path)
         problems.extend(found)
         if profile is not None:
-            key = (profile.x12.qualifier, profile.x12.id)
-            if key in seen:
-                problems.append(f"{path.name}: ISA identity {key} already used by {seen[key]}")
+            problems.extend(_identity_problems(path.name, profile, our_ids, seen))
+    return problems
+
+
+def _identity_problems(
+    name: str, profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...], seen: dict[EnvelopeId, str]
+) -> list[str]:
+    problems: list[str] = []
+    for n, sender in enumerate(profile.x12.sender_ids):
+        key = sender.envelope_id()
+        if key in seen:
+            problems.append(
+                f"{name}: x12.sender_ids.{n}: {key} is already a sender id of {seen[key]}"
+            )
+        elif key in our_ids:
+            problems.append(f"{name}: x12.sender_ids.{n}: {key} is one of our own ids")
+        else:
             seen[key] = profile.id
+    our = profile.x12.our()
+    if our is not None and our not in our_ids:
+        known = ", ".join(map(str, our_ids))
+        problems.append(
+            f"{name}: x12.our_id: {our} is not one of the gateway's ids ({known}; GATEWAY_OUR_IDS)"
+        )
     return problems
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from gateway.erp.base import ErpConnector
 from gateway.erp.registry import build_connector
 from gateway.partner_store import PartnerKeys
+from gateway.partners import gateway_ids
 from gateway.pipeline.config import ProcessConfig
 from gateway.settings import Settings
 from gateway.store.db import Database
@@ -41,6 +42,7 @@ class Runtime:
             connectors=(settings.erp_connector,),
             partners_dir=settings.partners_dir,
             maps_dir=settings.maps_dir,
+            our_ids=gateway_ids(settings.our_identities()),
         )
         return cls(settings, db, connector, config)
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 20 * 1024 * 1024
     partners_dir: Path | None = None
     """Default: ``<home>/partners``, else the packaged demo (``gateway.locations``)."""
+    our_ids: str = "ZZ/GATEWAYBUYER"
+    """Our own interchange ids, ``QUALIFIER/ID`` separated by commas (``ZZ/GATEWAYBUYER,
+    01/123456789``): a supplier's ISA07/ISA08 must be one of them (its GS03 one of the ids), or
+    the one its profile names (``x12.our_qualifier``/``our_id``, which must be in this list)."""
     maps_dir: Path | None = None
     """Default: ``<home>/maps`` if it exists, else the packaged maps (``gateway.locations``)."""
     api_key_cache_s: float = 5.0
@@ -111,6 +115,16 @@ class Settings(BaseSettings):
     def resolved_data_dir(self) -> Path:
         return self.data_dir if self.data_dir is not None else self._locations.data.path
 
+    @field_validator("our_ids")
+    @classmethod
+    def _check_our_ids(cls, value: str) -> str:
+        parse_our_ids(value)
+        return value
+
+    def our_identities(self) -> tuple[tuple[str, str], ...]:
+        """``our_ids`` as (qualifier, id) pairs."""
+        return parse_our_ids(self.our_ids)
+
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'gateway.db'}"
 
@@ -141,3 +155,23 @@ class Settings(BaseSettings):
             "GATEWAY_DATABASE_URL) to the gateway's, or create one with `gateway db upgrade`",
             code="config.database.missing",
         )
+
+        return f"sqlite:///{self.data_dir / 'erp-sink.db'}" if self.erp_connector == "sink" else ""
+
+
+def parse_our_ids(text: str) -> tuple[tuple[str, str], ...]:
+    """(qualifier, id) pairs from ``ZZ/GATEWAYBUYER,01/123456789``; ``ValueError`` naming every
+    item that is not a 2-character qualifier, a ``/`` and an id of 1 to 15 characters."""
+    pairs: list[tuple[str, str]] = []
+    bad: list[str] = []
+    for item in (part.strip() for part in text.split(",")):
+        qualifier, slash, id_ = (value.strip() for value in item.partition("/"))
+        if slash and len(qualifier) == 2 and 1 <= len(id_) <= 15:
+            pairs.append((qualifier, id_))
+        elif item:
+            bad.append(item)
+    if bad or not pairs:
+        raise ValueError(
+            f"our ids are QUALIFIER/ID pairs separated by commas (ZZ/GATEWAYBUYER), not {bad or text!r}"
+        )
+    return tuple(pairs)

@@ -14,13 +14,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import ValidationError
+
 from gateway.canonical import Event
 from gateway.errors import ConfigurationError
 from gateway.locations import Locations
 from gateway.mapping.loader import check_maps
-from gateway.partners import check_partners, load_partner
+from gateway.partners import check_partners, gateway_ids, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
+from gateway.settings import Settings
 from gateway.x12.acks.envelope import AckOptions
+from gateway.x12.identities import EnvelopeId
 from gateway.x12.validate import ValidationPolicy
 from gateway_app.commands import SERVICE_COMMANDS, add_commands, dispatch
 
@@ -115,14 +119,24 @@ def _options(args: argparse.Namespace) -> TranslateOptions:
         ta1=args.ta1 or (profile.x12.ack.ta1 if profile else "on_request"),
         policy=policy,
         ack_options=profile.ack_options() if profile else AckOptions(),
+        # The partner's sender ids are checked as the running gateway checks them.
+        identities=profile.expected_identities(_our_ids()) if profile else None,
     )
+
+
+def _our_ids() -> tuple[EnvelopeId, ...]:
+    """The gateway's own ids, from ``GATEWAY_OUR_IDS`` (or ``.env``) as ``gateway run`` reads them."""
+    try:
+        return gateway_ids(Settings().our_identities())
+    except ValidationError as exc:
+        raise ConfigurationError(f"settings: {exc.errors()[0]['msg']}") from None
 
 
 def _check_config(args: argparse.Namespace) -> int:
     found = _locate(args)
     print(f"partners: {found.partners}\nmaps:     {found.maps}")
     problems = [f"maps/{p}" for p in check_maps(args.maps_dir)]
-    problems += [f"partners/{p}" for p in check_partners(args.partners_dir)]
+    problems += [f"partners/{p}" for p in check_partners(args.partners_dir, _our_ids())]
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"gateway check-config: {len(problems)} problem(s)")

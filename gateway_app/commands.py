@@ -242,7 +242,8 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
 def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
     from gateway.partner_store import sync_partners
 
-    problems = sync_partners(runtime.db, runtime.settings.partners_dir)
+    config = runtime.process_config
+    problems = sync_partners(runtime.db, config.partners_dir, config.our_ids)
     for problem in problems:
         print(problem, file=sys.stderr)
     if args.action == "issue-key":

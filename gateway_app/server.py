@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
 from gateway.partner_store import sync_partners
 from gateway.runtime import Runtime
@@ -39,8 +40,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     runtime = Runtime.from_settings(settings)
-    for problem in sync_partners(runtime.db, settings.partners_dir):
+    problems = sync_partners(runtime.db, settings.partners_dir, runtime.process_config.our_ids)
+    for problem in problems:
         log.error("partner profile problem: %s", problem)
+    if problems:  # e.g. two partners claiming one sender id: never run with that
+        runtime.close()
+        raise ConfigurationError(f"{len(problems)} partner profile problem(s), listed above")
     demo_key = _demo_key(runtime)
     if settings.broker == "embedded":
         handle = start_worker(runtime, threads=settings.embedded_workers)

@@ -63,3 +63,28 @@ def test_given_stdin_and_installed_script_when_run_then_same_output() -> None:
 def test_check_config_passes_on_the_repository(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check-config"]) == 0
     assert "0 problem(s)" in capsys.readouterr().out
+
+
+def test_given_another_partners_file_when_translated_for_a_partner_then_the_identity_finding_is_shown(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    acme = SAMPLES.parent / "acme-fasteners" / "856-acme-4010.edi"
+
+    code, out = run(capsys, str(acme), "--partner", "demo-supplier", "--indent", "0")
+
+    assert code == 1 and out["documents"] == []
+    [error] = out["errors"]  # type: ignore[misc]
+    assert error["ta1_code"] == "006"
+    expected = "ISA06 'ACMEFAST' is not your sender id (expected one of: ZZ/DEMOSUPPLIER)"
+    assert expected in error["message"]
+    assert "*R*006~" in out["acknowledgments"][0]["edi"]  # type: ignore[index]
+
+
+def test_given_another_partners_file_without_partner_then_no_identity_check(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    acme = SAMPLES.parent / "acme-fasteners" / "856-acme-4010.edi"
+
+    code, out = run(capsys, str(acme), "--indent", "0")
+
+    assert code == 0 and out["errors"] == []

@@ -49,10 +49,11 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.erp",
         "gateway.partners",
     },
-    "gateway.partner_store": {"gateway.partners", "gateway.store"},
+    "gateway.partner_store": {"gateway.partners", "gateway.store", "gateway.x12"},
     "gateway.queries": {"gateway.store"},
     "gateway.runtime": {
         "gateway.erp",
+        "gateway.partners",
         "gateway.partner_store",
         "gateway.pipeline",
         "gateway.settings",

@@ -1,8 +1,10 @@
 """How one batch records its messages (the transaction and which messages form the batch are
 ``process``'s).
 
-``BatchRun.add`` translates one message with its partner's profile and hands everything it
-produced to the batch's ``records.Recorder``, which writes the whole batch in a few statements.
+``BatchRun.add`` translates one message with its partner's profile, holding every interchange
+to the partner's sender ids and our ids (``x12.identities``: a file naming another sender is
+rejected, never delivered as this partner's), and hands everything it produced to the batch's
+``records.Recorder``, which writes the whole batch in a few statements.
 An interchange whose ISA13 was already received from the same sender/receiver pair is a duplicate
 (TA1 025 when the policy rejects it); the batch finds those with one query for all its ISA headers
 (``_SeenInterchanges``), and a message earlier in the batch counts as received before.
@@ -15,10 +17,9 @@ import json
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
-from gateway.errors import ConfigurationError
-from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, load_partner
+from gateway.partners import DUPLICATE_CHECKS, PartnerProfile
 from gateway.pipeline import json_documents
-from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline.config import ProcessConfig, partner_profile
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.records import Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
@@ -58,15 +59,6 @@ _RECEIVED_BEFORE = (
 """Interchanges received before with one of a batch's (sender, receiver, ISA13) triples."""
 
 
-def partner_profile(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
-    if partner_id is None:
-        return None
-    try:
-        return load_partner(partner_id, config.partners_dir)
-    except ConfigurationError:
-        return None
-
-
 def translate_options(
     profile: PartnerProfile | None, partner_id: str | None, config: ProcessConfig
 ) -> TranslateOptions:
@@ -79,6 +71,7 @@ def translate_options(
         ack=profile.x12.ack.kind,
         ta1=profile.x12.ack.ta1,
         ack_options=profile.ack_options(),
+        identities=profile.expected_identities(config.our_ids),
     )
 
 
@@ -106,8 +99,9 @@ class BatchRun:
         )
         message.attempts += 1
         if json_documents.is_json_documents(message):
+            identities = profile.expected_identities(config.our_ids) if profile else None
             return json_documents.record_json_documents(
-                session, message, self.recorder, policy, checks
+                session, message, self.recorder, policy, checks, identities
             )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None

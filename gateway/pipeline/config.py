@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.partners import DEFAULT_OUR_IDS, PartnerProfile, load_partner
+from gateway.x12.identities import EnvelopeId
+
 
 @dataclass(frozen=True, slots=True)
 class ProcessConfig:
@@ -12,6 +15,19 @@ class ProcessConfig:
     """The ERP connectors every new event gets a delivery row for."""
     partners_dir: Path | None = None
     maps_dir: Path | None = None
+    our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
+    """The gateway's own interchange ids (``Settings.our_identities``)."""
 
 
 DEFAULT_CONFIG = ProcessConfig()
+
+
+def partner_profile(partner_id: str | None, config: ProcessConfig) -> PartnerProfile | None:
+    """The profile of the partner the channel authenticated; None for a message without one.
+
+    A partner without a readable profile raises ``ConfigurationError`` rather than being read
+    with defaults: that would skip the sender identity check (the message fails, visibly, and
+    ``gateway messages retry`` takes it again once the profile is fixed)."""
+    if partner_id is None:
+        return None
+    return load_partner(partner_id, config.partners_dir)

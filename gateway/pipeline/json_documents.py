@@ -13,6 +13,13 @@ document, applying the partner's duplicate policy to business keys exactly as th
 Each event's ``partner_id`` is forced to the authenticated partner. Event ids are the partner's:
 an id already used by another partner, or already used for different content, is an error (the ERP
 dedupes on the id, so a changed document under an old id would never reach it).
+
+``source.sender_id`` and ``source.receiver_id`` follow the X12 rule (``x12.identities``): one of
+the partner's sender ids, one of our ids for it; anything else is an error, as a VAN refuses mail
+whose envelope names another mailbox than the one it came from (rewriting it would hide a
+sender's misconfiguration, and a document that claims another partner's id must not reach the
+ERP at all). Left empty, they are filled in with the partner's main sender id and our (first)
+id, as a VAN stamps the mailbox it received from.
 """
 
 from __future__ import annotations
@@ -25,10 +32,12 @@ from sqlalchemy.orm import Session
 
 from gateway.canonical import EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
+from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.records import Recorder, SetRow
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
+from gateway.x12.identities import ExpectedIdentities
 
 JSON_TRANSPORT = "http-json"
 JSON_CONTENT_TYPE = "application/json"
@@ -72,15 +81,18 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
     return events
 
 
-def check_json_message(db: Database, message_id: str) -> DocumentError | None:
+def check_json_message(
+    db: Database, message_id: str, config: ProcessConfig = DEFAULT_CONFIG
+) -> DocumentError | None:
     """Validate a stored, not yet processed JSON message now; when invalid, mark it ``failed``
     (committed) and return the error for the caller to answer with."""
     with db.transaction() as session:
         message = session.get(InboundMessage, message_id, with_for_update=True)
         if message is None or message.status != "received":
             return None
+        identities = expected_identities(message.partner_id, config)
         try:
-            _checked_events(session, message)
+            _checked_events(session, message, identities)
         except DocumentError as exc:
             _fail(session, message, exc)
             return exc
@@ -93,13 +105,14 @@ def record_json_documents(
     recorder: Recorder,
     policy: str,
     checks: frozenset[str] = frozenset({"business_key"}),
+    identities: ExpectedIdentities | None = None,
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
     Each document becomes one transaction row (so receipts read alike for X12 and JSON) and its
     event, under the same business-key duplicate rule as X12 sets (``records.Recorder``)."""
     try:
-        events = _checked_events(session, message)
+        events = _checked_events(session, message, identities)
     except DocumentError as exc:
         _fail(session, message, exc)
         return ProcessOutcome(message.id, "failed", errors=exc.context.get("errors", []))
@@ -141,9 +154,44 @@ def _items(raw: bytes) -> list[Any]:
     return [body]
 
 
-def _checked_events(session: Session, message: InboundMessage) -> list[Event]:
+def expected_identities(partner_id: str | None, config: ProcessConfig) -> ExpectedIdentities | None:
+    profile = partner_profile(partner_id, config)
+    return profile.expected_identities(config.our_ids) if profile is not None else None
+
+
+def stamp_identities(
+    events: list[Event], identities: ExpectedIdentities
+) -> tuple[list[Event], list[dict[str, Any]]]:
+    """The events with empty ``source`` ids filled in, and an error per id that is not allowed
+    (see the module docstring)."""
+    senders = [s.id for s in identities.senders]
+    receivers = [r.id for r in identities.receivers]
+    stamped: list[Event] = []
+    errors: list[dict[str, Any]] = []
+    for n, event in enumerate(events):
+        source = event.source
+        sender = source.sender_id or (senders[0] if senders else "")
+        receiver = source.receiver_id or (receivers[0] if receivers else "")
+        if sender not in senders:
+            why = f"{sender!r} is not your sender id (expected one of: {', '.join(senders)})"
+            errors.append(_error(n, "source.sender_id", why, "identity"))
+        if receiver not in receivers:
+            why = f"{receiver!r} is not one of our ids (expected one of: {', '.join(receivers)})"
+            errors.append(_error(n, "source.receiver_id", why, "identity"))
+        if (sender, receiver) != (source.sender_id, source.receiver_id):
+            source = source.model_copy(update={"sender_id": sender, "receiver_id": receiver})
+            event = event.model_copy(update={"source": source})
+        stamped.append(event)
+    return stamped, errors
+
+
+def _checked_events(
+    session: Session, message: InboundMessage, identities: ExpectedIdentities | None = None
+) -> list[Event]:
     events = parse_documents(message.raw, message.partner_id)
-    errors = []
+    errors: list[dict[str, Any]] = []
+    if identities is not None:
+        events, errors = stamp_identities(events, identities)
     for n, event in enumerate(events):
         existing = session.get(EventRecord, event.id)
         if existing is None:

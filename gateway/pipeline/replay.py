@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.partners import PartnerProfile
-from gateway.pipeline.batch_run import partner_profile, translate_options
-from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig
+from gateway.pipeline.batch_run import translate_options
+from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
 from gateway.pipeline.records import document_number, replace_event_payload
 from gateway.pipeline.translate import translate_bytes
 from gateway.store.db import Database

@@ -28,6 +28,7 @@ from gateway.x12.acks.functional import ack_kind, build_functional_ack
 from gateway.x12.acks.ta1 import build_ta1, ta1_wanted
 from gateway.x12.envelope import TransactionUnit, walk_interchanges
 from gateway.x12.fastsets import FastSets
+from gateway.x12.identities import ExpectedIdentities
 from gateway.x12.model import Loop
 from gateway.x12.reader import SegmentReader
 from gateway.x12.results import ValidationSummary
@@ -47,6 +48,9 @@ class TranslateOptions:
     ack_options: AckOptions = field(default_factory=AckOptions)
     now: datetime | None = None
     map_documents: bool = True
+    identities: ExpectedIdentities | None = None
+    """Who may send on this channel and whom it may address (``x12.identities``); None when
+    no partner is known (the corpus, ``gateway translate`` without ``--partner``): not checked."""
 
 
 @dataclass(slots=True)
@@ -224,10 +228,11 @@ def _interchanges(
             translator.handle_validated,
             translator.options.policy,
             trees=translator.options.map_documents,
+            identities=translator.options.identities,
         )
         return run.reader, iter(run)
     reader = SegmentReader(stream)
-    return reader, walk_interchanges(reader, translator.handle)
+    return reader, walk_interchanges(reader, translator.handle, translator.options.identities)
 
 
 def _unreadable(translator: _Translator, exc: InterchangeError) -> None:

@@ -19,6 +19,7 @@ from gateway.errors import DocumentError, InterchangeError
 from gateway.x12 import results as r
 from gateway.x12.delimiters import scan_isa
 from gateway.x12.elements import valid_date
+from gateway.x12.identities import ExpectedIdentities, check_group_ids, check_interchange_ids
 from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
 from gateway.x12.reader import SegmentReader
 from gateway.x12.structures import FUNCTIONAL_IDS
@@ -233,11 +234,20 @@ class _Group:
 
 
 class EnvelopeWalker:
-    """State machine over the segment stream; see the module docstring for the policy."""
+    """State machine over the segment stream; see the module docstring for the policy.
 
-    def __init__(self, reader: SegmentReader, on_transaction: TransactionHandler) -> None:
+    With ``identities`` every ISA and GS is also held against them (``x12.identities``): a
+    mismatch rejects the interchange (TA1) or the group (AK9)."""
+
+    def __init__(
+        self,
+        reader: SegmentReader,
+        on_transaction: TransactionHandler,
+        identities: ExpectedIdentities | None = None,
+    ) -> None:
         self.reader = reader
         self.on_transaction = on_transaction
+        self.identities = identities
         self.header: InterchangeHeader | None = None
         self.result: r.InterchangeResult | None = None
         self.group: _Group | None = None
@@ -302,6 +312,8 @@ class EnvelopeWalker:
         header = interchange_header(isa)
         result = r.InterchangeResult.from_header(header, self.reader.isa_warnings)
         check_isa(header, result)
+        if self.identities is not None:
+            check_interchange_ids(header, result, self.identities)
         self.header, self.result = header, result
         self.group, self.set_segments = None, None
         self.group_count = 0
@@ -362,6 +374,10 @@ class EnvelopeWalker:
         if header.control_number in self.group_numbers:
             gr.group_codes.append(r.GROUP_CONTROL_NUMBER_NOT_UNIQUE)
         self.group_numbers.add(header.control_number)
+        if self.identities is not None and (found := check_group_ids(header, self.identities)):
+            gr.group_codes.insert(0, r.GROUP_NOT_SUPPORTED)
+            gr.notes.extend(found)
+            group.skip = True
 
     def _close_group(self, ge: Segment | None) -> None:
         group = self.group
@@ -405,6 +421,7 @@ class EnvelopeWalker:
         self._check_set_envelope(st, se, segments, group, tr)
         if group.skip:
             tr.reject(r.SET_NOT_SUPPORTED)
+            tr.notes.extend(group.result.notes)
             return
         self.on_transaction(TransactionUnit(self.header, group.header, segments, tr))
 
@@ -441,6 +458,8 @@ class EnvelopeWalker:
 
 
 def walk_interchanges(
-    reader: SegmentReader, on_transaction: TransactionHandler
+    reader: SegmentReader,
+    on_transaction: TransactionHandler,
+    identities: ExpectedIdentities | None = None,
 ) -> Iterator[r.InterchangeResult]:
-    return iter(EnvelopeWalker(reader, on_transaction))
+    return iter(EnvelopeWalker(reader, on_transaction, identities))

@@ -34,6 +34,7 @@ from gateway.x12.delimiters import IsaScan
 from gateway.x12.dictionary import segments_for, version_family
 from gateway.x12.envelope import EnvelopeWalker, TransactionUnit
 from gateway.x12.fastpath_tables import compile_profile
+from gateway.x12.identities import ExpectedIdentities
 from gateway.x12.model import STANDARD_DELIMITERS, Delimiters, Segment
 from gateway.x12.structures import transaction_spec
 
@@ -177,12 +178,13 @@ class FastValidation:
         policy: ValidationPolicy = DEFAULT_POLICY,
         chunk_size: int = x12_reader.CHUNK_SIZE,
         sets: SetHandler | None = None,
+        identities: ExpectedIdentities | None = None,
     ) -> None:
         assert _fastscan is not None, "check fastpath.available() first"
         self.policy = policy
         self.sets = sets or SetHandler(policy)
         self.reader = _Reader(stream, chunk_size)
-        self.walker = _Walker(self.reader, self.sets)
+        self.walker = _Walker(self.reader, self.sets, identities)
         self.scanner = _fastscan.Scanner(
             partial(_profile, policy.accepted_sets), placements=self.wants_placements
         )

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from gateway.x12 import reader as x12_reader
 from gateway.x12.envelope import TransactionUnit
 from gateway.x12.fastpath import FastValidation, SetHandler, split_body
+from gateway.x12.identities import ExpectedIdentities
 from gateway.x12.model import Delimiters, Loop, Segment
 from gateway.x12.validate import (
     DEFAULT_POLICY,
@@ -67,9 +68,10 @@ class FastSets(FastValidation):
         *,
         trees: bool = True,
         chunk_size: int = x12_reader.CHUNK_SIZE,
+        identities: ExpectedIdentities | None = None,
     ) -> None:
         self.handler = _TreeHandler(policy, on_set, trees)
-        super().__init__(stream, policy, chunk_size, self.handler)
+        super().__init__(stream, policy, chunk_size, self.handler, identities)
 
     def _certified_body(
         self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None

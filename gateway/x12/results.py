@@ -170,6 +170,9 @@ class GroupResult:
     transactions: list[TransactionResult] = field(default_factory=list)
     group_codes: list[str] = field(default_factory=list)
     declared_count: int | None = None
+    notes: list[str] = field(default_factory=list)
+    """Why the group was refused, in words, where its AK9 code alone does not say (the
+    ``errors`` entry has them; the ack has only the codes)."""
 
     @property
     def received(self) -> int:
@@ -200,6 +203,7 @@ class GroupResult:
             "version": self.version,
             "status": self.status,
             "group_codes": self.group_codes,
+            "notes": self.notes,
             "transactions": [t.as_dict() for t in self.transactions],
         }
 
@@ -313,10 +317,12 @@ def group_error_entries(ir: InterchangeResult, group: GroupResult) -> list[dict[
     clean. ``translate`` and the native fast path both report through these builders."""
     out: list[dict[str, Any]] = []
     if group.group_codes and group.status != "A":
+        why = "".join(f"; {note}" for note in group.notes)
         out.append(
             {
                 "code": "x12.group.errors",
-                "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}",
+                "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}"
+                + why,
                 "interchange": ir.control_number,
                 "group": group.control_number,
                 "status": group.status,

@@ -20,12 +20,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.canonical import Event
-from gateway.partners import load_partner
+from gateway.partners import gateway_ids, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
+from gateway.settings import parse_our_ids
 from gateway.x12 import fastpath
 from gateway.x12.acks.envelope import MemoryControlNumbers
 from gateway.x12.validate import ValidationPolicy
 from tests.corpus import mutated_bytes
+from tests.identity_matrix import (
+    AUTHENTICATED,
+    MATRIX_OUR_IDS,
+    Case,
+    envelope_bytes,
+    matrix_partners,
+)
+from tests.identity_matrix import CASES as MATRIX
+from tests.identity_matrix import IDS as MATRIX_IDS
 from tests.x12.test_fastpath import (
     CORPUS_FILES,
     EXAMPLES,
@@ -93,6 +103,7 @@ def sample_options(path: Path) -> TranslateOptions:
         ack=partner.x12.ack.kind,
         ta1=partner.x12.ack.ta1,
         ack_options=partner.ack_options(),
+        identities=partner.expected_identities(),
         now=NOW,
     )
 
@@ -110,6 +121,16 @@ def test_given_sample_then_fast_translation_is_identical(path: Path) -> None:
     assert_same(path.read_bytes(), sample_options(path))
     for policy in POLICIES:
         assert_same(path.read_bytes(), TranslateOptions(policy=policy, now=NOW))
+
+
+@needs_native
+@pytest.mark.parametrize("case", MATRIX, ids=MATRIX_IDS)
+def test_given_an_identity_matrix_envelope_then_fast_translation_is_identical(
+    case: Case, tmp_path: Path
+) -> None:
+    partner = load_partner(AUTHENTICATED, matrix_partners(tmp_path))
+    identities = partner.expected_identities(gateway_ids(parse_our_ids(MATRIX_OUR_IDS)))
+    assert_same(envelope_bytes(case), TranslateOptions(identities=identities, now=NOW))
 
 
 @needs_native

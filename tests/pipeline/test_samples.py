@@ -35,6 +35,7 @@ def translate_sample(path: Path) -> dict[str, object]:
         ack=partner.x12.ack.kind,
         ta1=partner.x12.ack.ta1,
         ack_options=partner.ack_options(),
+        identities=partner.expected_identities(),
         now=NOW,
     )
     result = translate_bytes(path.read_bytes(), options=options, counters=MemoryControlNumbers(1))

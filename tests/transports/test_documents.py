@@ -104,6 +104,7 @@ def test_given_an_event_id_another_partner_used_when_posted_then_422_and_theirs_
     gateway: Gateway, client: TestClient
 ) -> None:
     theirs = sample_event(id="evt_shared")
+    theirs["source"] = {**theirs["source"], "sender_id": "ACMEFAST"}
     assert client.post("/v1/documents", json=theirs, headers=bearer(ACME_KEY)).status_code == 202
     mine = sample_event(id="evt_shared")
     mine["document"] = {**mine["document"], "shipment_id": "HIJACK"}

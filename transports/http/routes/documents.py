@@ -31,7 +31,12 @@ async def send_documents(request: Request) -> Response:
     state = send.state
     receipt = await store(request, send, transport=JSON_TRANSPORT, content_type=JSON_CONTENT_TYPE)
     if receipt.needs_processing:
-        problem = await run_in_threadpool(check_json_message, state.runtime.db, receipt.message_id)
+        problem = await run_in_threadpool(
+            check_json_message,
+            state.runtime.db,
+            receipt.message_id,
+            state.runtime.process_config,
+        )
         if problem is not None:
             raise DocumentError(
                 problem.message,
