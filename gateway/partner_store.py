@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gateway.partners import DEFAULT_OUR_IDS, check_partners, default_partners_dir, load_partner
 from gateway.store.db import Database
@@ -41,18 +42,41 @@ def sync_partners(
     if problems:
         return problems
     with db.transaction() as session:
+        synced: set[str] = set()
         for path in sorted(root.glob("*.yaml")):
-            try:
-                profile = load_partner(path.stem, root)
-            except Exception:  # reported in problems
-                continue
+            profile = load_partner(path.stem, root)
             row = session.get(Partner, profile.id)
             if row is None:
                 row = Partner(id=profile.id)
                 session.add(row)
             row.name, row.status = profile.name, profile.status
             row.isa_qualifier, row.isa_id = profile.x12.qualifier, profile.x12.id
+            synced.add(profile.id)
+        session.execute(  # profiles that are gone: kept for their history, refused at the door
+            update(Partner).where(Partner.id.not_in(synced)).values(status=REMOVED)
+        )
     return problems
+
+
+REMOVED = "removed"
+"""The status of a partner whose profile was deleted: its messages stay, its keys are refused."""
+REFUSED = {
+    "suspended": "partner {id!r} is suspended: ask the gateway's operators to reinstate it",
+    REMOVED: "partner {id!r} is no longer registered with this gateway",
+}
+"""Partner statuses whose API keys authenticate no request, and what the 401 says."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOwner:
+    partner_id: str
+    status: str
+
+    @property
+    def refusal(self) -> str | None:
+        """Why this partner's key opens nothing right now, or None when it may send."""
+        template = REFUSED.get(self.status)
+        return template.format(id=self.partner_id) if template is not None else None
 
 
 class PartnerKeys:
@@ -64,8 +88,8 @@ class PartnerKeys:
     def __init__(self, db: Database, ttl_s: float) -> None:
         self.db = db
         self.ttl_s = ttl_s
-        self._cache: dict[str, tuple[str, float]] = {}
-        """Key hash -> (partner id, monotonic expiry)."""
+        self._cache: dict[str, tuple[KeyOwner, float]] = {}
+        """Key hash -> (its owner, monotonic expiry)."""
 
     def issue(self, partner_id: str, key: str | None = None) -> str:
         """A new API key for ``partner_id`` (shown once; only its hash is stored)."""
@@ -79,28 +103,28 @@ class PartnerKeys:
         self._cache.clear()
         return key
 
-    def cached(self, key: str) -> str | None:
+    def cached(self, key: str) -> KeyOwner | None:
         """``partner_for``'s answer while it is cached (no I/O: callable from an event loop)."""
         return self._lookup(hash_api_key(key), time.monotonic())
 
-    def partner_for(self, key: str) -> str | None:
-        """The active partner whose API key this is."""
+    def partner_for(self, key: str) -> KeyOwner | None:
+        """The partner whose API key this is, with its status as the database has it now (a
+        suspension or removal is seen within ``ttl_s``)."""
         digest = hash_api_key(key)
         now = time.monotonic()
         if (cached := self._lookup(digest, now)) is not None:
             return cached
         with self.db.sessions() as session:
-            partner_id = session.execute(
-                select(Partner.id).where(
-                    Partner.api_key_hash == digest, Partner.status != "suspended"
-                )
-            ).scalar()
-        if self.ttl_s > 0 and partner_id is not None:
+            row = session.execute(
+                select(Partner.id, Partner.status).where(Partner.api_key_hash == digest)
+            ).first()
+        owner = KeyOwner(row.id, row.status) if row is not None else None
+        if self.ttl_s > 0 and owner is not None:
             if len(self._cache) >= KEY_CACHE_SIZE:
                 self._cache.clear()
-            self._cache[digest] = (partner_id, now + self.ttl_s)
-        return partner_id
+            self._cache[digest] = (owner, now + self.ttl_s)
+        return owner
 
-    def _lookup(self, digest: str, now: float) -> str | None:
+    def _lookup(self, digest: str, now: float) -> KeyOwner | None:
         cached = self._cache.get(digest)
         return cached[0] if cached is not None and cached[1] > now else None

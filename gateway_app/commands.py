@@ -250,7 +250,11 @@ def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
         if not args.partner_id:
             print("usage: gateway partners issue-key PARTNER_ID", file=sys.stderr)
             return 2
-        print(runtime.keys.issue(args.partner_id))
+        try:
+            print(runtime.keys.issue(args.partner_id))
+        except KeyError:
+            print(f"gateway partners: no partner {args.partner_id!r}", file=sys.stderr)
+            return 1
     return 1 if problems else 0
 
 

@@ -64,13 +64,15 @@ async def supplier_for_key(state: GatewayState, key: str | None) -> Supplier:
     if not key:
         raise unauthorized("send your API key as 'Authorization: Bearer <key>' or 'X-API-Key'")
     runtime = state.runtime
-    partner_id = None
+    owner = None
     if len(key) <= MAX_KEY_LENGTH:
         keys = runtime.keys
-        partner_id = keys.cached(key) or await run_in_threadpool(keys.partner_for, key)
-    if partner_id is None:
+        owner = keys.cached(key) or await run_in_threadpool(keys.partner_for, key)
+    if owner is None:
         raise unauthorized("unknown API key")
-    return Supplier(partner_id, _profile(partner_id, runtime.settings.partners_dir))
+    if (refusal := owner.refusal) is not None:
+        raise unauthorized(refusal)
+    return Supplier(owner.partner_id, _profile(owner.partner_id, runtime.settings.partners_dir))
 
 
 def _profile(partner_id: str, partners_dir: Path | None) -> PartnerProfile:
