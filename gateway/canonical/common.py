@@ -60,6 +60,11 @@ class EventBase(CanonicalModel):
 
     schema_version: Literal["1.0"] = SCHEMA_VERSION
     id: str = Field(description="Deterministic: the same input bytes and partner give the same id.")
+    supplier_event_id: str | None = Field(
+        default=None,
+        description="JSON documents: the id the supplier gave the event; ``id`` is derived from "
+        "it and the partner, so one partner's ids never meet another's.",
+    )
     partner_id: str | None = None
     source: Source
     warnings: list[str] = Field(

@@ -10,8 +10,10 @@ partner waits: an invalid body is answered 422 with every error, and its stored 
 are the truth) and records one transaction row, one event and one delivery per connector for each
 document, applying the partner's duplicate policy to business keys exactly as the X12 path does.
 
-Each event's ``partner_id`` is forced to the authenticated partner. Event ids are the partner's:
-an id already used by another partner, or already used for different content, is an error (the ERP
+Each event's ``partner_id`` is forced to the authenticated partner. Event ids are scoped to the
+partner: the id a supplier gives is kept as ``supplier_event_id`` and the event's ``id`` derived
+from it and the partner (``scoped_event_id``), so partners can neither collide nor learn each
+other's ids. An id already used by the same partner for different content is an error (the ERP
 dedupes on the id, so a changed document under an old id would never reach it).
 
 ``source.sender_id`` and ``source.receiver_id`` follow the X12 rule (``x12.identities``): one of
@@ -24,7 +26,9 @@ id, as a VAN stamps the mailbox it received from.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -41,8 +45,8 @@ from gateway.x12.identities import ExpectedIdentities
 
 JSON_TRANSPORT = "http-json"
 JSON_CONTENT_TYPE = "application/json"
-MAX_EVENT_ID = 40
-"""Length of ``events.id``: a longer id would only fail later, in the database."""
+MAX_EVENT_ID = 100
+"""Longest id a supplier may give an event (its stored ``id`` is always 36 characters)."""
 MAX_ERRORS = 200
 
 
@@ -50,6 +54,13 @@ def is_json_documents(message: InboundMessage) -> bool:
     """Dispatch on the transport, not the content type: an X12 body posted to ``/v1/x12`` with
     ``Content-Type: application/json`` by mistake is still X12."""
     return message.transport == JSON_TRANSPORT
+
+
+def scoped_event_id(partner_id: str | None, supplier_event_id: str) -> str:
+    """The stored (and delivered) id of a partner's JSON event: the same for the same partner and
+    id, never the same for two partners."""
+    digest = hashlib.sha256(f"json\x1f{partner_id or ''}\x1f{supplier_event_id}".encode())
+    return "evt_" + digest.hexdigest()[:32]
 
 
 def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
@@ -60,6 +71,10 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
     errors: list[dict[str, Any]] = []
     seen: set[str] = set()
     for n, item in enumerate(items):
+        unstorable = [_error(n, loc, "holds a NUL character", "nul") for loc in _nul_paths(item)]
+        if unstorable:  # the database cannot hold it: refused here, not at every retry
+            errors += unstorable[:MAX_ERRORS]
+            continue
         if isinstance(item, dict):
             item = {**item, "partner_id": partner_id}
         try:
@@ -75,7 +90,8 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
         elif event.id in seen:
             errors.append(_error(n, "id", f"{event.id} appears twice in this body", "duplicate_id"))
         seen.add(event.id)
-        events.append(event)
+        scoped = scoped_event_id(partner_id, event.id)
+        events.append(event.model_copy(update={"id": scoped, "supplier_event_id": event.id}))
     if errors:
         raise _invalid(errors, len(items))
     return events
@@ -84,17 +100,21 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
 def check_json_message(
     db: Database, message_id: str, config: ProcessConfig = DEFAULT_CONFIG
 ) -> DocumentError | None:
-    """Validate a stored, not yet processed JSON message now; when invalid, mark it ``failed``
-    (committed) and return the error for the caller to answer with."""
+    """Validate a JSON message just stored, and return the error for the caller to answer with.
+
+    An invalid message not yet processed is marked ``failed`` (committed). A re-send stored as a
+    duplicate is validated too, and left as it is: the same body gets the same answer each time,
+    whatever came before it."""
     with db.transaction() as session:
         message = session.get(InboundMessage, message_id, with_for_update=True)
-        if message is None or message.status != "received":
+        if message is None or message.status not in ("received", "duplicate", "ignored"):
             return None
         identities = expected_identities(message.partner_id, config)
         try:
             _checked_events(session, message, identities)
         except DocumentError as exc:
-            _fail(session, message, exc)
+            if message.status == "received":
+                _fail(session, message, exc)
             return exc
     return None
 
@@ -137,6 +157,22 @@ def record_json_documents(
     return ProcessOutcome(
         message.id, "processed", recorded=recorder.add_sets(message, sets, policy, checks)
     )
+
+
+def _nul_paths(value: Any, path: str = "") -> Iterator[str]:
+    """Where ``value`` (decoded JSON) holds a NUL, in a key or a string, as dotted paths."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                yield where
+            yield from _nul_paths(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}.{index}" if path else str(index))
 
 
 def _items(raw: bytes) -> list[Any]:
@@ -196,9 +232,7 @@ def _checked_events(
         existing = session.get(EventRecord, event.id)
         if existing is None:
             continue
-        if existing.partner_id != message.partner_id:
-            errors.append(_error(n, "id", "event id already used; choose another", "id_taken"))
-        elif existing.payload != event.model_dump(mode="json"):
+        if existing.payload != event.model_dump(mode="json"):
             why = f"event id already received (message {existing.message_id}) with other content"
             errors.append(_error(n, "id", why, "id_reused"))
     if errors:

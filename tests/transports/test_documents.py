@@ -7,7 +7,13 @@ import json
 from fastapi.testclient import TestClient
 
 from gateway.erp.memory import MemoryErpConnector
+from gateway.pipeline.json_documents import scoped_event_id
 from tests.transports.harness import ACME_KEY, DEMO_KEY, Gateway, bearer, sample_event
+
+
+def demo(supplier_event_id: str) -> str:
+    """The id the gateway gives demo-supplier's event ``supplier_event_id``."""
+    return scoped_event_id("demo-supplier", supplier_event_id)
 
 
 def memory(gateway: Gateway) -> MemoryErpConnector:
@@ -27,12 +33,13 @@ def test_given_one_valid_event_when_posted_then_202_and_delivered_as_the_authent
     found = client.get(answer.json()["links"]["self"], headers=bearer(DEMO_KEY)).json()
     assert found["status"] == "processed" and found["outcome"] == "accepted"
     assert [(t["code"], t["status"], t["event_id"]) for t in found["transactions"]] == [
-        ("856", "A", "evt_json_0001")
+        ("856", "A", demo("evt_json_0001"))
     ]
     [stored_event] = found["events"]
     assert stored_event["deliveries"][0]["status"] == "delivered"
-    delivered = memory(gateway).events["evt_json_0001"]
+    delivered = memory(gateway).events[demo("evt_json_0001")]
     assert delivered.partner_id == "demo-supplier"  # forced, whatever the body said
+    assert delivered.supplier_event_id == "evt_json_0001"
     assert delivered.model_dump(mode="json")["document"] == event["document"]
     stored = gateway.message(found["receipt_id"])
     assert stored is not None and stored.transport == "http-json"
@@ -51,7 +58,7 @@ def test_given_a_batch_when_posted_then_every_document_becomes_an_event(
     )
 
     assert answer.status_code == 202, answer.text
-    assert set(memory(gateway).events) == {"evt_json_a", "evt_json_b"}
+    assert set(memory(gateway).events) == {demo("evt_json_a"), demo("evt_json_b")}
     found = client.get(answer.json()["links"]["self"], headers=bearer(DEMO_KEY)).json()
     assert sorted(e["document_number"] for e in found["events"]) == ["SHP-JSON-2", "SHP0045002"]
 
@@ -100,20 +107,25 @@ def test_given_bodies_that_are_not_events_when_posted_then_422_never_500(
     assert gateway.count() == len(bodies)  # every one of them kept
 
 
-def test_given_an_event_id_another_partner_used_when_posted_then_422_and_theirs_untouched(
+def test_given_an_event_id_another_partner_used_then_both_are_kept_apart_and_neither_learns(
     gateway: Gateway, client: TestClient
 ) -> None:
     theirs = sample_event(id="evt_shared")
     theirs["source"] = {**theirs["source"], "sender_id": "ACMEFAST"}
     assert client.post("/v1/documents", json=theirs, headers=bearer(ACME_KEY)).status_code == 202
     mine = sample_event(id="evt_shared")
-    mine["document"] = {**mine["document"], "shipment_id": "HIJACK"}
+    mine["document"] = {**mine["document"], "shipment_id": "OTHER-SHIPMENT"}
 
     answer = client.post("/v1/documents", json=mine, headers=bearer(DEMO_KEY))
 
-    assert answer.status_code == 422
-    assert answer.json()["error"]["errors"][0]["type"] == "id_taken"
-    assert memory(gateway).events["evt_shared"].partner_id == "acme-fasteners"
+    assert answer.status_code == 202  # nothing says the id exists elsewhere
+    events = memory(gateway).events
+    acme = events[scoped_event_id("acme-fasteners", "evt_shared")]
+    assert acme.partner_id == "acme-fasteners"
+    assert (
+        acme.model_dump(mode="json")["document"]["shipment_id"] == theirs["document"]["shipment_id"]
+    )
+    assert events[demo("evt_shared")].partner_id == "demo-supplier"
 
 
 def test_given_the_same_document_again_under_reject_then_duplicate_and_delivered_once(
@@ -129,7 +141,7 @@ def test_given_the_same_document_again_under_reject_then_duplicate_and_delivered
         again.json()["status"] == "duplicate"
         and again.json()["duplicate_of"] == first["receipt_id"]
     )
-    assert memory(gateway).receipts("evt_again") == 1 and len(gateway.enqueued) == 1
+    assert memory(gateway).receipts(demo("evt_again")) == 1 and len(gateway.enqueued) == 1
 
 
 def test_given_a_new_id_for_a_known_shipment_under_reject_then_no_second_event(
@@ -143,8 +155,8 @@ def test_given_a_new_id_for_a_known_shipment_under_reject_then_no_second_event(
 
     found = client.get(answer.json()["links"]["self"], headers=bearer(DEMO_KEY)).json()
     [transaction] = found["transactions"]
-    assert transaction["duplicate_of"] == "evt_first" and transaction["event_id"] is None
-    assert set(memory(gateway).events) == {"evt_first"}
+    assert transaction["duplicate_of"] == demo("evt_first") and transaction["event_id"] is None
+    assert set(memory(gateway).events) == {demo("evt_first")}
 
 
 def test_given_the_schema_link_when_fetched_then_it_is_the_published_schema(
@@ -154,3 +166,30 @@ def test_given_the_schema_link_when_fetched_then_it_is_the_published_schema(
 
     assert answer.status_code == 200
     assert answer.json()["title"].startswith("Supply events")
+
+
+def test_given_a_nul_in_a_string_when_posted_then_422_at_the_door_naming_where(
+    gateway: Gateway, client: TestClient
+) -> None:
+    event = sample_event(id="evt_nul")
+    event["document"] = {**event["document"], "shipment_id": "NUL\u0000X"}
+
+    answer = client.post("/v1/documents", json=event, headers=bearer(DEMO_KEY))
+
+    assert answer.status_code == 422
+    [error] = answer.json()["error"]["errors"]
+    assert (error["loc"], error["type"]) == ("document.shipment_id", "nul")
+    assert memory(gateway).count() == 0
+
+
+def test_given_the_same_invalid_body_twice_then_422_both_times(
+    gateway: Gateway, client: TestClient
+) -> None:
+    body = json.dumps({"documents": [{"id": "evt_broken"}]}).encode()
+
+    first = client.post("/v1/documents", content=body, headers=bearer(DEMO_KEY))
+    again = client.post("/v1/documents", content=body, headers=bearer(DEMO_KEY))
+
+    assert first.status_code == again.status_code == 422
+    assert first.json()["error"]["errors"] == again.json()["error"]["errors"]
+    assert gateway.count() == 2  # both kept

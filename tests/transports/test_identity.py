@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.erp.memory import MemoryErpConnector
+from gateway.pipeline.json_documents import scoped_event_id
 from tests.identity_matrix import (
     CASES,
     IDS,
@@ -132,7 +133,12 @@ def test_given_a_json_event_with_its_second_sender_id_when_posted_then_delivered
     answer = http_client.post("/v1/documents", json=event, headers=bearer(DEMO_KEY))
 
     assert answer.status_code == 202, answer.text
-    assert memory(identity_gateway).events[event["id"]].source.sender_id == "DEMOSUPPLIERT"
+    assert (
+        memory(identity_gateway)
+        .events[scoped_event_id("demo-supplier", event["id"])]
+        .source.sender_id
+        == "DEMOSUPPLIERT"
+    )
 
 
 def test_given_a_json_event_without_ids_when_posted_then_they_are_filled_in_like_a_van_stamp(
@@ -143,5 +149,5 @@ def test_given_a_json_event_without_ids_when_posted_then_they_are_filled_in_like
     answer = http_client.post("/v1/documents", json=event, headers=bearer(DEMO_KEY))
 
     assert answer.status_code == 202, answer.text
-    source = memory(identity_gateway).events[event["id"]].source
+    source = memory(identity_gateway).events[scoped_event_id("demo-supplier", event["id"])].source
     assert (source.sender_id, source.receiver_id) == ("DEMOSUPPLIER", "GATEWAYBUYER")

@@ -30,7 +30,7 @@ async def send_documents(request: Request) -> Response:
     send = await send_request(request)
     state = send.state
     receipt = await store(request, send, transport=JSON_TRANSPORT, content_type=JSON_CONTENT_TYPE)
-    if receipt.needs_processing:
+    if receipt.status in ("received", "duplicate", "ignored"):  # same body, same answer
         problem = await run_in_threadpool(
             check_json_message,
             state.runtime.db,
