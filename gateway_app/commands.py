@@ -60,6 +60,7 @@ SERVICE_COMMANDS = {"run", "worker", "db", "messages", "replay", "dead-letters",
 
 def dispatch(args: argparse.Namespace) -> int:
     """Heavy imports (SQLAlchemy, Dramatiq, FastAPI) happen here, so ``translate`` stays light."""
+    from gateway.masking import mask_secrets
     from gateway.runtime import Runtime
     from gateway.settings import Settings
     from gateway.store.migrate import upgrade
@@ -67,7 +68,7 @@ def dispatch(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.command == "db":
         upgrade(settings.resolved_database_url())
-        print(f"database at {settings.resolved_database_url()} is up to date")
+        print(f"database at {mask_secrets(settings.resolved_database_url())} is up to date")
         return 0
     if args.command == "run":
         from gateway_app.server import serve

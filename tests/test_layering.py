@@ -14,6 +14,8 @@ beneath it; no layer imports one that imports it back.
     gateway.pipeline ── gateway.erp ── gateway.store ── gateway.settings
          │
     gateway.mapping ── gateway.partners ── gateway.x12 ── gateway.canonical ── gateway.errors
+
+    gateway.masking (hides credentials in text) and gateway.settings sit beneath everything.
 """
 
 from __future__ import annotations
@@ -30,15 +32,21 @@ PACKAGES = ("gateway", "transports", "gateway_app")
 ALLOWED: dict[str, set[str]] = {
     "gateway": set(),  # the package's __init__
     "gateway.errors": set(),
+    "gateway.masking": set(),
     "gateway.progress": set(),
     "gateway.settings": set(),
-    "gateway.http_client": set(),
+    "gateway.http_client": {"gateway.masking"},
     "gateway.canonical": set(),
     "gateway.x12": {"gateway.errors"},
     "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors"},
     "gateway.partners": {"gateway.x12", "gateway.errors"},
     "gateway.store": {"gateway.settings"},
-    "gateway.erp": {"gateway.canonical", "gateway.errors", "gateway.http_client"},
+    "gateway.erp": {
+        "gateway.canonical",
+        "gateway.errors",
+        "gateway.http_client",
+        "gateway.masking",
+    },
     "gateway.pipeline": {
         "gateway.canonical",
         "gateway.mapping",
@@ -47,6 +55,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
         "gateway.erp",
         "gateway.partners",
+        "gateway.masking",
     },
     "gateway.partner_store": {"gateway.partners", "gateway.store"},
     "gateway.queries": {"gateway.store"},
