@@ -20,6 +20,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     run.add_argument("--host")
     run.add_argument("--port", type=int)
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode (as GATEWAY_DEMO=1): the demo partner gets the documented key",
+    )
     worker = sub.add_parser("worker", help="standalone worker processes on Redis/RabbitMQ")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument(
@@ -73,6 +78,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from gateway_app.server import serve
 
+        if args.demo:
+            settings = settings.model_copy(update={"demo": True})
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
