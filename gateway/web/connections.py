@@ -23,9 +23,9 @@ with, per connection:
   later. Until then what it sends is read and dropped (a close with unread data would reset the
   connection, and the client might never see the answer). Refused connections are not counted.
 
-On the hot path (a request that arrives in one read) this adds a comparison per read and three
-attribute writes per request; timers are armed only while a request is incomplete, plus one per
-connection for its headers. The counts are per server (``guarded_http`` returns a new class each
+On the hot path (a request that arrives in one read) this adds one Python call and a few
+attribute reads per read, no timer: timers are armed only while a request is incomplete, plus one
+per connection for its head (``bench/http_protocol.py``: no difference beyond noise). The counts are per server (``guarded_http`` returns a new class each
 time), per process.
 """
 
@@ -146,11 +146,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._client_key: str | None = None
-        self._phase = _HEAD
         self._timed = _DONE
         """The phase ``_timer`` was armed for (``_DONE``: none armed)."""
         self._timer: asyncio.TimerHandle | None = None
-        self._began = False
         self._body_start = self._body_seen = 0.0
         self._body_bytes = 0
         self._send_timer: asyncio.TimerHandle | None = None
@@ -163,7 +161,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._client_key = key
         super().connection_made(transport)
-        self._retime()
+        self._retime(_HEAD)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._client_key is None:  # refused: never started
@@ -176,25 +174,22 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        if self._phase != self._timed:
-            self._retime()
-        elif self._phase == _BODY:
+        HttpToolsProtocol.data_received(self, data)  # the hot path: no super() object
+        # Where the request stands, from uvicorn's own state (cheaper than overriding three
+        # parser callbacks): a new request's scope has no "method" until its head is complete;
+        # the cycle made then has more_body until the body is complete.
+        cycle, scope = self.cycle, self.scope
+        if scope is None or "method" not in scope:
+            phase = _HEAD
+        elif cycle is not None and cycle.more_body:
+            phase = _BODY
+        else:
+            phase = _DONE
+        if phase != self._timed:
+            self._retime(phase)
+        elif phase == _BODY:
             self._body_bytes += len(data)
             self._body_seen = self.loop.time()
-
-    # httptools callbacks: where the request stands
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._phase, self._began = _HEAD, True
-
-    def on_headers_complete(self) -> None:
-        super().on_headers_complete()
-        self._phase = _BODY
-
-    def on_message_complete(self) -> None:
-        super().on_message_complete()
-        self._phase = _DONE
 
     # writing
     def pause_writing(self) -> None:
@@ -209,10 +204,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._send_timer = None
 
     # deadlines
-    def _retime(self) -> None:
+    def _retime(self, phase: int) -> None:
         """Arm the deadline of the phase the request is in now (none for ``_DONE``)."""
         self._cancel_timer()
-        self._timed = phase = self._phase
+        self._timed = phase
         if phase == _HEAD:
             self._timer = self.loop.call_later(self.limits.header_s, self._head_timed_out)
         elif phase == _BODY:
@@ -229,8 +224,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def _head_timed_out(self) -> None:
         self._timer = None
         if self.flow.read_paused:  # a pipelined request waits for us, not for the client
-            self._retime()
-        elif self._began:
+            self._retime(_HEAD)
+        elif self.scope is not None:  # a request has begun
             self._time_out("the request head did not arrive in time")
         elif not self.transport.is_closing():  # a connection that never sent a byte
             self.transport.close()
