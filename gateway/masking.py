@@ -13,6 +13,8 @@ Secrets reach text three ways, and each has one rule:
 * **Third-party error texts** that may quote such a URL (SQLAlchemy, ``http.client``) go through
   ``mask_secrets`` too, at the boundary where they become the gateway's errors, and once more where
   an error is stored (``last_error``, a failed message's ``error``).
+* **Logs**: whatever a library logs, or a traceback quotes, the processes' log handlers mask on
+  the way out (``mask_log_handlers``, installed by ``gateway run`` and ``gateway worker``).
 
 Masking errs on the side of hiding: a name like ``monkey`` counts as a credential name, and a
 password written unencoded with ``/`` or ``@`` in it is hidden up to its first ``@``.
@@ -20,6 +22,7 @@ password written unencoded with ``/`` or ``@`` in it is hidden up to its first `
 
 from __future__ import annotations
 
+import logging
 import re
 
 MASK = "***"
@@ -42,3 +45,37 @@ def mask_secrets(text: str) -> str:
     if "=" not in text and "@" not in text:  # nothing either pattern could match
         return text
     return _PAIR.sub(rf"\g<head>{MASK}", _USERINFO.sub(rf"\g<head>{MASK}", text))
+
+
+class MaskingFilter(logging.Filter):
+    """A handler filter: the record's message, and its traceback, with ``mask_secrets`` applied.
+    It never drops a record. String arguments are masked one by one, so formatters that read
+    ``args`` (uvicorn's access log) still find them; only when that is not enough (a secret in
+    another kind of argument, or split between the format and an argument) does the record
+    become its masked message without arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if mask_secrets(message) != message:
+            if isinstance(record.args, tuple):
+                record.args = tuple(
+                    mask_secrets(a) if isinstance(a, str) else a for a in record.args
+                )
+            remaining = record.getMessage()
+            if mask_secrets(remaining) != remaining:
+                record.msg, record.args = mask_secrets(remaining), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_secrets(_FORMATTER.formatException(record.exc_info))
+        return True
+
+
+_FORMATTER = logging.Formatter()
+
+
+def mask_log_handlers(*loggers: logging.Logger) -> None:
+    """Put a ``MaskingFilter`` on every handler of ``loggers`` (default: the root logger's), once.
+    Call it after logging is configured; a handler added later is not covered."""
+    for logger in loggers or (logging.getLogger(),):
+        for handler in logger.handlers:
+            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+                handler.addFilter(MaskingFilter())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from gateway.masking import mask_secrets
+from gateway.masking import mask_log_handlers, mask_secrets
 from gateway.partner_store import hash_api_key, sync_partners
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -71,6 +71,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     )  # configures logging: the filter goes on after
     if settings.access_log == "errors":
         logging.getLogger("uvicorn.access").addFilter(errors_only)
+    mask_log_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access")))
     freeze_startup_objects()
     try:
         uvicorn.Server(config).run()

@@ -67,6 +67,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
     },
     "gateway.workers": {
+        "gateway.masking",
         "gateway.pipeline",
         "gateway.runtime",
         "gateway.settings",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
 
-from gateway.masking import mask_secrets
+from gateway.masking import MaskingFilter, mask_log_handlers, mask_secrets
 
 
 @pytest.mark.parametrize(
@@ -52,3 +55,45 @@ def test_credentials_in_urls_and_pairs_are_masked(text: str, shown: str) -> None
 )
 def test_text_without_credentials_is_unchanged(text: str) -> None:
     assert mask_secrets(text) == text
+
+
+def test_given_masked_handlers_then_log_messages_and_tracebacks_show_no_credentials() -> None:
+    out = io.StringIO()
+    logger = logging.getLogger("tests.masking")
+    handler = logging.StreamHandler(out)
+    logger.addHandler(handler)
+    logger.propagate = False
+    mask_log_handlers(logger)
+    mask_log_handlers(logger)  # once per handler
+    try:
+        logger.warning("connecting to %s", "postgresql://gw:pw-one@db/gw")
+        try:
+            raise RuntimeError("posting to https://erp/in?token=tok-two failed")
+        except RuntimeError:
+            logger.exception("delivery failed")
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+    text = out.getvalue()
+    assert "postgresql://gw:***@db/gw" in text and "?token=***" in text
+    assert "pw-one" not in text and "tok-two" not in text
+    assert len(handler.filters) == 1
+
+
+def test_given_an_access_log_line_with_a_token_then_the_access_formatter_still_formats_it() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/v1/receipts?token=tok-three", "1.1", 401),
+        None,
+    )
+
+    assert MaskingFilter().filter(record)
+    line = AccessFormatter("%(message)s", use_colors=False).format(record)
+    assert line == '127.0.0.1:5000 - "GET /v1/receipts?token=*** HTTP/1.1" 401'

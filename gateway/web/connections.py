@@ -242,7 +242,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             earned = self._body_bytes / limits.body_min_rate
             deadline = min(deadline, self._body_start + limits.body_s + earned)
         if now >= deadline:
-            self._time_out(f"the body stalled after {self._body_bytes} bytes")
+            received, seconds = self._body_bytes, now - self._body_start
+            self._time_out(f"the body came too slowly ({received} bytes in {seconds:.0f} s)")
         else:
             self._timer = self.loop.call_later(deadline - now, self._check_body)
 
