@@ -7,8 +7,8 @@ beneath it; no layer imports one that imports it back.
          │                           that imports transports or gateway.api)
     transports ── gateway.api        the supplier-facing transports; the operator API
          │      ╲     │
-         │     gateway.web           HTTP plumbing: state, errors, auth, body limits, /healthz
-         │            │
+         │     gateway.web           HTTP plumbing: state, errors, auth, body limits, /healthz,
+         │            │              slow clients (uvicorn's protocol)
     gateway.workers  gateway.runtime ── gateway.queries (read models) ── gateway.partner_store
          │            │
     gateway.pipeline ── gateway.erp ── gateway.store ── gateway.settings
