@@ -32,6 +32,8 @@ from email.message import Message
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from gateway.masking import mask_secrets
+
 
 class HttpFailure(Exception):
     """The request did not produce an HTTP answer; ``retriable``: trying again later may help."""
@@ -43,7 +45,8 @@ class HttpFailure(Exception):
 
 
 class UrlError(ValueError):
-    """A URL (or proxy URL) the client cannot use: a configuration error."""
+    """A URL (or proxy URL) the client cannot use: a configuration error. Its message quotes the
+    URL with its credentials masked (``gateway.masking``), as does every ``HttpFailure``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +78,11 @@ class Target:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
-            raise UrlError(f"invalid url {url!r}: {exc}") from exc
+            raise UrlError(mask_secrets(f"invalid url {url!r}: {exc}")) from exc
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UrlError(f"url must be http(s)://host/..., not {url!r}")
+            raise UrlError(f"url must be http(s)://host/..., not {mask_secrets(url)!r}")
         if any(c in url for c in " \r\n\t"):
-            raise UrlError(f"url must not contain whitespace: {url!r}")
+            raise UrlError(f"url must not contain whitespace: {mask_secrets(url)!r}")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return cls(parts.scheme, parts.hostname, port or _DEFAULT_PORTS[parts.scheme], path)
 
@@ -111,9 +114,11 @@ class Proxy:
         try:
             port = parts.port or 8080
         except ValueError as exc:
-            raise UrlError(f"invalid proxy url {proxy!r}: {exc}") from exc
+            raise UrlError(mask_secrets(f"invalid proxy url {proxy!r}: {exc}")) from exc
         if parts.scheme != "http" or not parts.hostname:
-            raise UrlError(f"proxy must be http://[user:password@]host:port, not {proxy!r}")
+            raise UrlError(
+                f"proxy must be http://[user:password@]host:port, not {mask_secrets(proxy)!r}"
+            )
         authorization = None
         if parts.username is not None:
             pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
@@ -210,7 +215,7 @@ class PostClient:
             except TypeError:
                 raise exc from None
             raise HttpFailure(
-                f"{type(exc).__name__}: {exc}", retriable=retriable, kind=kind
+                mask_secrets(f"{type(exc).__name__}: {exc}"), retriable=retriable, kind=kind
             ) from exc
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import PrivateAttr, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.errors import ConfigurationError
@@ -68,6 +68,26 @@ class Settings(BaseSettings):
     """uvicorn's line per request: every one, only answers of 400 and above (accepted messages
     are in the database, with their client address and user agent), or none."""
     max_body_bytes: int = 20 * 1024 * 1024
+    header_timeout_s: float = Field(10.0, gt=0)
+    """A request line and headers must arrive within this many seconds of the connection (on a
+    kept-alive connection: of the request's first byte); else 408 and the connection is closed."""
+    body_timeout_s: float = Field(15.0, gt=0)
+    """The longest pause while a request body arrives; also the grace before
+    ``body_min_bytes_per_s`` counts. Else 408 and the connection is closed."""
+    body_min_bytes_per_s: float = Field(4096.0, ge=0)
+    """After the first ``body_timeout_s``, a body must average at least this rate (20 MB may take
+    up to about 85 minutes); 0: only pauses count."""
+    keep_alive_timeout_s: int = Field(5, gt=0)
+    """An idle kept-alive connection is closed after this many seconds."""
+    send_timeout_s: float = Field(30.0, gt=0)
+    """An answer the client does not read for this many seconds is dropped."""
+    max_connections_per_client: int = Field(64, ge=0)
+    """Open connections from one address (IPv6: one /64); one more is answered 503 and closed.
+    0: no limit. Behind a reverse proxy every client is the proxy: raise it, or set 0 and limit
+    connections at the proxy."""
+    max_connections: int = Field(1000, ge=0)
+    """Open connections in all (``gateway run`` keeps it below the descriptor limit); 0: only
+    the descriptor limit."""
     partners_dir: Path | None = None
     """Default: ``<home>/partners``, else the packaged demo (``gateway.locations``)."""
     our_ids: str = "ZZ/GATEWAYBUYER"
@@ -79,8 +99,12 @@ class Settings(BaseSettings):
     api_key_cache_s: float = 5.0
     """How long the API trusts an API key it has looked up: a revoked key, or a suspended partner,
     stops working within this many seconds (0: look up every request)."""
+    demo: bool = False
+    """Demo mode (``gateway run --demo``, ``scripts/run.sh``): the demo partner gets
+    ``demo_api_key`` if it has no key yet, and the start-up banner shows it while it is the
+    partner's key. Off: no key is issued, none is shown."""
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
-    """API key given to the demo partner on first start (embedded mode only)."""
+    """The demo partner's documented key (demo mode only)."""
     admin_token: SecretStr = SecretStr("")
     """Bearer token of the operator API (``/ops``). Empty: ``/ops`` answers loopback clients only;
     set it whenever a reverse proxy on the same host forwards to the gateway (every request then

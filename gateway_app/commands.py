@@ -20,6 +20,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     run.add_argument("--host")
     run.add_argument("--port", type=int)
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode (as GATEWAY_DEMO=1): the demo partner gets the documented key",
+    )
     worker = sub.add_parser("worker", help="standalone worker processes on Redis/RabbitMQ")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument(
@@ -61,6 +66,7 @@ SERVICE_COMMANDS = {"run", "worker", "db", "messages", "replay", "dead-letters",
 
 def dispatch(args: argparse.Namespace) -> int:
     """Heavy imports (SQLAlchemy, Dramatiq, FastAPI) happen here, so ``translate`` stays light."""
+    from gateway.masking import mask_secrets
     from gateway.runtime import Runtime
     from gateway.settings import Settings
     from gateway.store.migrate import upgrade
@@ -68,11 +74,13 @@ def dispatch(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.command == "db":
         upgrade(settings.resolved_database_url())
-        print(f"database at {settings.resolved_database_url()} is up to date")
+        print(f"database at {mask_secrets(settings.resolved_database_url())} is up to date")
         return 0
     if args.command == "run":
         from gateway_app.server import serve
 
+        if args.demo:
+            settings = settings.model_copy(update={"demo": True})
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers

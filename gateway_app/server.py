@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
-from gateway.partner_store import sync_partners
+from gateway.masking import mask_log_handlers, mask_secrets
+from gateway.partner_store import hash_api_key, sync_partners
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Partner
+from gateway.web.connections import ConnectionLimits, guarded_http
 from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import freeze_startup_objects, start_worker
 
 log = logging.getLogger("gateway")
+
+DEMO_PARTNER = "demo-supplier"
+KEY_PLACEHOLDER = "<partner API key>"
+DESCRIPTORS_KEPT = 100
+"""Descriptors ``max_connections`` leaves to the rest of the process: database and broker
+connections, the ERP's, files."""
 
 NEXT_STEPS = """
 gateway is running on http://{host}:{port}  (API docs: http://{host}:{port}/docs)
@@ -46,7 +55,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     if problems:  # e.g. two partners claiming one sender id: never run with that
         runtime.close()
         raise ConfigurationError(f"{len(problems)} partner profile problem(s), listed above")
-    demo_key = _demo_key(runtime)
+    demo_key = demo_key_for(runtime)
     if settings.broker == "embedded":
         handle = start_worker(runtime, threads=settings.embedded_workers)
         actors = handle.actors
@@ -57,24 +66,19 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     enqueue_process = groups.add if groups is not None else actors.enqueue_process
     app = create_app(runtime, enqueue_process, actors.enqueue_deliveries)
     host, port = host or settings.host, port or settings.port
-    print(
-        NEXT_STEPS.format(
-            host=host,
-            port=port,
-            db=settings.resolved_database_url(),
-            broker=settings.broker,
-            erp=settings.erp_connector,
-            key=demo_key or "<partner API key>",
-            locations=settings.locations.describe(),
-            sample=demo_sample("856-SOPI-4010.edi"),
-        ),
-        flush=True,
-    )
+    print(banner(settings, host, port, demo_key), flush=True)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", access_log=settings.access_log != "off"
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=settings.access_log != "off",
+        http=guarded_http(connection_limits(settings)),
+        timeout_keep_alive=settings.keep_alive_timeout_s,
     )  # configures logging: the filter goes on after
     if settings.access_log == "errors":
         logging.getLogger("uvicorn.access").addFilter(errors_only)
+    mask_log_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access")))
     freeze_startup_objects()
     try:
         uvicorn.Server(config).run()
@@ -108,14 +112,71 @@ def _enqueue_groups(settings: Settings, actors: Actors) -> EnqueueGroups | None:
     )
 
 
-def _demo_key(runtime: Runtime) -> str | None:
-    """Embedded mode gives the demo partner a known key on first start, so the README works."""
-    if runtime.settings.broker != "embedded":
-        return None
+def banner(settings: Settings, host: str, port: int, demo_key: str | None) -> str:
+    """What ``gateway run`` prints at start: where it listens, on what (credentials masked), and
+    the demo's first requests, with the demo key only when ``demo_key_for`` gave one."""
+    return NEXT_STEPS.format(
+        host=host,
+        port=port,
+        db=mask_secrets(settings.resolved_database_url()),
+        broker=settings.broker,
+        erp=settings.erp_connector,
+        key=demo_key or KEY_PLACEHOLDER,
+        locations=settings.locations.describe(),
+        sample=demo_sample("856-SOPI-4010.edi"),
+    )
+
+
+def demo_key_for(runtime: Runtime) -> str | None:
+    """The demo partner's key to show, in demo mode only: ``demo_api_key``, issued now if the
+    partner has no key yet (a fresh database), and shown only while it is still the partner's
+    key. Outside demo mode nothing is issued; a partner still holding the documented key (from a
+    demo run) is reported, since anyone who read the README can use it."""
+    settings = runtime.settings
+    key = settings.demo_api_key.get_secret_value()
     with runtime.db.sessions() as session:
-        partner = session.get(Partner, "demo-supplier")
-        if partner is None:
-            return None
-        has_key = partner.api_key_hash is not None
-    key = runtime.settings.demo_api_key.get_secret_value()
-    return key if has_key else runtime.keys.issue("demo-supplier", key)
+        partner = session.get(Partner, DEMO_PARTNER)
+        current = partner.api_key_hash if partner is not None else None
+    if partner is None:
+        return None
+    holds_demo_key = current is not None and hmac.compare_digest(current, hash_api_key(key))
+    if not settings.demo:
+        if holds_demo_key:
+            log.warning(
+                "%s still has the documented demo key: rotate it with "
+                "`gateway partners issue-key %s`",
+                DEMO_PARTNER,
+                DEMO_PARTNER,
+            )
+        return None
+    if current is None:
+        return runtime.keys.issue(DEMO_PARTNER, key)
+    return key if holds_demo_key else None
+
+
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    """The settings' connection limits, ``max_connections`` kept below the descriptor limit (a
+    server out of descriptors cannot even accept the connection it would refuse)."""
+    total = settings.max_connections
+    budget = _descriptor_limit() - DESCRIPTORS_KEPT
+    if budget > 0 and (total == 0 or total > budget):
+        log.warning("max_connections %d lowered to %d: the descriptor limit", total, budget)
+        total = budget
+    return ConnectionLimits(
+        header_s=settings.header_timeout_s,
+        body_s=settings.body_timeout_s,
+        body_min_rate=settings.body_min_bytes_per_s,
+        send_s=settings.send_timeout_s,
+        per_client=settings.max_connections_per_client,
+        total=total,
+    )
+
+
+def _descriptor_limit() -> int:
+    """The soft ``RLIMIT_NOFILE``; 0 where unknown or unlimited."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 0 if soft == resource.RLIM_INFINITY else soft

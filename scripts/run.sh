@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Set up and run the gateway on embedded defaults: SQLite under ./var, in-process Dramatiq workers,
-# the local ERP sink, the demo partner (API key: demo-supplier-key). Prints what to try next.
-# Any GATEWAY_* variable overrides a default (see gateway/settings.py), e.g. GATEWAY_PORT=9000.
+# Set up and run the gateway on embedded defaults in demo mode: SQLite under ./var, in-process
+# Dramatiq workers, the local ERP sink, the demo partner with the documented API key
+# (demo-supplier-key, until rotated with `gateway partners issue-key demo-supplier`). Prints what
+# to try next. Any GATEWAY_* variable overrides a default (see gateway/settings.py), e.g.
+# GATEWAY_PORT=9000. Without --demo (`gateway run`) no key is issued.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
-exec .venv/bin/gateway run "$@"
+exec .venv/bin/gateway run --demo "$@"

@@ -1,12 +1,46 @@
-"""Shared fixtures: a fresh database per test on SQLite and on the real PostgreSQL."""
+"""Shared fixtures: a fresh database per test on SQLite and on the real PostgreSQL; and the
+session-wide watch that no secret a test registered appears in any log or captured output
+(``tests/support/leaks.py``)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
 
 import pytest
+
+from tests.support import leaks
+
+_WATCH = leaks.LeakWatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_WATCH)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    logging.getLogger().removeHandler(_WATCH)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if leaks.SECRETS:
+        for title, content in report.sections:
+            leaks.record_sighting(f"{report.nodeid} {title}", content)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if leaks.SIGHTINGS:
+        terminalreporter.section("registered secrets found in logs or output", red=True)
+        for line in leaks.SIGHTINGS:
+            terminalreporter.line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if leaks.SIGHTINGS and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 PG_ADMIN_URL = os.environ.get(
     "GATEWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -7,13 +7,15 @@ beneath it; no layer imports one that imports it back.
          │                           that imports transports or gateway.api)
     transports ── gateway.api        the supplier-facing transports; the operator API
          │      ╲     │
-         │     gateway.web           HTTP plumbing: state, errors, auth, body limits, /healthz
-         │            │
+         │     gateway.web           HTTP plumbing: state, errors, auth, body limits, /healthz,
+         │            │              slow clients (uvicorn's protocol)
     gateway.workers  gateway.runtime ── gateway.queries (read models) ── gateway.partner_store
          │            │
     gateway.pipeline ── gateway.erp ── gateway.store ── gateway.settings
          │
     gateway.mapping ── gateway.partners ── gateway.x12 ── gateway.canonical ── gateway.errors
+
+    gateway.masking (hides credentials in text) and gateway.settings sit beneath everything.
 """
 
 from __future__ import annotations
@@ -30,16 +32,22 @@ PACKAGES = ("gateway", "transports", "gateway_app")
 ALLOWED: dict[str, set[str]] = {
     "gateway": set(),  # the package's __init__
     "gateway.errors": set(),
+    "gateway.masking": set(),
     "gateway.progress": set(),
     "gateway.locations": set(),  # where data is found: the standard library only
     "gateway.settings": {"gateway.errors", "gateway.locations"},
-    "gateway.http_client": set(),
+    "gateway.http_client": {"gateway.masking"},
     "gateway.canonical": set(),
     "gateway.x12": {"gateway.errors"},
     "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors", "gateway.locations"},
     "gateway.partners": {"gateway.x12", "gateway.errors", "gateway.locations"},
     "gateway.store": {"gateway.settings"},
-    "gateway.erp": {"gateway.canonical", "gateway.errors", "gateway.http_client"},
+    "gateway.erp": {
+        "gateway.canonical",
+        "gateway.errors",
+        "gateway.http_client",
+        "gateway.masking",
+    },
     "gateway.pipeline": {
         "gateway.canonical",
         "gateway.mapping",
@@ -48,6 +56,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
         "gateway.erp",
         "gateway.partners",
+        "gateway.masking",
     },
     "gateway.partner_store": {"gateway.partners", "gateway.store", "gateway.x12"},
     "gateway.queries": {"gateway.store"},
@@ -60,6 +69,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
     },
     "gateway.workers": {
+        "gateway.masking",
         "gateway.pipeline",
         "gateway.runtime",
         "gateway.settings",

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.erp.base import excerpt
 from gateway.errors import ConfigurationError, FatalDeliveryError, RetriableDeliveryError
+from gateway.masking import mask_secrets
 
 _RETRIABLE = (
     sa.OperationalError,
@@ -57,7 +58,7 @@ def make_engine(url: str, connector: str) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     except (sa.ArgumentError, ImportError) as exc:
         raise ConfigurationError(
-            f"{connector}: cannot use database URL: {exc}",
+            mask_secrets(f"{connector}: cannot use database URL: {exc}"),
             code=f"erp.{connector}.bad_url",
             connector=connector,
         ) from exc
@@ -83,13 +84,13 @@ def translate_db_errors(connector: str, event_id: str | None) -> Iterator[None]:
         orig = exc.orig if isinstance(exc, sa.DBAPIError) else exc
         error = RetriableDeliveryError if retriable else FatalDeliveryError
         raise error(
-            f"{connector}: {type(exc).__name__}: {excerpt(str(orig)).strip()}",
+            mask_secrets(f"{connector}: {type(exc).__name__}: {excerpt(str(orig)).strip()}"),
             code=f"erp.{connector}.{suffix}",
             connector=connector,
             event_id=event_id,
             status=None,
             sqlstate=getattr(orig, "sqlstate", None),
-            response=excerpt(str(orig)),
+            response=mask_secrets(excerpt(str(orig))),
         ) from exc
 
 

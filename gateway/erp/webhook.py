@@ -45,6 +45,7 @@ from gateway.canonical import Event
 from gateway.erp.base import RESPONSE_EXCERPT_CHARS, DeliveryReceipt, ErpConnector, excerpt
 from gateway.errors import ConfigurationError, FatalDeliveryError, RetriableDeliveryError
 from gateway.http_client import Answer, HttpFailure, PostClient, UrlError
+from gateway.masking import mask_secrets
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_TYPE_HEADER = "X-Gateway-Event-Type"
@@ -110,6 +111,8 @@ class WebhookErpConnector(ErpConnector):
         ``proxy``: ``http://[user:password@]host:port``; ``None`` takes the environment's
         (``https_proxy``, ``http_proxy``, ``no_proxy``), ``""`` connects directly."""
         self._url = url
+        self._shown_url = mask_secrets(url)
+        """The URL as messages, errors and ``repr`` show it: a token in its query is masked."""
         self._secret = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
         if not self._secret:
             raise _config_error("secret must not be empty")
@@ -135,7 +138,7 @@ class WebhookErpConnector(ErpConnector):
             ) from exc
 
     def __repr__(self) -> str:
-        return f"WebhookErpConnector(url={self._url!r})"
+        return f"WebhookErpConnector(url={self._shown_url!r})"
 
     def post(self, event: Event) -> DeliveryReceipt:
         if self._client.closed:
@@ -157,7 +160,7 @@ class WebhookErpConnector(ErpConnector):
         try:
             answer = self._client.post(body, headers, limit=4 * RESPONSE_EXCERPT_CHARS)
         except HttpFailure as exc:
-            message = f"{self.name}: {exc} (posting to {self._url})"
+            message = f"{self.name}: {exc} (posting to {self._shown_url})"
             raise self._error(exc.retriable, exc.kind, message, event, None, str(exc)) from exc
         return self._receipt(event, answer)
 
@@ -172,7 +175,7 @@ class WebhookErpConnector(ErpConnector):
         if status == 409:
             return DeliveryReceipt(self.name, event.id, status, answer, True)
         retriable, suffix = _classify_status(status)
-        message = f"{self.name}: {self._url} answered {status} for event {event.id}"
+        message = f"{self.name}: {self._shown_url} answered {status} for event {event.id}"
         raise self._error(
             retriable,
             suffix,
@@ -199,7 +202,7 @@ class WebhookErpConnector(ErpConnector):
             code=f"erp.{self.name}.{suffix}",
             connector=self.name,
             event_id=event.id,
-            url=self._url,
+            url=self._shown_url,
             status=status,
             response=excerpt(response),
             **context,

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, select, update
 from gateway.canonical import parse_event
 from gateway.erp.base import DeliveryReceipt, ErpConnector
 from gateway.errors import DeliveryError, FatalDeliveryError, RetriableDeliveryError
+from gateway.masking import mask_secrets
 from gateway.pipeline.records import Claim
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, Delivery, EventRecord, table_of, utcnow
@@ -172,7 +173,7 @@ def _failed(
         delivery = session.get(Delivery, delivery_id)
         assert delivery is not None
         delivery.status = "dead" if dead else "retrying"
-        delivery.last_error = f"{exc.code}: {exc.message}"[:4000]
+        delivery.last_error = mask_secrets(f"{exc.code}: {exc.message}")[:4000]
         delivery.last_status_code = exc.context.get("status_code")
         delivery.updated_at = utcnow()
         if dead:
@@ -185,5 +186,5 @@ def _failed(
                 )
             )
     return DeliveryOutcome(
-        delivery_id, "dead" if dead else "retrying", retry=not dead, error=exc.message
+        delivery_id, "dead" if dead else "retrying", retry=not dead, error=mask_secrets(exc.message)
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.masking import mask_secrets
 from gateway.pipeline.batch_run import BatchRun
 from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig
 from gateway.pipeline.outcome import ProcessOutcome
@@ -215,7 +216,9 @@ def _more_waiting(session: Session, first: InboundMessage, count: int) -> list[I
 
 
 def mark_failed(db: Database, message_id: str, error: str) -> None:
-    """An unexpected failure (a bug, not bad input): visible, replayable, never silently dropped."""
+    """An unexpected failure (a bug, not bad input): visible, replayable, never silently dropped.
+    ``error`` is stored with any credential in it masked (it may quote a library's message)."""
+    error = mask_secrets(error)
     with db.transaction() as session:
         message = session.get(InboundMessage, message_id)
         if message is not None and message.status == "received":

@@ -18,6 +18,7 @@ from datetime import timedelta
 import dramatiq
 from pydantic import SecretStr
 
+from gateway.masking import mask_log_handlers
 from gateway.pipeline.sweep import sweep
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -102,6 +103,10 @@ def settings_values(settings: Settings) -> dict[str, object]:
 
 
 def _worker_process(values: dict[str, object], threads: int) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )  # as ``gateway run``
+    mask_log_handlers()
     settings = Settings.model_validate(values)
     runtime = Runtime.from_settings(settings, migrate=False, pre_ping=False)
     handle = start_worker(runtime, threads=threads)

@@ -28,8 +28,9 @@ from gateway.erp.webhook import (
     TIMESTAMP_HEADER,
     verify_signature,
 )
+from tests.support.leaks import register_secret
 
-SECRET = "whsec_fake_erp_test_secret"
+SECRET = register_secret("whsec_fake_erp_test_secret")
 PATH = "/erp/events"
 
 

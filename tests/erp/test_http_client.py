@@ -22,10 +22,13 @@ from gateway.errors import ConfigurationError, RetriableDeliveryError
 from gateway.http_client import HttpFailure, PostClient, Proxy, Target, classify
 from gateway.runtime import Runtime
 from gateway.settings import Settings
+from tests.support.leaks import register_secret
 
 from .fake_erp import PATH, SECRET, FakeErp, Reply, ServerThread
 from .proxy import ForwardProxy
 from .samples import sample_of
+
+register_secret("s3cr3t/x")  # the proxy password below (URL-encoded: s3cr3t%2Fx)
 
 
 @pytest.fixture

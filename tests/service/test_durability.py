@@ -32,10 +32,11 @@ from gateway.workers.actors import build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from tests.support.documents import numbered_asn
+from tests.support.leaks import register_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = int(os.environ.get("GATEWAY_DURABILITY_DOCS", "1000"))
-SECRET = "durability-secret"
+SECRET = register_secret("durability-secret")
 
 
 def free_port() -> int:

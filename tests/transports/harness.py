@@ -30,14 +30,15 @@ from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import AuditEntry, Delivery, InboundMessage
 from gateway_app.webapp import create_app
+from tests.support.leaks import register_secret
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 SAMPLE_856 = SAMPLES / "demo-supplier" / "856-SOPI-4010.edi"
 ACME_856 = SAMPLES / "acme-fasteners" / "856-acme-4010.edi"
-DEMO_KEY = "gk_demo-supplier-test-key-0001"
-ACME_KEY = "gk_acme-fasteners-test-key-0002"
-ADMIN_TOKEN = "ops-test-token"
+DEMO_KEY = register_secret("gk_demo-supplier-test-key-0001")
+ACME_KEY = register_secret("gk_acme-fasteners-test-key-0002")
+ADMIN_TOKEN = register_secret("ops-test-token")
 
 
 def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
