@@ -155,7 +155,7 @@ def server(installed: Install) -> Iterator[tuple[str, Path]]:
     log = installed.outside.parent / "run.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [installed.gateway, "run", "--host", "127.0.0.1", "--port", str(port)],
+            [installed.gateway, "run", "--demo", "--host", "127.0.0.1", "--port", str(port)],
             cwd=installed.outside,
             env=installed.env,
             stdout=out,

@@ -89,6 +89,8 @@ def test_given_an_invalid_proxy_with_a_password_then_the_configuration_error_mas
     env.setenv("GATEWAY_ERP_PROXY", proxy)
     caplog.set_level(logging.DEBUG)
 
+    assert main(["db", "upgrade"]) == 0  # a database to open: the error must be the proxy's
+    capsys.readouterr()
     assert main(["messages", "list"]) == 2
     out, err = capsys.readouterr()
 
