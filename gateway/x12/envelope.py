@@ -8,17 +8,25 @@ transaction set, not the file. It yields one ``InterchangeResult`` per interchan
 Policy, from the interchange acknowledgement rules: a header that cannot be trusted rejects the
 interchange (TA104=R, nothing inside is processed); faults only in trailers are noted (TA104=E) and
 the content is still processed. Group and set trailer faults go into AK9/AK5 codes.
+
+Limits (``limits.Budget``, the reader's): every ISA, GS and ST is counted against the document's
+caps (``LimitExceededError`` past one), the time budget is checked at every set's end, and a set
+keeps at most ``max_segments_per_transaction`` segments: past that it keeps only its first
+``HEAD`` (the business key is read there), counts the rest and records where it went over
+(``TransactionUnit.oversized_at``); the validator rejects it unread. Values echoed into results
+and messages are cut to ``ECHO`` characters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.errors import DocumentError, InterchangeError
 from gateway.x12 import results as r
 from gateway.x12.delimiters import scan_isa
 from gateway.x12.elements import valid_date
+from gateway.x12.limits import Budget
 from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
 from gateway.x12.reader import SegmentReader
 from gateway.x12.structures import FUNCTIONAL_IDS
@@ -105,6 +113,15 @@ STANDARD_QUALIFIERS = frozenset(
     ]
 )
 SUPPORTED_GROUP_VERSIONS = ("002", "003", "004", "005")
+HEAD = 4
+"""Segments an oversized set keeps: ST and the three the business key may be read from."""
+ECHO = 35
+"""Characters of a partner's value copied into results and messages (ST03, the longest envelope
+value we echo, has 35): a 1 MB control number is not copied into every answer."""
+
+
+def _short(value: str) -> str:
+    return value[:ECHO]
 
 
 @dataclass(slots=True)
@@ -115,6 +132,11 @@ class TransactionUnit:
     group: GroupHeader
     segments: list[Segment]
     result: r.TransactionResult
+    budget: Budget = field(default_factory=Budget)
+    """The document's (``SegmentReader.budget``): limits, and the room left for findings."""
+    oversized_at: str = ""
+    """Tag of the first segment past ``max_segments_per_transaction`` ("" when within): the set
+    then holds only its first ``HEAD`` segments and its SE."""
 
 
 TransactionHandler = Callable[[TransactionUnit], None]
@@ -208,13 +230,13 @@ def _isa_warnings(header: InterchangeHeader, result: r.InterchangeResult) -> Non
         ("ISA07", header.receiver_qualifier),
     ):
         if qualifier not in STANDARD_QUALIFIERS:
-            result.warnings.append(f"{label} qualifier {qualifier!r} is not a standard code")
+            result.warn(f"{label} qualifier {qualifier!r} is not a standard code")
     if header.version not in KNOWN_ISA_VERSIONS:
-        result.warnings.append(
+        result.warn(
             f"ISA12 version {header.version!r} is unknown; the GS08 version decides the syntax"
         )
     if _digits(header.control_number) and len(header.control_number) != 9:
-        result.warnings.append(f"ISA13 {header.control_number!r} is not 9 digits")
+        result.warn(f"ISA13 {header.control_number!r} is not 9 digits")
 
 
 def _digits(value: str) -> bool:
@@ -245,6 +267,12 @@ class EnvelopeWalker:
         self.group_count = 0
         self.group_numbers: set[str] = set()
         self.rejected = False
+        self.budget = reader.budget
+        self.max_segments = reader.budget.limits.max_segments_per_transaction
+        self.set_count = 0
+        """Segments of the open set so far (ST included), kept or not."""
+        self.set_over = ""
+        """Tag of the open set's first segment past ``max_segments`` ("" while within)."""
 
     def __iter__(self) -> Iterator[r.InterchangeResult]:
         for seg in self.reader:
@@ -269,10 +297,25 @@ class EnvelopeWalker:
                 return self._close_interchange(seg)
             return None
         if self.set_segments is not None and tag not in ("SE", "GE", "IEA", "ST", "GS"):
-            seg.position = len(self.set_segments) + 1
-            self.set_segments.append(seg)
+            self.set_count += 1
+            seg.position = self.set_count
+            if self.set_count <= self.max_segments:
+                self.set_segments.append(seg)
+            elif not self.set_over:
+                self._over(tag)
             return None
         return self._envelope_segment(seg, tag)
+
+    def _over(self, tag: str) -> None:
+        """The open set just went past ``max_segments``: let go of all but its head."""
+        assert self.set_segments is not None
+        self.set_over = tag
+        del self.set_segments[HEAD:]
+
+    def count_body(self, count: int) -> None:
+        """Count ``count`` body segments of the open set without keeping them (the fast path
+        does this for what it has already judged, see ``fastpath``)."""
+        self.set_count += count
 
     def _envelope_segment(self, seg: Segment, tag: str) -> r.InterchangeResult | None:
         assert self.result is not None
@@ -288,8 +331,9 @@ class EnvelopeWalker:
             return self._close_interchange(seg)
         elif tag == "TA1" and self.group is None:
             self.result.only_ta1 = not self.result.groups
-            self.result.warnings.append(
-                f"TA1 received: interchange {seg.get(1)} status {seg.get(4)} note {seg.get(5)}"
+            self.result.warn(
+                f"TA1 received: interchange {_short(seg.get(1))} status {_short(seg.get(4))} "
+                f"note {_short(seg.get(5))}"
             )
         else:
             where = "a transaction set" if self.group is not None else "a functional group"
@@ -299,6 +343,7 @@ class EnvelopeWalker:
         return None
 
     def _open_interchange(self, isa: Segment) -> None:
+        self.budget.open_interchange(isa.elements)
         header = interchange_header(isa)
         result = r.InterchangeResult.from_header(header, self.reader.isa_warnings)
         check_isa(header, result)
@@ -321,34 +366,36 @@ class EnvelopeWalker:
             else:
                 self._check_iea(iea, result)
         self.result, self.header = None, None
+        self.budget.close_interchange()
         return result
 
     def _check_iea(self, iea: Segment, result: r.InterchangeResult) -> None:
         if iea.get(2).strip() != result.control_number:
             result.note(
                 "001",
-                f"IEA02 {iea.get(2)!r} does not match ISA13 {result.control_number!r}",
+                f"IEA02 {_short(iea.get(2))!r} does not match ISA13 {result.control_number!r}",
                 reject=False,
             )
         if iea.get(1).strip() != str(self.group_count):
             result.note(
                 "021",
-                f"IEA01 says {iea.get(1)!r} groups, {self.group_count} received",
+                f"IEA01 says {_short(iea.get(1))!r} groups, {self.group_count} received",
                 reject=False,
             )
 
     def _open_group(self, gs: Segment) -> None:
         assert self.result is not None
+        self.budget.open_group()
         if self.group is not None:
             self._close_group(None)
         header = group_header(gs)
         self.group_count += 1
         gr = r.GroupResult(
-            header.functional_id,
-            header.control_number,
-            header.version,
-            header.sender_id,
-            header.receiver_id,
+            _short(header.functional_id),
+            _short(header.control_number),
+            _short(header.version),
+            _short(header.sender_id),
+            _short(header.receiver_id),
         )
         self.result.groups.append(gr)
         group = _Group(header, gr)
@@ -380,6 +427,7 @@ class EnvelopeWalker:
         self.group = None
 
     def _open_set(self, st: Segment) -> None:
+        self.budget.open_transaction()
         if self.group is None:
             assert self.result is not None
             self.result.note("024", "ST outside a functional group (GS missing)", reject=False)
@@ -391,28 +439,37 @@ class EnvelopeWalker:
             self._close_set(None)
         st.position = 1
         self.set_segments = [st]
+        self.set_count, self.set_over = 1, ""
 
     def _close_set(self, se: Segment | None) -> None:
+        if se is not None:
+            self.set_count += 1
+            se.position = self.set_count
+            if self.set_count > self.max_segments and not self.set_over:
+                self._over("SE")
         segments, group = self.set_segments, self.group
         assert segments is not None and group is not None and self.header is not None
         self.set_segments = None
         if se is not None:
-            se.position = len(segments) + 1
             segments.append(se)
         st = segments[0]
-        tr = r.TransactionResult(st.get(1), st.get(2), st.get(3), segment_count=len(segments))
+        tr = r.TransactionResult(
+            _short(st.get(1)), _short(st.get(2)), _short(st.get(3)), segment_count=self.set_count
+        )
         group.result.transactions.append(tr)
-        self._check_set_envelope(st, se, segments, group, tr)
+        self._check_set_envelope(st, se, self.set_count, group, tr)
+        self.budget.check_time()
         if group.skip:
             tr.reject(r.SET_NOT_SUPPORTED)
             return
-        self.on_transaction(TransactionUnit(self.header, group.header, segments, tr))
+        unit = TransactionUnit(self.header, group.header, segments, tr, self.budget, self.set_over)
+        self.on_transaction(unit)
 
     def _check_set_envelope(
         self,
         st: Segment,
         se: Segment | None,
-        segments: list[Segment],
+        count: int,
         group: _Group,
         tr: r.TransactionResult,
     ) -> None:
@@ -435,9 +492,9 @@ class EnvelopeWalker:
             return
         if se.get(2) != control:
             tr.reject(r.SET_CONTROL_NUMBER_MISMATCH)
-        if se.get(1).strip() != str(len(segments)):
+        if se.get(1).strip() != str(count):
             tr.reject(r.SET_SEGMENT_COUNT_WRONG)
-            tr.notes.append(f"SE01 says {se.get(1)!r} segments, {len(segments)} received")
+            tr.notes.append(f"SE01 says {_short(se.get(1))!r} segments, {count} received")
 
 
 def walk_interchanges(

@@ -17,6 +17,12 @@ How the work is split, and why the results cannot differ:
 Memory is the reader's: one buffer plus the text of the open set. ``GATEWAY_NO_SPEEDUPS=1`` turns
 the fast path off; ``available()`` says whether it is in use. ``FastValidation`` only counts a
 certified set's body; ``fastsets.FastSets`` rebuilds it whole, with its loop tree, for mapping.
+
+Limits are the reader's ``Budget``, applied by the same walker and validator; the scanner splits
+no further than Python does and certifies nothing Python would report (more elements, components
+or repetitions than the limits allow, a set longer than ``max_segments_per_transaction``). A set
+past that limit keeps no text: only its head and the segment that went over are rebuilt, and the
+walker is told the count of the rest, exactly as it counts them on the Python path.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import partial
-from itertools import repeat
+from itertools import islice
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from gateway.errors import DocumentError, InterchangeError
@@ -32,9 +38,10 @@ from gateway.x12 import reader as x12_reader
 from gateway.x12 import results as r
 from gateway.x12.delimiters import IsaScan
 from gateway.x12.dictionary import segments_for, version_family
-from gateway.x12.envelope import EnvelopeWalker, TransactionUnit
+from gateway.x12.envelope import HEAD, EnvelopeWalker, TransactionUnit
 from gateway.x12.fastpath_tables import compile_profile
-from gateway.x12.model import STANDARD_DELIMITERS, Delimiters, Segment
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
+from gateway.x12.model import Delimiters, Segment
 from gateway.x12.structures import transaction_spec
 
 # What validate_transaction does after finding nothing; shared, not copied, so it cannot drift.
@@ -54,10 +61,9 @@ if TYPE_CHECKING:
     from gateway.x12._fastscan import Profile
 
 _SEGMENT, _ISA_AFTER_IEA, _BODY, _VERDICT = range(4)
-_PLACEHOLDER = Segment(["<certified>"], STANDARD_DELIMITERS)
-"""Stands in for a certified set's body segments: only their number matters to the envelope."""
-_HEAD = 3
-"""Body segments of a certified set rebuilt for real: ``_business_key`` reads positions 2 to 4."""
+_HEAD = HEAD - 1
+"""Body segments of a certified or oversized set rebuilt for real: ``_business_key`` reads
+positions 2 to 4 (the walker keeps as many of an oversized set)."""
 
 
 def available() -> bool:
@@ -131,10 +137,6 @@ class _Walker(EnvelopeWalker):
     def set_open(self) -> bool:
         return not self.rejected and self.set_segments is not None
 
-    def skip_body(self, count: int) -> None:
-        assert self.set_segments is not None
-        self.set_segments.extend(repeat(_PLACEHOLDER, count))
-
     def finish(self) -> r.InterchangeResult | None:
         return None if self.result is None else self._close_interchange(None)
 
@@ -177,18 +179,27 @@ class FastValidation:
         policy: ValidationPolicy = DEFAULT_POLICY,
         chunk_size: int = x12_reader.CHUNK_SIZE,
         sets: SetHandler | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         assert _fastscan is not None, "check fastpath.available() first"
         self.policy = policy
         self.sets = sets or SetHandler(policy)
-        self.reader = _Reader(stream, chunk_size)
+        self.reader = _Reader(stream, chunk_size, limits)
         self.walker = _Walker(self.reader, self.sets)
+        self.max_segments = limits.max_segments_per_transaction
         self.scanner = _fastscan.Scanner(
-            partial(_profile, policy.accepted_sets), placements=self.wants_placements
+            partial(_profile, policy.accepted_sets),
+            placements=self.wants_placements,
+            max_elements=limits.max_elements_per_segment,
+            max_components=limits.max_components_per_element,
+            max_repeats=limits.max_repeats_per_element,
+            max_segments=limits.max_segments_per_transaction,
         )
         self._slices: list[str] = []
         self._body_count = 0
         self._body_ordinal = 0
+        self._over: tuple[list[list[str]], list[str]] | None = None
+        """An oversized open set's head and the segment that went over (its text is dropped)."""
 
     @property
     def transaction_count(self) -> int:
@@ -217,7 +228,7 @@ class FastValidation:
                     reader.rewind(buf[stop:])
                     return
             if not reader.fill():
-                if self._slices:  # the stream ended inside a set
+                if self._body_count:  # the stream ended inside a set
                     self._close_body(False, d)
                 return
 
@@ -228,10 +239,9 @@ class FastValidation:
             kind = event[0]
             if kind == _BODY:
                 _, start, end, count = event
-                if not self._slices:
+                if not self._body_count:
                     self._body_ordinal = self.reader.ordinal
-                self._slices.append(buf[start:end])
-                self._body_count += count
+                self._body(buf[start:end], count, d)
                 self.reader.ordinal += count
             elif kind == _VERDICT:
                 self._close_body(event[1], d, event[2])
@@ -239,6 +249,22 @@ class FastValidation:
                 if kind == _ISA_AFTER_IEA:
                     self.reader.isa_warnings = []
                 yield from self._segment(event[1], d)
+
+    def _body(self, text: str, count: int, d: Delimiters) -> None:
+        """Keep a run of body text, until the set goes past ``max_segments``: then keep only
+        what the walker keeps of it (head, and the segment that went over) and count the rest."""
+        self._body_count += count
+        if self._over is not None:
+            return
+        self._slices.append(text)
+        if 1 + self._body_count <= self.max_segments:
+            return
+        split = self.reader.max_split
+        head = list(islice(split_body(self._slices, d, split), _HEAD))
+        # Body segment k (from 0) is at position k + 2: the first past the limit is max - 1.
+        over = next(islice(split_body(self._slices, d, split), self.max_segments - 1, None))
+        self._over = (head, over)
+        self._slices = []
 
     def _segment(self, elements: list[str], d: Delimiters) -> Iterator[r.InterchangeResult]:
         self.reader.ordinal += 1
@@ -253,39 +279,55 @@ class FastValidation:
         ``placements``: where each body segment of a clean set goes in its loop tree, when the
         scanner was asked for them (``FastSets``)."""
         slices, count, first = self._slices, self._body_count, self._body_ordinal + 1
+        over, self._over = self._over, None
         self._slices, self._body_count = [], 0
         walker = self.walker
         if walker.rejected:
             return  # a rejected interchange ignores everything up to its IEA
-        if clean and walker.set_open():
+        if over is not None:
+            self._oversized_body(over, count, first, d)
+            return
+        # A clean set closes with its SE, which must not take it past the limit either.
+        if clean and walker.set_open() and count + 2 <= self.max_segments:
             self._certified_body(slices, count, first, d, placements)
             self.sets.certified = True
             return
-        for ordinal, elements in enumerate(split_body(slices, d), first):
+        for ordinal, elements in enumerate(split_body(slices, d, self.reader.max_split), first):
             walker.feed(Segment(elements, d, ordinal))
+
+    def _oversized_body(
+        self, over: tuple[list[list[str]], list[str]], count: int, first: int, d: Delimiters
+    ) -> None:
+        """What the walker sees of an oversized body on the Python path: its head, the segment
+        at position ``max_segments + 1``, and the count of all the others."""
+        head, over_elements = over
+        walker = self.walker
+        for ordinal, elements in enumerate(head, first):
+            walker.feed(Segment(elements, d, ordinal))
+        walker.count_body(self.max_segments - 1 - len(head))
+        walker.feed(Segment(over_elements, d, first + self.max_segments - 1))
+        walker.count_body(count - self.max_segments)
 
     def _certified_body(
         self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None
     ) -> None:
         """Only the head is rebuilt (for the business key); the rest is counted."""
-        body = _head(slices, d)
+        body = _head(slices, d, self.reader.max_split)
         for ordinal, elements in enumerate(body, first):
             self.walker.feed(Segment(elements, d, ordinal))
-        self.walker.skip_body(count - len(body))
+        self.walker.count_body(count - len(body))
 
 
-def split_body(slices: list[str], d: Delimiters) -> list[list[str]]:
-    """The element lists the reader makes of ``slices`` (runs of whole segments)."""
-    out: list[list[str]] = []
+def split_body(slices: list[str], d: Delimiters, max_split: int) -> Iterator[list[str]]:
+    """The element lists the reader makes of ``slices`` (runs of whole segments), one by one."""
     for text in slices:
         for piece in text.split(d.segment):
             stripped = piece.strip()
             if stripped:
-                out.append(stripped.split(d.element))
-    return out
+                yield stripped.split(d.element, max_split)
 
 
-def _head(slices: list[str], d: Delimiters) -> list[list[str]]:
+def _head(slices: list[str], d: Delimiters, max_split: int) -> list[list[str]]:
     """The first ``_HEAD`` of ``split_body(slices, d)``, without splitting the whole body."""
     out: list[list[str]] = []
     for text in slices:
@@ -294,7 +336,7 @@ def _head(slices: list[str], d: Delimiters) -> list[list[str]]:
             end = text.find(d.segment, start)
             piece = (text[start:] if end < 0 else text[start:end]).strip()
             if piece:
-                out.append(piece.split(d.element))
+                out.append(piece.split(d.element, max_split))
             if end < 0:
                 break
             start = end + 1
@@ -302,27 +344,29 @@ def _head(slices: list[str], d: Delimiters) -> list[list[str]]:
 
 
 def validate_stream_fast(
-    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY
+    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY, limits: Limits = DEFAULT_LIMITS
 ) -> r.ValidationSummary:
     """``translate.validate_stream`` through the native scanner: the same summary."""
-    run = FastValidation(stream, policy)
+    run = FastValidation(stream, policy, limits=limits)
     summary = r.ValidationSummary(0, 0, 0, 0, [])
+    errors = r.ErrorEntries(summary.errors, limits.max_error_entries)
     try:
         for ir in run:
             summary.interchange_count += 1
             summary.accepted += sum(t.accepted for g in ir.groups for t in g.transactions)
-            summary.errors.extend(interchange_errors(ir))
+            errors.extend(interchange_errors(ir))
     except InterchangeError as exc:
-        summary.errors.append({k: v for k, v in exc.as_dict().items() if k != "isa"})
+        errors.add({k: v for k, v in exc.as_dict().items() if k != "isa"})
         isa = exc.context.get("isa")
         if isa and exc.context.get("ta1_code") and len(isa) >= 16:
             summary.interchange_count += 1  # translate answers it with a TA1=R interchange
     except DocumentError as exc:
-        summary.errors.append(exc.as_dict())
+        errors.add(exc.as_dict())
     summary.transaction_count = run.transaction_count
     summary.segment_count = run.reader.ordinal
     if run.reader.trailing_error is not None:
-        summary.errors.append(run.reader.trailing_error.as_dict())
+        errors.add(run.reader.trailing_error.as_dict())
+    errors.close()
     return summary
 
 

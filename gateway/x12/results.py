@@ -73,6 +73,14 @@ GROUP_CONTROL_NUMBER_NOT_UNIQUE = "19"
 # TA104 acknowledgement codes.
 TA1_ACCEPTED, TA1_ERRORS_NOTED, TA1_REJECTED = "A", "E", "R"
 
+MAX_MESSAGES = 100
+"""Interchange messages and warnings kept (one per stray segment could be millions)."""
+
+
+def with_more(items: list[str], more: int) -> list[str]:
+    """``items``, plus a last line saying how many more were left out (if any)."""
+    return [*items, f"... and {more:,} more"] if more else items
+
 
 @dataclass(slots=True)
 class ElementError:
@@ -131,6 +139,8 @@ class TransactionResult:
     segment_count: int = 0
     group_mismatch: bool = False
     """ST01 does not belong to the GS01 functional group (policy decides: note or reject)."""
+    more_errors: int = 0
+    """Findings (AK3 and AK4) not kept in ``segment_errors``: past ``limits.Limits``' caps."""
 
     @property
     def accepted(self) -> bool:
@@ -156,6 +166,7 @@ class TransactionResult:
             "set_codes": self.set_codes,
             "business_key": self.business_key,
             "segment_errors": [e.as_dict() for e in self.segment_errors],
+            "more_errors": self.more_errors,
             "notes": self.notes,
         }
 
@@ -226,6 +237,9 @@ class InterchangeResult:
     only_ta1: bool = False
     """The interchange held TA1 segments and no groups: it is itself an acknowledgement, which we
     never acknowledge (that would loop)."""
+    more_messages: int = 0
+    """Messages past the first ``MAX_MESSAGES`` (counted, not kept)."""
+    more_warnings: int = 0
 
     @classmethod
     def from_header(
@@ -254,7 +268,25 @@ class InterchangeResult:
             self.ta1_status = TA1_REJECTED
         elif self.ta1_status == TA1_ACCEPTED:
             self.ta1_status = TA1_ERRORS_NOTED
-        self.messages.append(f"TA1 {code}: {message}")
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(f"TA1 {code}: {message}")
+        else:
+            self.more_messages += 1
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_MESSAGES:
+            self.warnings.append(message)
+        else:
+            self.more_warnings += 1
+
+    @property
+    def all_messages(self) -> list[str]:
+        """``messages``, plus a line counting those left out."""
+        return with_more(self.messages, self.more_messages)
+
+    @property
+    def all_warnings(self) -> list[str]:
+        return with_more(self.warnings, self.more_warnings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -263,8 +295,8 @@ class InterchangeResult:
             "receiver_id": self.receiver_id,
             "ta1_status": self.ta1_status,
             "ta1_code": self.ta1_code,
-            "messages": self.messages,
-            "warnings": self.warnings,
+            "messages": self.all_messages,
+            "warnings": self.all_warnings,
             "groups": [g.as_dict() for g in self.groups],
         }
 
@@ -283,16 +315,18 @@ class ValidationSummary:
 
 
 def first_reason(tr: TransactionResult) -> str:
-    """The most specific sentence we have: a note, an element error, a segment error, a code."""
+    """The most specific sentence we have: a note, an element error, a segment error, a code;
+    then how many findings were left out, if any."""
+    more = f" ({tr.more_errors:,} more errors not listed)" if tr.more_errors else ""
     if tr.notes:
-        return tr.notes[0]
+        return tr.notes[0] + more
     for seg_error in tr.segment_errors:
         if seg_error.elements:
-            return (
-                f"{seg_error.tag} at position {seg_error.position}: {seg_error.elements[0].message}"
-            )
-        return seg_error.message
-    return "; ".join(SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes) or "rejected"
+            element = seg_error.elements[0].message
+            return f"{seg_error.tag} at position {seg_error.position}: {element}{more}"
+        return seg_error.message + more
+    codes = "; ".join(SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes)
+    return (codes or "rejected") + more
 
 
 def interchange_error_entry(ir: InterchangeResult) -> dict[str, Any] | None:
@@ -301,7 +335,7 @@ def interchange_error_entry(ir: InterchangeResult) -> dict[str, Any] | None:
         return None
     return {
         "code": "x12.interchange.rejected" if ir.ta1_status == "R" else "x12.interchange.errors",
-        "message": "; ".join(ir.messages),
+        "message": "; ".join(ir.all_messages),
         "interchange": ir.control_number,
         "ta1_code": ir.ta1_code,
         "ta1_status": ir.ta1_status,
@@ -342,5 +376,41 @@ def transaction_error_entry(
         "status": tr.status,
         "set_codes": tr.set_codes,
         "segment_errors": [e.as_dict() for e in tr.segment_errors],
+        "more_errors": tr.more_errors,
         "notes": tr.notes,
     }
+
+
+class ErrorEntries:
+    """A document's ``errors`` entries: the first ``cap`` kept, the rest counted (``close``
+    appends one entry saying how many). ``items`` is the list a result hands out."""
+
+    __slots__ = ("cap", "items", "more")
+
+    def __init__(self, items: list[dict[str, Any]], cap: int) -> None:
+        self.items = items
+        self.cap = cap
+        self.more = 0
+
+    def add(self, entry: dict[str, Any]) -> None:
+        if len(self.items) < self.cap:
+            self.items.append(entry)
+        else:
+            self.more += 1
+
+    def extend(self, entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            self.add(entry)
+
+    def close(self) -> None:
+        """Append the entry counting those left out (once, at the end of the document)."""
+        if self.more:
+            self.items.append(
+                {
+                    "code": "x12.errors.more",
+                    "message": f"{self.more:,} more errors not listed "
+                    f"(at most {self.cap} are: limit max_error_entries)",
+                    "count": self.more,
+                }
+            )
+            self.more = 0
