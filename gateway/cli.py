@@ -14,13 +14,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import ValidationError
+
 from gateway.canonical import Event
 from gateway.errors import ConfigurationError
 from gateway.mapping.loader import check_maps
 from gateway.partners import check_partners, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.service_cli import SERVICE_COMMANDS, add_commands, dispatch
+from gateway.settings import Settings
 from gateway.x12.acks.envelope import AckOptions
+from gateway.x12.limits import Limits
 from gateway.x12.validate import ValidationPolicy
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -91,7 +95,16 @@ def _options(args: argparse.Namespace) -> TranslateOptions:
         ta1=args.ta1 or (profile.x12.ack.ta1 if profile else "on_request"),
         policy=policy,
         ack_options=profile.ack_options() if profile else AckOptions(),
+        limits=_limits(),
     )
+
+
+def _limits() -> Limits:
+    """``GATEWAY_MAX_*`` settings (gateway/x12/limits.py): the same caps as the workers'."""
+    try:
+        return Settings().limits()
+    except ValidationError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def _check_config(args: argparse.Namespace) -> int:

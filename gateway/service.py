@@ -55,6 +55,7 @@ class Runtime:
             connectors=(settings.erp_connector,),
             partners_dir=settings.partners_dir,
             maps_dir=settings.maps_dir,
+            limits=settings.limits(),
         )
         return cls(settings, db, connector, config)
 

@@ -24,7 +24,9 @@ ALLOWED = {
         "gateway.partners",
     },
     "gateway.store": {"gateway.store", "gateway.settings"},
-    "gateway.settings": {"gateway.settings"},
+    # Settings carries the translation limits; their defaults live beside the code that applies
+    # them (gateway.x12.limits, which imports nothing but gateway.errors).
+    "gateway.settings": {"gateway.settings", "gateway.x12.limits"},
     "gateway.workers": {
         "gateway.workers",
         "gateway.pipeline",

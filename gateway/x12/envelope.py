@@ -170,14 +170,14 @@ ISA_WINDOW = 2048
 the delimiter detection may need; the rest of the file is never decoded."""
 
 
-def interchange_headers(raw: bytes) -> list[InterchangeHeader]:
-    """Every readable ISA header in ``raw``, found without parsing (or even decoding) the rest:
-    a byte search for ``ISA``, then the ISA reader on a small window at each hit. The
-    interchange-level duplicate check runs on this before translation. A header that cannot be
-    read is left out; translation reports it precisely."""
+def interchange_headers(raw: bytes, most: int | None = None) -> list[InterchangeHeader]:
+    """Every readable ISA header in ``raw`` (the first ``most``), found without parsing (or even
+    decoding) the rest: a byte search for ``ISA``, then the ISA reader on a small window at each
+    hit. The interchange-level duplicate check runs on this before translation. A header that
+    cannot be read is left out; translation reports it precisely."""
     headers: list[InterchangeHeader] = []
     i = raw.find(b"ISA")
-    while i != -1:
+    while i != -1 and (most is None or len(headers) < most):
         before = raw[i - 1 : i].decode("latin-1")
         inside = before.isalnum() or (headers and before == headers[-1].delimiters.element)
         scan = None
