@@ -11,7 +11,7 @@ from gateway.x12.limits import DEFAULT_LIMITS
 
 
 def test_given_no_limit_settings_then_the_defaults_apply() -> None:
-    assert Settings(_env_file=None).limits() == DEFAULT_LIMITS  # type: ignore[call-arg]
+    assert Settings().limits() == DEFAULT_LIMITS
 
 
 def test_given_limit_settings_in_the_environment_then_translation_gets_them(
