@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     max_errors_per_document: int = _L.max_errors_per_document
     max_error_entries: int = _L.max_error_entries
     max_segments_per_transaction: int = _L.max_segments_per_transaction
+    max_elements_per_transaction: int = _L.max_elements_per_transaction
     max_elements_per_segment: int = _L.max_elements_per_segment
     max_components_per_element: int = _L.max_components_per_element
     max_repeats_per_element: int = _L.max_repeats_per_element

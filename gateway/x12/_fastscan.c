@@ -11,7 +11,8 @@
  * Contract with fastpath.py:
  *   Profile(elements, code_spans, code_chars, segments, rules, nodes, items, sets)
  *       dictionary + structure tables for one GS08 version (built by fastpath_tables.py).
- *   Scanner(resolver, *, placements=False, max_elements, max_components, max_repeats, max_segments)
+ *   Scanner(resolver, *, placements=False, max_elements, max_components, max_repeats, max_segments,
+ *           max_set_elements)
  *                               resolver(GS08) -> Profile | None, called at every GS segment;
  *                               the max_* are gateway.x12.limits.Limits' (see "limits" below).
  *   scanner.reset(element, component, terminator, repetition, line_mode)   at every ISA Python read.
@@ -34,8 +35,8 @@
  * rest (str.split(element, max_elements + 1), as the reader does); values are never split at
  * all. A set is not certified when Python would report a limit: a segment of more than
  * max_elements elements, an element of more than max_repeats repetitions or max_components
- * components, or more than max_segments segments (ST and SE included); past that last limit no
- * placement is recorded either.
+ * components, more than max_segments segments (ST and SE included) or more than max_set_elements
+ * elements (tags included) between ST and SE; past a set limit no placement is recorded either.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -624,8 +625,9 @@ typedef struct {
     unsigned char *placed;     /* the open set's placements so far */
     Py_ssize_t placed_len, placed_cap;
     /* limits (gateway.x12.limits.Limits) */
-    Py_ssize_t max_split, max_components, max_repeats, max_segments;
-    Py_ssize_t set_body; /* body segments of the open set so far */
+    Py_ssize_t max_split, max_components, max_repeats, max_segments, max_set_elements;
+    Py_ssize_t set_body;     /* body segments of the open set so far */
+    Py_ssize_t set_elements; /* elements of its body segments, while it is clean */
     /* scratch, reused across calls */
     Py_UCS4 *text;
     Py_ssize_t text_cap;
@@ -894,7 +896,7 @@ static void open_set(ScannerObject *S)
     memset(&S->ctt_any, 0, sizeof S->ctt_any);
     S->depth = 0;
     S->placed_len = 0;
-    S->set_body = 0;
+    S->set_body = S->set_elements = 0;
     S->set = el_len(S, 1) ? set_for(S->profile, tag_id(el_ptr(S, 1), el_len(S, 1))) : NULL;
     S->clean = S->set != NULL;
     if (!S->clean)
@@ -1140,7 +1142,11 @@ static int handle_segment(ScannerObject *S, Scan *c, Py_ssize_t piece_start, Py_
         if (S->clean) {
             if (split_elements(S, s, e) < 0)
                 return -1;
-            S->clean = body_ok(S, tag);
+            S->set_elements += S->n_el;
+            if (S->set_elements > S->max_set_elements)
+                S->clean = 0;
+            else
+                S->clean = body_ok(S, tag);
             if (S->clean < 0)
                 return -1;
         }
@@ -1303,17 +1309,19 @@ static PyObject *Scanner_in_set(ScannerObject *S, void *closure)
 
 static int Scanner_init(ScannerObject *S, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"resolver",       "placements",  "max_elements", "max_components",
-                             "max_repeats",    "max_segments", NULL};
+    static char *kwlist[] = {"resolver",     "placements",   "max_elements",     "max_components",
+                             "max_repeats",  "max_segments", "max_set_elements", NULL};
     PyObject *resolver;
     int record = 0;
     Py_ssize_t max_elements = PY_SSIZE_T_MAX - 2, max_components = PY_SSIZE_T_MAX,
-               max_repeats = PY_SSIZE_T_MAX, max_segments = PY_SSIZE_T_MAX - 2;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$pnnnn:Scanner", kwlist, &resolver, &record,
-                                     &max_elements, &max_components, &max_repeats,
-                                     &max_segments))
+               max_repeats = PY_SSIZE_T_MAX, max_segments = PY_SSIZE_T_MAX - 2,
+               max_set_elements = PY_SSIZE_T_MAX;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$pnnnnn:Scanner", kwlist, &resolver, &record,
+                                     &max_elements, &max_components, &max_repeats, &max_segments,
+                                     &max_set_elements))
         return -1;
     if (max_elements < 1 || max_components < 1 || max_repeats < 1 || max_segments < 2 ||
+        max_set_elements < 0 ||
         max_elements > PY_SSIZE_T_MAX - 2 || max_segments > PY_SSIZE_T_MAX - 2) {
         PyErr_SetString(PyExc_ValueError, "Scanner limits out of range");
         return -1;
@@ -1323,6 +1331,7 @@ static int Scanner_init(ScannerObject *S, PyObject *args, PyObject *kwds)
     S->max_components = max_components;
     S->max_repeats = max_repeats;
     S->max_segments = max_segments;
+    S->max_set_elements = max_set_elements;
     if (!PyCallable_Check(resolver)) {
         PyErr_SetString(PyExc_TypeError, "resolver must be callable");
         return -1;

@@ -36,6 +36,7 @@ class Scanner:
         max_components: int = ...,
         max_repeats: int = ...,
         max_segments: int = ...,
+        max_set_elements: int = ...,
     ) -> None: ...
     def reset(
         self, element: str, component: str, terminator: str, repetition: str, line_mode: bool, /

@@ -11,10 +11,10 @@ the content is still processed. Group and set trailer faults go into AK9/AK5 cod
 
 Limits (``limits.Budget``, the reader's): every ISA, GS and ST is counted against the document's
 caps (``LimitExceededError`` past one), the time budget is checked at every set's end, and a set
-keeps at most ``max_segments_per_transaction`` segments: past that it keeps only its first
-``HEAD`` (the business key is read there), counts the rest and records where it went over
-(``TransactionUnit.oversized_at``); the validator rejects it unread. Values echoed into results
-and messages are cut to ``ECHO`` characters.
+keeps at most ``max_segments_per_transaction`` segments and ``max_elements_per_transaction``
+elements: past either it keeps only its first ``HEAD`` (the business key is read there), counts
+the rest and records where it went over (``TransactionUnit.oversized``); the validator rejects it
+unread. Values echoed into results and messages are cut to ``ECHO`` characters.
 """
 
 from __future__ import annotations
@@ -124,6 +124,15 @@ def _short(value: str) -> str:
     return value[:ECHO]
 
 
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """Where a set went past a size limit: the first segment past it, and the limit's name."""
+
+    tag: str
+    position: int
+    limit: str
+
+
 @dataclass(slots=True)
 class TransactionUnit:
     """One ST..SE with its envelope context; the callback fills ``result`` further."""
@@ -134,9 +143,9 @@ class TransactionUnit:
     result: r.TransactionResult
     budget: Budget = field(default_factory=Budget)
     """The document's (``SegmentReader.budget``): limits, and the room left for findings."""
-    oversized_at: str = ""
-    """Tag of the first segment past ``max_segments_per_transaction`` ("" when within): the set
-    then holds only its first ``HEAD`` segments and its SE."""
+    oversized: Oversized | None = None
+    """Set when the set went past ``max_segments_per_transaction`` or
+    ``max_elements_per_transaction``: it then holds only its first ``HEAD`` segments and its SE."""
 
 
 TransactionHandler = Callable[[TransactionUnit], None]
@@ -269,10 +278,13 @@ class EnvelopeWalker:
         self.rejected = False
         self.budget = reader.budget
         self.max_segments = reader.budget.limits.max_segments_per_transaction
+        self.max_elements = reader.budget.limits.max_elements_per_transaction
         self.set_count = 0
         """Segments of the open set so far (ST included), kept or not."""
-        self.set_over = ""
-        """Tag of the open set's first segment past ``max_segments`` ("" while within)."""
+        self.set_elements = 0
+        """Elements (tags included) of the open set's body so far, until it goes over."""
+        self.set_over: Oversized | None = None
+        """Where the open set went past a size limit (None while within)."""
 
     def __iter__(self) -> Iterator[r.InterchangeResult]:
         for seg in self.reader:
@@ -299,23 +311,28 @@ class EnvelopeWalker:
         if self.set_segments is not None and tag not in ("SE", "GE", "IEA", "ST", "GS"):
             self.set_count += 1
             seg.position = self.set_count
-            if self.set_count <= self.max_segments:
-                self.set_segments.append(seg)
-            elif not self.set_over:
-                self._over(tag)
+            if self.set_over is None:
+                self.set_elements += len(seg.elements)
+                if self.set_count <= self.max_segments and self.set_elements <= self.max_elements:
+                    self.set_segments.append(seg)
+                else:
+                    self._over(seg)
             return None
         return self._envelope_segment(seg, tag)
 
-    def _over(self, tag: str) -> None:
-        """The open set just went past ``max_segments``: let go of all but its head."""
+    def _over(self, seg: Segment) -> None:
+        """The open set just went past a size limit at ``seg``: let go of all but its head."""
         assert self.set_segments is not None
-        self.set_over = tag
+        over_segments = self.set_count > self.max_segments
+        limit = "max_segments_per_transaction" if over_segments else "max_elements_per_transaction"
+        self.set_over = Oversized(seg.elements[0], seg.position, limit)
         del self.set_segments[HEAD:]
 
-    def count_body(self, count: int) -> None:
-        """Count ``count`` body segments of the open set without keeping them (the fast path
-        does this for what it has already judged, see ``fastpath``)."""
+    def count_body(self, count: int, elements: int = 0) -> None:
+        """Count ``count`` body segments of ``elements`` elements in all without keeping them
+        (the fast path does this for what it has already judged, see ``fastpath``)."""
         self.set_count += count
+        self.set_elements += elements
 
     def _envelope_segment(self, seg: Segment, tag: str) -> r.InterchangeResult | None:
         assert self.result is not None
@@ -439,14 +456,14 @@ class EnvelopeWalker:
             self._close_set(None)
         st.position = 1
         self.set_segments = [st]
-        self.set_count, self.set_over = 1, ""
+        self.set_count, self.set_elements, self.set_over = 1, 0, None
 
     def _close_set(self, se: Segment | None) -> None:
         if se is not None:
             self.set_count += 1
             se.position = self.set_count
-            if self.set_count > self.max_segments and not self.set_over:
-                self._over("SE")
+            if self.set_count > self.max_segments and self.set_over is None:
+                self._over(se)
         segments, group = self.set_segments, self.group
         assert segments is not None and group is not None and self.header is not None
         self.set_segments = None

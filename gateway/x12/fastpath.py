@@ -30,8 +30,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import partial
-from itertools import islice
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from gateway.errors import DocumentError, InterchangeError
 from gateway.x12 import reader as x12_reader
@@ -187,6 +186,7 @@ class FastValidation:
         self.reader = _Reader(stream, chunk_size, limits)
         self.walker = _Walker(self.reader, self.sets)
         self.max_segments = limits.max_segments_per_transaction
+        self.max_elements = limits.max_elements_per_transaction
         self.scanner = _fastscan.Scanner(
             partial(_profile, policy.accepted_sets),
             placements=self.wants_placements,
@@ -194,12 +194,13 @@ class FastValidation:
             max_components=limits.max_components_per_element,
             max_repeats=limits.max_repeats_per_element,
             max_segments=limits.max_segments_per_transaction,
+            max_set_elements=limits.max_elements_per_transaction,
         )
         self._slices: list[str] = []
         self._body_count = 0
         self._body_ordinal = 0
-        self._over: tuple[list[list[str]], list[str]] | None = None
-        """An oversized open set's head and the segment that went over (its text is dropped)."""
+        self._over: _Over | None = None
+        """What is kept of an oversized open set (its text is dropped)."""
 
     @property
     def transaction_count(self) -> int:
@@ -252,19 +253,28 @@ class FastValidation:
 
     def _body(self, text: str, count: int, d: Delimiters) -> None:
         """Keep a run of body text, until the set goes past ``max_segments``: then keep only
-        what the walker keeps of it (head, and the segment that went over) and count the rest."""
+        what the walker keeps of it and count the rest. (Past ``max_elements`` alone the text
+        is kept to the end: the walker finds the segment, the scanner certifies nothing.)"""
         self._body_count += count
         if self._over is not None:
             return
         self._slices.append(text)
-        if 1 + self._body_count <= self.max_segments:
-            return
-        split = self.reader.max_split
-        head = list(islice(split_body(self._slices, d, split), _HEAD))
-        # Body segment k (from 0) is at position k + 2: the first past the limit is max - 1.
-        over = next(islice(split_body(self._slices, d, split), self.max_segments - 1, None))
-        self._over = (head, over)
-        self._slices = []
+        if 1 + self._body_count > self.max_segments:
+            self._over = self._oversized(d)
+            self._slices = []
+
+    def _oversized(self, d: Delimiters) -> _Over:
+        """Find where the set went over, as the walker would: the first body segment past
+        ``max_segments`` (body segment k is at position k + 2) or ``max_elements``."""
+        head: list[list[str]] = []
+        elements = 0
+        for k, segment in enumerate(split_body(self._slices, d, self.reader.max_split)):
+            elements += len(segment)
+            if k + 2 > self.max_segments or elements > self.max_elements:
+                return _Over(head, k - len(head), elements - len(segment) - _size(head), segment)
+            if k < _HEAD:
+                head.append(segment)
+        raise AssertionError("the set is over its segment limit")
 
     def _segment(self, elements: list[str], d: Delimiters) -> Iterator[r.InterchangeResult]:
         self.reader.ordinal += 1
@@ -295,18 +305,16 @@ class FastValidation:
         for ordinal, elements in enumerate(split_body(slices, d, self.reader.max_split), first):
             walker.feed(Segment(elements, d, ordinal))
 
-    def _oversized_body(
-        self, over: tuple[list[list[str]], list[str]], count: int, first: int, d: Delimiters
-    ) -> None:
-        """What the walker sees of an oversized body on the Python path: its head, the segment
-        at position ``max_segments + 1``, and the count of all the others."""
-        head, over_elements = over
+    def _oversized_body(self, over: _Over, count: int, first: int, d: Delimiters) -> None:
+        """What the walker sees of an oversized body on the Python path: its head, the count
+        of the segments up to the one that went over, that segment, and the count of the rest."""
         walker = self.walker
-        for ordinal, elements in enumerate(head, first):
+        for ordinal, elements in enumerate(over.head, first):
             walker.feed(Segment(elements, d, ordinal))
-        walker.count_body(self.max_segments - 1 - len(head))
-        walker.feed(Segment(over_elements, d, first + self.max_segments - 1))
-        walker.count_body(count - self.max_segments)
+        walker.count_body(over.between, over.between_elements)
+        done = len(over.head) + over.between
+        walker.feed(Segment(over.segment, d, first + done))
+        walker.count_body(count - done - 1)
 
     def _certified_body(
         self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None
@@ -316,6 +324,20 @@ class FastValidation:
         for ordinal, elements in enumerate(body, first):
             self.walker.feed(Segment(elements, d, ordinal))
         self.walker.count_body(count - len(body))
+
+
+class _Over(NamedTuple):
+    """An oversized set's body as the walker needs it: the head, how many segments (and
+    elements) between it and the segment that went over, and that segment."""
+
+    head: list[list[str]]
+    between: int
+    between_elements: int
+    segment: list[str]
+
+
+def _size(segments: list[list[str]]) -> int:
+    return sum(len(segment) for segment in segments)
 
 
 def split_body(slices: list[str], d: Delimiters, max_split: int) -> Iterator[list[str]]:

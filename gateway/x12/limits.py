@@ -18,6 +18,8 @@ limit                               default   past it
                                               many were left out
 ``max_segments_per_transaction``    20,000    the set is rejected unvalidated: AK3 code 2 at the
                                               first segment past the limit, AK5 R 5
+``max_elements_per_transaction``    200,000   the same, counting the elements (and tags) of the
+                                              set's segments between ST and SE
 ``max_elements_per_segment``        128       AK4 code 3 (too many data elements); the rest of
                                               the segment is never split
 ``max_components_per_element``      64        AK4 code 13 (too many components)
@@ -36,7 +38,9 @@ Why these defaults: a 20 MB hostile body must stay under 200 MB of memory and 1 
 and legitimate big documents must pass. A set's segments, loop tree and event cost up to about
 5 KB of memory per segment (an 856 HL level becomes a hierarchy node and a line; an 855 PO1 a
 line): 20,000 segments keep the worst such set near 130 MB in ``gateway translate``, 50,000 took
-260 MB. That is still a truckload ASN of 4,000 items or a 4,000-line invoice. Findings are
+260 MB. That is still a truckload ASN of 4,000 items or a 4,000-line invoice. Wide segments cost
+per element instead (a string each): 20,000 segments of 128 elements took 240 MB for 8 MB of
+input, so a set also holds at most 200,000 elements, ten a segment on average. Findings are
 capped so that a document's ``errors`` stay near 300 KB. A 20 MB file of ordinary ship notices
 holds about 9,000 sets; 10,000 per document keeps the ack (one AK2/AK5 per set) near 300 KB.
 Raise a limit for a partner known to send bigger documents, and expect memory to grow with it.
@@ -62,6 +66,7 @@ class Limits:
     max_errors_per_document: int = 1_000
     max_error_entries: int = 200
     max_segments_per_transaction: int = 20_000
+    max_elements_per_transaction: int = 200_000
     max_elements_per_segment: int = 128
     max_components_per_element: int = 64
     max_repeats_per_element: int = 100
@@ -74,6 +79,13 @@ class Limits:
         for name, floor in FLOORS.items():
             if getattr(self, name) < floor:
                 raise ValueError(f"{name} must be at least {floor}")
+        # An oversized set keeps its first three body segments whole (the business key).
+        floor = 3 * (self.max_elements_per_segment + 2)
+        if self.max_elements_per_transaction < floor:
+            raise ValueError(
+                f"max_elements_per_transaction must be at least {floor} "
+                "(three segments of max_elements_per_segment)"
+            )
 
 
 FLOORS: dict[str, float] = {
@@ -82,6 +94,7 @@ FLOORS: dict[str, float] = {
     "max_errors_per_document": 0,
     "max_error_entries": 1,
     "max_segments_per_transaction": 4,  # ST and the three the business key is read from
+    "max_elements_per_transaction": 0,  # see __post_init__
     "max_elements_per_segment": 64,  # the dictionary's widest segment must fit
     "max_components_per_element": 16,  # and its largest composite
     "max_repeats_per_element": 1,

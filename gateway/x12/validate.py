@@ -70,7 +70,7 @@ def validate_transaction(
         tr.notes.append(f"transaction set {tr.code!r} is not accepted from this partner")
         return None
     _business_key(unit)
-    if unit.oversized_at:
+    if unit.oversized is not None:
         _reject_oversized(unit, policy)
         return None
     limits = unit.budget.limits
@@ -207,20 +207,26 @@ def _too_many(total: int, cap: int) -> str:
 
 
 def _reject_oversized(unit: TransactionUnit, policy: ValidationPolicy) -> None:
-    """A set past ``max_segments_per_transaction``: rejected without being validated."""
-    tr = unit.result
-    limit = unit.budget.limits.max_segments_per_transaction
-    tag = unit.oversized_at
+    """A set past a size limit: rejected without being validated."""
+    tr, over = unit.result, unit.oversized
+    assert over is not None
+    limits = unit.budget.limits
+    if over.limit == "max_segments_per_transaction":
+        most = f"{limits.max_segments_per_transaction:,} segments"
+        size = f"{tr.segment_count:,} segments: "
+    else:
+        most = f"{limits.max_elements_per_transaction:,} data elements"
+        size = ""
     error = r.SegmentError(
-        tag if SEGMENT_ID.fullmatch(tag) else "???",
-        limit + 1,
+        over.tag if SEGMENT_ID.fullmatch(over.tag) else "???",
+        over.position,
         r.SEGMENT_UNEXPECTED,
-        f"segment {limit + 1:,}: past the {limit:,} a transaction set may have",
+        f"segment {over.position:,} goes past the {most} a transaction set may have",
     )
     tr.notes.insert(
         0,
-        f"{tr.segment_count:,} segments, more than the {limit:,} a transaction set may have "
-        "(limit max_segments_per_transaction): rejected without validation",
+        f"{size}more than the {most} a transaction set may have (limit {over.limit}); "
+        "rejected without validation",
     )
     _keep(unit, [error], 1)
     _decide(tr, True, True, policy)

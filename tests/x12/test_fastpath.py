@@ -164,6 +164,7 @@ TINY = Limits(
     max_errors_per_document=20,
     max_error_entries=3,
     max_segments_per_transaction=30,
+    max_elements_per_transaction=250,
     max_elements_per_segment=64,
     max_components_per_element=16,
     max_repeats_per_element=3,
@@ -175,6 +176,7 @@ LIMITS = (
     TINY,
     Limits(max_segments_per_transaction=4),  # every set with a body is over
     Limits(max_segments_per_transaction=45),  # some sets over, some within, some exactly at it
+    Limits(max_elements_per_transaction=400),  # over by elements before the segment limit
     Limits(max_transactions_per_document=3, max_errors_per_document=0),
 )
 """Small enough for the samples and generated files to hit every cap."""
@@ -327,7 +329,13 @@ def test_given_bomb_then_fast_path_matches(kind: str, tmp_path: Path) -> None:
     """Each repetition bomb hits its cap (segments, elements, components, repeats, sets) the
     same way on both paths, also with a set cut across buffers."""
     data = bomb(tmp_path, kind, 120_000)
-    for limits in (DEFAULT_LIMITS, TINY, Limits(max_segments_per_transaction=700)):
+    for limits in (
+        DEFAULT_LIMITS,
+        TINY,
+        Limits(max_segments_per_transaction=700),
+        Limits(max_elements_per_transaction=500),
+        Limits(max_segments_per_transaction=700, max_elements_per_transaction=400),
+    ):
         for chunk in (CHUNK_SIZE, 4096, 97):
             assert_same(data, chunk, limits=limits)
 
@@ -338,6 +346,10 @@ def test_given_set_ending_exactly_at_the_segment_limit_then_paths_agree(tmp_path
     data = generated_856(tmp_path, 30_000)
     for size in range(4, 80):
         assert_same(data, 4096, limits=Limits(max_segments_per_transaction=size))
+    for elements in range(390, 700, 7):  # and by elements, alone or with the segment limit
+        assert_same(data, 4096, limits=Limits(max_elements_per_transaction=elements))
+        both = Limits(max_elements_per_transaction=elements, max_segments_per_transaction=60)
+        assert_same(data, 97, limits=both)
 
 
 @needs_native

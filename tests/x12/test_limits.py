@@ -112,6 +112,16 @@ def test_given_set_exactly_at_the_segment_limit_then_validated_normally() -> Non
     assert tr.status == "R" and tr.segment_errors[0].tag == "SE"
 
 
+def test_given_set_past_the_element_limit_then_rejected_unvalidated_where_it_went_over() -> None:
+    wide = [f"REF*BM*{n}" + "*AB" * 100 for n in range(10)]  # 103 elements each, with the tag
+    limits = Limits(max_elements_per_transaction=400)
+    [tr] = sets_of(validated(document(interchange(asn(extra=wide, at=4))), limits))
+    [error] = tr.segment_errors
+    # BSN, HL, TD1, TD5 hold 20 elements: the fourth REF (position 9) takes the set past 400.
+    assert (error.tag, error.position, error.code) == ("REF", 9, r.SEGMENT_UNEXPECTED)
+    assert tr.status == "R" and "limit max_elements_per_transaction" in tr.notes[0]
+
+
 def test_given_a_long_set_then_the_walker_keeps_only_its_head() -> None:
     kept: list[int] = []
     data = document(interchange(asn(extra=["ZZ9"] * 5000)))
