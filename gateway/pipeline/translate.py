@@ -229,10 +229,10 @@ def translate_stream(
     except InterchangeError as exc:
         _unreadable(translator, exc)
     except DocumentError as exc:
-        translator.errors.add(exc.as_dict())
+        translator.errors.add(exc.as_dict(), always=True)
     translator.result.segment_count = reader.ordinal
     if reader.trailing_error is not None:
-        translator.errors.add(reader.trailing_error.as_dict())
+        translator.errors.add(reader.trailing_error.as_dict(), always=True)
     translator.errors.close()
     translator.result.warnings.extend(f"segment {n}: {w}" for n, w in reader.warnings if n == 0)
     return translator.result
@@ -266,7 +266,7 @@ def _unreadable(translator: _Translator, exc: InterchangeError) -> None:
         if withdrawn and translator.on_event is not None:
             entry["documents_void"] = withdrawn
             entry["message"] += f"; disregard the {withdrawn} document(s) already output from it"
-    translator.errors.add(entry)
+    translator.errors.add(entry, always=True)
     isa = exc.context.get("isa")
     code = exc.context.get("ta1_code")
     if not isa or not code or len(isa) < 16:

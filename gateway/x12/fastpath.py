@@ -378,16 +378,16 @@ def validate_stream_fast(
             summary.accepted += sum(t.accepted for g in ir.groups for t in g.transactions)
             errors.extend(interchange_errors(ir))
     except InterchangeError as exc:
-        errors.add({k: v for k, v in exc.as_dict().items() if k != "isa"})
+        errors.add({k: v for k, v in exc.as_dict().items() if k != "isa"}, always=True)
         isa = exc.context.get("isa")
         if isa and exc.context.get("ta1_code") and len(isa) >= 16:
             summary.interchange_count += 1  # translate answers it with a TA1=R interchange
     except DocumentError as exc:
-        errors.add(exc.as_dict())
+        errors.add(exc.as_dict(), always=True)
     summary.transaction_count = run.transaction_count
     summary.segment_count = run.reader.ordinal
     if run.reader.trailing_error is not None:
-        errors.add(run.reader.trailing_error.as_dict())
+        errors.add(run.reader.trailing_error.as_dict(), always=True)
     errors.close()
     return summary
 

@@ -383,7 +383,10 @@ def transaction_error_entry(
 
 class ErrorEntries:
     """A document's ``errors`` entries: the first ``cap`` kept, the rest counted (``close``
-    appends one entry saying how many). ``items`` is the list a result hands out."""
+    appends one entry saying how many). ``items`` is the list a result hands out.
+
+    What ended the document (an unreadable header, a limit, trailing content) is added with
+    ``always``: there is at most one of each, and it is the entry that explains the rest."""
 
     __slots__ = ("cap", "items", "more")
 
@@ -392,8 +395,8 @@ class ErrorEntries:
         self.cap = cap
         self.more = 0
 
-    def add(self, entry: dict[str, Any]) -> None:
-        if len(self.items) < self.cap:
+    def add(self, entry: dict[str, Any], *, always: bool = False) -> None:
+        if always or len(self.items) < self.cap:
             self.items.append(entry)
         else:
             self.more += 1

@@ -88,3 +88,18 @@ def test_given_deep_hl_nesting_within_the_segment_limit_then_event_warnings_are_
     [event] = result.documents
     assert len(event.warnings) == 101 and event.warnings[-1].startswith("... and ")
     assert event.warnings[-1].endswith(" more warnings")
+
+
+def test_given_entries_left_out_then_the_error_that_ended_the_document_is_still_there() -> None:
+    """Bad interchanges, then one too many: the entry saying why reading stopped
+    is kept whatever the cap, before the count of those left out."""
+    bad = [interchange(asn(extra=["ZZ9"]), isa13=f"{n:09d}") for n in range(1, 6)]
+    limits = Limits(max_error_entries=2, max_interchanges_per_document=4)
+    result = translated(document(*bad), limits)
+    codes = [e["code"] for e in result.errors]
+    assert codes == [
+        "x12.transaction.errors",
+        "x12.transaction.errors",
+        "x12.limit.max_interchanges_per_document",
+        "x12.errors.more",
+    ]
