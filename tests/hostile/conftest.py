@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from gateway.erp.memory import MemoryErpConnector
+from gateway.service import Runtime, sync_partners
+from gateway.settings import Settings
+from gateway.store.db import Database
+from gateway.store.migrate import upgrade
+from tests.service.conftest import CONFIG
 from tests.x12.test_fastpath import bombs
 
 KINDS = ("undefined", "elements", "components", "repeats", "tiny_sets", "deep_hl")
@@ -25,3 +31,14 @@ def bomb_file(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, int], 
         return made[kind, size]
 
     return make
+
+
+@pytest.fixture
+def sqlite_runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """The service runtime on a fresh SQLite database (the worker path, in-process)."""
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(url)
+    runtime = Runtime(Settings(data_dir=tmp_path), Database(url), MemoryErpConnector(), CONFIG)
+    sync_partners(runtime)
+    yield runtime
+    runtime.db.dispose()
