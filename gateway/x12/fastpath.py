@@ -28,7 +28,7 @@ walker is told the count of the rest, exactly as it counts them on the Python pa
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
@@ -302,7 +302,10 @@ class FastValidation:
             self._certified_body(slices, count, first, d, placements)
             self.sets.certified = True
             return
-        for ordinal, elements in enumerate(split_body(slices, d, self.reader.max_split), first):
+        # Each run of text is let go of once split: the set is not held twice.
+        for ordinal, elements in enumerate(
+            split_body(_drain(slices), d, self.reader.max_split), first
+        ):
             walker.feed(Segment(elements, d, ordinal))
 
     def _oversized_body(self, over: _Over, count: int, first: int, d: Delimiters) -> None:
@@ -340,7 +343,14 @@ def _size(segments: list[list[str]]) -> int:
     return sum(len(segment) for segment in segments)
 
 
-def split_body(slices: list[str], d: Delimiters, max_split: int) -> Iterator[list[str]]:
+def _drain(slices: list[str]) -> Iterator[str]:
+    """``slices`` in order, each removed from the list as it is handed out."""
+    slices.reverse()
+    while slices:
+        yield slices.pop()
+
+
+def split_body(slices: Iterable[str], d: Delimiters, max_split: int) -> Iterator[list[str]]:
     """The element lists the reader makes of ``slices`` (runs of whole segments), one by one."""
     for text in slices:
         for piece in text.split(d.segment):
