@@ -153,7 +153,7 @@ class BatchRun:
         message.attempts += 1
         if json_documents.is_json_documents(message):
             return json_documents.record_json_documents(
-                session, message, self.recorder, policy, checks
+                session, message, self.recorder, policy, checks, config.limits
             )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None

@@ -18,6 +18,7 @@ dedupes on the id, so a changed document under an old id would never reach it).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ from gateway.pipeline.batch_run import ProcessOutcome
 from gateway.pipeline.records import Recorder, SetRow
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 
 JSON_TRANSPORT = "http-json"
 JSON_CONTENT_TYPE = "application/json"
@@ -43,12 +45,21 @@ def is_json_documents(message: InboundMessage) -> bool:
     return message.transport == JSON_TRANSPORT
 
 
-def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
-    """Every event in ``raw``, owned by ``partner_id``; ``DocumentError`` (``json.invalid``) with all
-    problems in ``context["errors"]`` (``document`` index, ``loc``, ``message``, ``type``)."""
+def parse_documents(
+    raw: bytes, partner_id: str | None, limits: Limits = DEFAULT_LIMITS
+) -> list[Event]:
+    """Every event in ``raw``, owned by ``partner_id``; ``DocumentError`` (``json.invalid``) with the
+    first ``MAX_ERRORS`` problems in ``context["errors"]`` (``document`` index, ``loc``,
+    ``message``, ``type``) and their number in the message. A body of more documents than
+    ``limits.max_transactions_per_document`` is refused before any is validated."""
     items = _items(raw)
+    most = limits.max_transactions_per_document
+    if len(items) > most:
+        why = f"{len(items):,} documents, at most {most:,} in one body"
+        limit = f"{why} (limit max_transactions_per_document)"
+        raise _invalid([_error(None, "documents", limit, "too_many_documents")], len(items))
     events: list[Event] = []
-    errors: list[dict[str, Any]] = []
+    errors = _Errors()
     seen: set[str] = set()
     for n, item in enumerate(items):
         if isinstance(item, dict):
@@ -56,10 +67,10 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
         try:
             event = EVENT_ADAPTER.validate_python(item)
         except ValidationError as exc:
-            errors += [
+            errors.extend(
                 _error(n, ".".join(str(p) for p in e["loc"]), e["msg"], e["type"])
                 for e in exc.errors(include_url=False, include_context=False, include_input=False)
-            ]
+            )
             continue
         if len(event.id) > MAX_EVENT_ID:
             errors.append(_error(n, "id", f"at most {MAX_EVENT_ID} characters", "string_too_long"))
@@ -67,12 +78,31 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
             errors.append(_error(n, "id", f"{event.id} appears twice in this body", "duplicate_id"))
         seen.add(event.id)
         events.append(event)
-    if errors:
-        raise _invalid(errors, len(items))
+    if errors.found:
+        raise _invalid(errors.kept, len(items), errors.found)
     return events
 
 
-def check_json_message(db: Database, message_id: str) -> DocumentError | None:
+class _Errors:
+    """The first ``MAX_ERRORS`` errors of a body, and how many there were."""
+
+    def __init__(self) -> None:
+        self.kept: list[dict[str, Any]] = []
+        self.found = 0
+
+    def append(self, error: dict[str, Any]) -> None:
+        self.found += 1
+        if len(self.kept) < MAX_ERRORS:
+            self.kept.append(error)
+
+    def extend(self, errors: Iterable[dict[str, Any]]) -> None:
+        for error in errors:
+            self.append(error)
+
+
+def check_json_message(
+    db: Database, message_id: str, limits: Limits = DEFAULT_LIMITS
+) -> DocumentError | None:
     """Validate a stored, not yet processed JSON message now; when invalid, mark it ``failed``
     (committed) and return the error for the caller to answer with."""
     with db.transaction() as session:
@@ -80,7 +110,7 @@ def check_json_message(db: Database, message_id: str) -> DocumentError | None:
         if message is None or message.status != "received":
             return None
         try:
-            _checked_events(session, message)
+            _checked_events(session, message, limits)
         except DocumentError as exc:
             _fail(session, message, exc)
             return exc
@@ -93,13 +123,14 @@ def record_json_documents(
     recorder: Recorder,
     policy: str,
     checks: frozenset[str] = frozenset({"business_key"}),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
     Each document becomes one transaction row (so receipts read alike for X12 and JSON) and its
     event, under the same business-key duplicate rule as X12 sets (``records.Recorder``)."""
     try:
-        events = _checked_events(session, message)
+        events = _checked_events(session, message, limits)
     except DocumentError as exc:
         _fail(session, message, exc)
         return ProcessOutcome(message.id, "failed", errors=exc.context.get("errors", []))
@@ -141,8 +172,10 @@ def _items(raw: bytes) -> list[Any]:
     return [body]
 
 
-def _checked_events(session: Session, message: InboundMessage) -> list[Event]:
-    events = parse_documents(message.raw, message.partner_id)
+def _checked_events(
+    session: Session, message: InboundMessage, limits: Limits = DEFAULT_LIMITS
+) -> list[Event]:
+    events = parse_documents(message.raw, message.partner_id, limits)
     errors = []
     for n, event in enumerate(events):
         existing = session.get(EventRecord, event.id)
@@ -184,8 +217,12 @@ def _error(document: int | None, loc: str, message: str, kind: str) -> dict[str,
     }
 
 
-def _invalid(errors: list[dict[str, Any]], documents: int) -> DocumentError:
-    count = f"{len(errors)} error(s)" + (f" in {documents} document(s)" if documents else "")
+def _invalid(
+    errors: list[dict[str, Any]], documents: int, found: int | None = None
+) -> DocumentError:
+    count = f"{found or len(errors)} error(s)" + (
+        f" in {documents} document(s)" if documents else ""
+    )
     first = errors[0]
     where = f"document {first['document']}: " if first["document"] is not None else ""
     where += f"{first['loc']}: " if first["loc"] else ""
