@@ -38,7 +38,7 @@ from gateway.store.models import (
 )
 from gateway.x12 import results as r
 from gateway.x12.acks.ta1 import build_ta1
-from gateway.x12.envelope import interchange_headers
+from gateway.x12.headers import interchange_headers
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import InterchangeHeader
 

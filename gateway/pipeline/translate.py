@@ -27,7 +27,7 @@ from gateway.errors import DocumentError, InterchangeError, LimitExceededError
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
 from gateway.pipeline import gc_steps
-from gateway.x12 import fastpath
+from gateway.x12 import error_entries, fastpath
 from gateway.x12 import results as r
 from gateway.x12.acks.envelope import AckOptions, ControlNumbers, MemoryControlNumbers
 from gateway.x12.acks.functional import ack_kind, build_functional_ack
@@ -120,7 +120,9 @@ class _Translator:
         self.on_event = on_event
         self.counters = counters
         self.result = TranslationResult()
-        self.errors = r.ErrorEntries(self.result.errors, options.limits.max_error_entries)
+        self.errors = error_entries.ErrorEntries(
+            self.result.errors, options.limits.max_error_entries
+        )
         self._maps: dict[str, Map] = {}
         self.interchange_events = 0
         """Events mapped from the interchange being read (withdrawn if it is rejected)."""
@@ -168,7 +170,7 @@ class _Translator:
         self.interchange_events = 0
         res.interchanges.append(ir)
         res.warnings.extend(f"interchange {ir.control_number}: {w}" for w in ir.all_warnings)
-        entry = r.interchange_error_entry(ir)
+        entry = error_entries.interchange_error_entry(ir)
         if entry is not None:
             self.errors.add(entry)
         if ta1_wanted(ir, self.options.ta1) and not ir.only_ta1:
@@ -196,7 +198,7 @@ class _Translator:
                 now=self.options.now,
             )
             res.acknowledgments.append({"kind": kind, "edi": edi})
-        self.errors.extend(r.group_error_entries(ir, group))
+        self.errors.extend(error_entries.group_error_entries(ir, group))
 
     def withdraw_interchange(self) -> int:
         """Take back the events of the interchange being read (it is rejected); returns how

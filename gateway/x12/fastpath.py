@@ -28,16 +28,25 @@ walker is told the count of the rest, exactly as it counts them on the Python pa
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from gateway.errors import DocumentError, InterchangeError
+from gateway.x12 import error_entries
 from gateway.x12 import reader as x12_reader
 from gateway.x12 import results as r
 from gateway.x12.delimiters import IsaScan
 from gateway.x12.dictionary import segments_for, version_family
-from gateway.x12.envelope import HEAD, EnvelopeWalker, TransactionUnit
+from gateway.x12.envelope import EnvelopeWalker, TransactionUnit
+from gateway.x12.fastpath_body import (
+    HEAD_BODY,
+    OversizedBody,
+    drain,
+    head_of,
+    size,
+    split_body,
+)
 from gateway.x12.fastpath_tables import compile_profile
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Delimiters, Segment
@@ -60,9 +69,6 @@ if TYPE_CHECKING:
     from gateway.x12._fastscan import Profile
 
 _SEGMENT, _ISA_AFTER_IEA, _BODY, _VERDICT = range(4)
-_HEAD = HEAD - 1
-"""Body segments of a certified or oversized set rebuilt for real: ``_business_key`` reads
-positions 2 to 4 (the walker keeps as many of an oversized set)."""
 
 
 def available() -> bool:
@@ -199,7 +205,7 @@ class FastValidation:
         self._slices: list[str] = []
         self._body_count = 0
         self._body_ordinal = 0
-        self._over: _Over | None = None
+        self._over: OversizedBody | None = None
         """What is kept of an oversized open set (its text is dropped)."""
 
     @property
@@ -263,7 +269,7 @@ class FastValidation:
             self._over = self._oversized(d)
             self._slices = []
 
-    def _oversized(self, d: Delimiters) -> _Over:
+    def _oversized(self, d: Delimiters) -> OversizedBody:
         """Find where the set went over, as the walker would: the first body segment past
         ``max_segments`` (body segment k is at position k + 2) or ``max_elements``."""
         head: list[list[str]] = []
@@ -271,8 +277,10 @@ class FastValidation:
         for k, segment in enumerate(split_body(self._slices, d, self.reader.max_split)):
             elements += len(segment)
             if k + 2 > self.max_segments or elements > self.max_elements:
-                return _Over(head, k - len(head), elements - len(segment) - _size(head), segment)
-            if k < _HEAD:
+                return OversizedBody(
+                    head, k - len(head), elements - len(segment) - size(head), segment
+                )
+            if k < HEAD_BODY:
                 head.append(segment)
         raise AssertionError("the set is over its segment limit")
 
@@ -304,11 +312,11 @@ class FastValidation:
             return
         # Each run of text is let go of once split: the set is not held twice.
         for ordinal, elements in enumerate(
-            split_body(_drain(slices), d, self.reader.max_split), first
+            split_body(drain(slices), d, self.reader.max_split), first
         ):
             walker.feed(Segment(elements, d, ordinal))
 
-    def _oversized_body(self, over: _Over, count: int, first: int, d: Delimiters) -> None:
+    def _oversized_body(self, over: OversizedBody, count: int, first: int, d: Delimiters) -> None:
         """What the walker sees of an oversized body on the Python path: its head, the count
         of the segments up to the one that went over, that segment, and the count of the rest."""
         walker = self.walker
@@ -323,56 +331,10 @@ class FastValidation:
         self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None
     ) -> None:
         """Only the head is rebuilt (for the business key); the rest is counted."""
-        body = _head(slices, d, self.reader.max_split)
+        body = head_of(slices, d, self.reader.max_split)
         for ordinal, elements in enumerate(body, first):
             self.walker.feed(Segment(elements, d, ordinal))
         self.walker.count_body(count - len(body))
-
-
-class _Over(NamedTuple):
-    """An oversized set's body as the walker needs it: the head, how many segments (and
-    elements) between it and the segment that went over, and that segment."""
-
-    head: list[list[str]]
-    between: int
-    between_elements: int
-    segment: list[str]
-
-
-def _size(segments: list[list[str]]) -> int:
-    return sum(len(segment) for segment in segments)
-
-
-def _drain(slices: list[str]) -> Iterator[str]:
-    """``slices`` in order, each removed from the list as it is handed out."""
-    slices.reverse()
-    while slices:
-        yield slices.pop()
-
-
-def split_body(slices: Iterable[str], d: Delimiters, max_split: int) -> Iterator[list[str]]:
-    """The element lists the reader makes of ``slices`` (runs of whole segments), one by one."""
-    for text in slices:
-        for piece in text.split(d.segment):
-            stripped = piece.strip()
-            if stripped:
-                yield stripped.split(d.element, max_split)
-
-
-def _head(slices: list[str], d: Delimiters, max_split: int) -> list[list[str]]:
-    """The first ``_HEAD`` of ``split_body(slices, d)``, without splitting the whole body."""
-    out: list[list[str]] = []
-    for text in slices:
-        start = 0
-        while len(out) < _HEAD:
-            end = text.find(d.segment, start)
-            piece = (text[start:] if end < 0 else text[start:end]).strip()
-            if piece:
-                out.append(piece.split(d.element, max_split))
-            if end < 0:
-                break
-            start = end + 1
-    return out
 
 
 def validate_stream_fast(
@@ -381,7 +343,7 @@ def validate_stream_fast(
     """``translate.validate_stream`` through the native scanner: the same summary."""
     run = FastValidation(stream, policy, limits=limits)
     summary = r.ValidationSummary(0, 0, 0, 0, [])
-    errors = r.ErrorEntries(summary.errors, limits.max_error_entries)
+    errors = error_entries.ErrorEntries(summary.errors, limits.max_error_entries)
     try:
         for ir in run:
             summary.interchange_count += 1
@@ -404,9 +366,9 @@ def validate_stream_fast(
 
 def interchange_errors(ir: r.InterchangeResult) -> list[dict[str, Any]]:
     """The ``errors`` entries ``translate_stream`` reports for one interchange (the same builders
-    in ``results``)."""
-    entry = r.interchange_error_entry(ir)
+    in ``error_entries``)."""
+    entry = error_entries.interchange_error_entry(ir)
     out = [entry] if entry is not None else []
     for group in ir.groups:
-        out.extend(r.group_error_entries(ir, group))
+        out.extend(error_entries.group_error_entries(ir, group))
     return out

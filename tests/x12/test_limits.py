@@ -14,6 +14,7 @@ import pytest
 from gateway.errors import LimitExceededError
 from gateway.x12 import results as r
 from gateway.x12.envelope import walk_interchanges
+from gateway.x12.error_entries import first_reason
 from gateway.x12.limits import Budget, Limits
 from gateway.x12.reader import SegmentReader
 from gateway.x12.validate import validate_transaction
@@ -52,7 +53,7 @@ def test_given_more_findings_than_the_limit_then_first_kept_rest_counted_and_set
     assert cost(tr) == 10 and tr.more_errors == 20
     assert [e.position for e in tr.segment_errors] == list(range(4, 14))  # the first ten, in order
     assert "30 errors, more than the 10" in tr.notes[0]
-    assert "max_errors_per_transaction" in r.first_reason(tr)
+    assert "max_errors_per_transaction" in first_reason(tr)
 
 
 def test_given_a_segment_with_many_element_errors_then_its_ak4s_count_against_the_limit() -> None:
