@@ -6,6 +6,7 @@ Errors are grouped by what the caller does next::
     ├── ConfigurationError        fail at start-up (bad partner profile, bad map, bad settings)
     ├── DocumentError             answer with a negative TA1/997/999/MDN; never retry
     │   ├── InterchangeError      the interchange header cannot be read (no ISA, no delimiters)
+    │   │   └── LimitExceededError    the document is bigger or slower than its limits allow
     │   └── EnvelopeMissingError  ST..SE fragments without an ISA/GS envelope
     └── DeliveryError             posting somewhere failed
         ├── RetriableDeliveryError   try again with backoff
@@ -52,6 +53,14 @@ class InterchangeError(DocumentError):
     """The interchange header is unreadable, so no envelope can be trusted."""
 
     code = "x12.interchange.unreadable"
+
+
+class LimitExceededError(InterchangeError):
+    """A document went past one of its limits (``gateway.x12.limits``): too many interchanges,
+    groups or transaction sets, or too long to translate. The interchange being read is rejected
+    (TA1 R, code 024) and nothing after it is read; ``context`` names the limit and its value."""
+
+    code = "x12.limit"
 
 
 class EnvelopeMissingError(DocumentError):

@@ -43,6 +43,7 @@ class Runtime:
             partners_dir=settings.partners_dir,
             maps_dir=settings.maps_dir,
             our_ids=gateway_ids(settings.our_identities()),
+            limits=settings.limits(),
         )
         return cls(settings, db, connector, config)
 

@@ -7,14 +7,18 @@ Where partner profiles, maps and the SQLite files are found: ``gateway.locations
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.errors import ConfigurationError
 from gateway.locations import Locations, locate
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
+
+_L = DEFAULT_LIMITS
 
 
 class Settings(BaseSettings):
@@ -148,6 +152,30 @@ class Settings(BaseSettings):
     def our_identities(self) -> tuple[tuple[str, str], ...]:
         """``our_ids`` as (qualifier, id) pairs."""
         return parse_our_ids(self.our_ids)
+
+    # Bounded work per document (translate and the workers): what happens past each limit is in
+    # gateway/x12/limits.py. The names are ``Limits``' own.
+    max_errors_per_transaction: int = _L.max_errors_per_transaction
+    max_errors_per_interchange: int = _L.max_errors_per_interchange
+    max_errors_per_document: int = _L.max_errors_per_document
+    max_error_entries: int = _L.max_error_entries
+    max_segments_per_transaction: int = _L.max_segments_per_transaction
+    max_elements_per_transaction: int = _L.max_elements_per_transaction
+    max_elements_per_segment: int = _L.max_elements_per_segment
+    max_components_per_element: int = _L.max_components_per_element
+    max_repeats_per_element: int = _L.max_repeats_per_element
+    max_transactions_per_document: int = _L.max_transactions_per_document
+    max_groups_per_document: int = _L.max_groups_per_document
+    max_interchanges_per_document: int = _L.max_interchanges_per_document
+    max_seconds_per_document: float = _L.max_seconds_per_document
+
+    @model_validator(mode="after")
+    def _limits_valid(self) -> Self:
+        self.limits()  # a limit under its floor fails at start-up, not in a worker
+        return self
+
+    def limits(self) -> Limits:
+        return Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'gateway.db'}"

@@ -25,6 +25,7 @@ from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.settings import Settings
 from gateway.x12.acks.envelope import AckOptions
 from gateway.x12.identities import EnvelopeId
+from gateway.x12.limits import Limits
 from gateway.x12.validate import ValidationPolicy
 from gateway_app.commands import SERVICE_COMMANDS, add_commands, dispatch
 
@@ -121,6 +122,7 @@ def _options(args: argparse.Namespace) -> TranslateOptions:
         ack_options=profile.ack_options() if profile else AckOptions(),
         # The partner's sender ids are checked as the running gateway checks them.
         identities=profile.expected_identities(_our_ids()) if profile else None,
+        limits=_limits(),
     )
 
 
@@ -130,6 +132,14 @@ def _our_ids() -> tuple[EnvelopeId, ...]:
         return gateway_ids(Settings().our_identities())
     except ValidationError as exc:
         raise ConfigurationError(f"settings: {exc.errors()[0]['msg']}") from None
+
+
+def _limits() -> Limits:
+    """``GATEWAY_MAX_*`` settings (gateway/x12/limits.py): the same caps as the workers'."""
+    try:
+        return Settings().limits()
+    except ValidationError as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def _check_config(args: argparse.Namespace) -> int:

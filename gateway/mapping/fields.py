@@ -1,7 +1,9 @@
 """``FieldReader``: reads canonical values from a scope of segments, collecting warnings.
 
 One reader lives for one ``to_canonical`` call, so the warnings it gathers belong to one event.
-It applies the map's shared tables (UOM, product id qualifiers, date formats, implied decimals)
+They are bounded whatever the document (a set of 100,000 levels nested too deep once made one
+warning per level, and a quadratic duplicate check): the first ``MAX_WARNINGS`` distinct ones
+are kept, each at most ``MAX_WARNING_CHARS`` long, and a last line counts the rest. It applies the map's shared tables (UOM, product id qualifiers, date formats, implied decimals)
 wherever a value of that kind is read, so extraction modules never repeat them.
 """
 
@@ -26,16 +28,33 @@ T = TypeVar("T", bound=str)
 V = TypeVar("V")
 
 Scope = Sequence[Segment]
+MAX_WARNINGS = 100
+MAX_WARNING_CHARS = 300
 
 
 class FieldReader:
     def __init__(self, config: MapConfig) -> None:
         self.config = config
         self.warnings: list[str] = []
+        """What the event's ``warnings`` become: kept ones, then possibly the count line."""
+        self._kept: set[str] = set()
+        self._more = 0
 
     def warn(self, message: str) -> None:
-        if message not in self.warnings:
+        if len(message) > MAX_WARNING_CHARS:
+            message = message[:MAX_WARNING_CHARS] + "..."
+        if message in self._kept:
+            return
+        if len(self._kept) < MAX_WARNINGS:
+            self._kept.add(message)
             self.warnings.append(message)
+            return
+        self._more += 1  # repeats past the cap are not told apart: that would need them all
+        line = f"... and {self._more:,} more warnings"
+        if self._more == 1:
+            self.warnings.append(line)
+        else:
+            self.warnings[-1] = line
 
     def text(self, scope: Scope, paths: Sequence[str]) -> str | None:
         hit = first_hit(scope, paths)

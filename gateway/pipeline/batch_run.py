@@ -8,6 +8,11 @@ rejected, never delivered as this partner's), and hands everything it produced t
 An interchange whose ISA13 was already received from the same sender/receiver pair is a duplicate
 (TA1 025 when the policy rejects it); the batch finds those with one query for all its ISA headers
 (``_SeenInterchanges``), and a message earlier in the batch counts as received before.
+
+What a message leaves in the store is bounded by ``ProcessConfig.limits`` whatever its content
+(``x12.limits``): its ``errors`` entries (message metadata), each set's findings (its stored
+validation), the interchange messages, and the acknowledgements, which hold no more sets than
+the limits let through.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ from gateway.store.models import (
 )
 from gateway.x12 import results as r
 from gateway.x12.acks.ta1 import build_ta1
-from gateway.x12.envelope import interchange_headers
+from gateway.x12.headers import interchange_headers
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import InterchangeHeader
 
 _INTERCHANGES = table_of(InterchangeRecord)
@@ -63,7 +69,9 @@ def translate_options(
     profile: PartnerProfile | None, partner_id: str | None, config: ProcessConfig
 ) -> TranslateOptions:
     if profile is None:
-        return TranslateOptions(partner_id=partner_id, maps_dir=config.maps_dir)
+        return TranslateOptions(
+            partner_id=partner_id, maps_dir=config.maps_dir, limits=config.limits
+        )
     return TranslateOptions(
         partner_id=profile.id,
         maps_dir=config.maps_dir,
@@ -72,6 +80,7 @@ def translate_options(
         ta1=profile.x12.ack.ta1,
         ack_options=profile.ack_options(),
         identities=profile.expected_identities(config.our_ids),
+        limits=config.limits,
     )
 
 
@@ -88,7 +97,7 @@ class BatchRun:
     ) -> None:
         self.session, self.config, self.blocks = session, config, blocks
         self.recorder = Recorder(session, connectors=config.connectors, claim=claim)
-        self.interchanges = _SeenInterchanges(session, messages)
+        self.interchanges = _SeenInterchanges(session, messages, config.limits)
 
     def add(self, message: InboundMessage) -> ProcessOutcome:
         session, config = self.session, self.config
@@ -101,7 +110,7 @@ class BatchRun:
         if json_documents.is_json_documents(message):
             identities = profile.expected_identities(config.our_ids) if profile else None
             return json_documents.record_json_documents(
-                session, message, self.recorder, policy, checks, identities
+                session, message, self.recorder, policy, checks, identities, config.limits
             )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
@@ -121,9 +130,10 @@ class BatchRun:
                 "duplicate_reason": duplicate[1],
             }
         if result.errors:  # translation reports bad input, never raises: keep it for the receipt
+            # At most max_error_entries + 1 (the count of the rest): bounded already.
             message.meta = {
                 **message.meta,
-                "errors": json.loads(json.dumps(result.errors[:200], default=str)),
+                "errors": json.loads(json.dumps(result.errors, default=str)),
             }
         message.status = "processed"
         message.processed_at = utcnow()
@@ -135,9 +145,13 @@ class _SeenInterchanges:
     """ISA13 duplicates for a batch: one query for every ISA header of its X12 messages, then
     the batch's own messages in order (an earlier one counts as already received)."""
 
-    def __init__(self, session: Session, messages: list[InboundMessage]) -> None:
+    def __init__(
+        self, session: Session, messages: list[InboundMessage], limits: Limits = DEFAULT_LIMITS
+    ) -> None:
+        # Past the limit translation rejects the interchange anyway (and reads no further).
+        most = limits.max_interchanges_per_document + 1
         self.headers = {
-            m.id: interchange_headers(m.raw)
+            m.id: interchange_headers(m.raw, most)
             for m in messages
             if not json_documents.is_json_documents(m)
         }
@@ -234,7 +248,7 @@ def _record(
             "test": ir.usage == "T",
             "ta1_status": ir.ta1_status,
             "ta1_code": ir.ta1_code,
-            "result": {"messages": ir.messages, "warnings": ir.warnings},
+            "result": {"messages": ir.all_messages, "warnings": ir.all_warnings},
         }
         for n, ir in enumerate(result.interchanges, 1)
     ]

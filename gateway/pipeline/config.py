@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gateway.partners import DEFAULT_OUR_IDS, PartnerProfile, load_partner
 from gateway.x12.identities import EnvelopeId
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class ProcessConfig:
     maps_dir: Path | None = None
     our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
     """The gateway's own interchange ids (``Settings.our_identities``)."""
+    limits: Limits = DEFAULT_LIMITS
+    """Bounded work per message (``Settings.limits()``)."""
 
 
 DEFAULT_CONFIG = ProcessConfig()

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,6 +42,7 @@ from gateway.pipeline.records import Recorder, SetRow
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
 from gateway.x12.identities import ExpectedIdentities
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 
 JSON_TRANSPORT = "http-json"
 JSON_CONTENT_TYPE = "application/json"
@@ -63,27 +64,36 @@ def scoped_event_id(partner_id: str | None, supplier_event_id: str) -> str:
     return "evt_" + digest.hexdigest()[:32]
 
 
-def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
-    """Every event in ``raw``, owned by ``partner_id``; ``DocumentError`` (``json.invalid``) with all
-    problems in ``context["errors"]`` (``document`` index, ``loc``, ``message``, ``type``)."""
+def parse_documents(
+    raw: bytes, partner_id: str | None, limits: Limits = DEFAULT_LIMITS
+) -> list[Event]:
+    """Every event in ``raw``, owned by ``partner_id``; ``DocumentError`` (``json.invalid``) with the
+    first ``MAX_ERRORS`` problems in ``context["errors"]`` (``document`` index, ``loc``,
+    ``message``, ``type``) and their number in the message. A body of more documents than
+    ``limits.max_transactions_per_document`` is refused before any is validated."""
     items = _items(raw)
+    most = limits.max_transactions_per_document
+    if len(items) > most:
+        why = f"{len(items):,} documents, at most {most:,} in one body"
+        limit = f"{why} (limit max_transactions_per_document)"
+        raise _invalid([_error(None, "documents", limit, "too_many_documents")], len(items))
     events: list[Event] = []
-    errors: list[dict[str, Any]] = []
+    errors = _Errors()
     seen: set[str] = set()
     for n, item in enumerate(items):
         unstorable = [_error(n, loc, "holds a NUL character", "nul") for loc in _nul_paths(item)]
         if unstorable:  # the database cannot hold it: refused here, not at every retry
-            errors += unstorable[:MAX_ERRORS]
+            errors.extend(unstorable)
             continue
         if isinstance(item, dict):
             item = {**item, "partner_id": partner_id}
         try:
             event = EVENT_ADAPTER.validate_python(item)
         except ValidationError as exc:
-            errors += [
+            errors.extend(
                 _error(n, ".".join(str(p) for p in e["loc"]), e["msg"], e["type"])
                 for e in exc.errors(include_url=False, include_context=False, include_input=False)
-            ]
+            )
             continue
         if len(event.id) > MAX_EVENT_ID:
             errors.append(_error(n, "id", f"at most {MAX_EVENT_ID} characters", "string_too_long"))
@@ -92,9 +102,26 @@ def parse_documents(raw: bytes, partner_id: str | None) -> list[Event]:
         seen.add(event.id)
         scoped = scoped_event_id(partner_id, event.id)
         events.append(event.model_copy(update={"id": scoped, "supplier_event_id": event.id}))
-    if errors:
-        raise _invalid(errors, len(items))
+    if errors.found:
+        raise _invalid(errors.kept, len(items), errors.found)
     return events
+
+
+class _Errors:
+    """The first ``MAX_ERRORS`` errors of a body, and how many there were."""
+
+    def __init__(self) -> None:
+        self.kept: list[dict[str, Any]] = []
+        self.found = 0
+
+    def append(self, error: dict[str, Any]) -> None:
+        self.found += 1
+        if len(self.kept) < MAX_ERRORS:
+            self.kept.append(error)
+
+    def extend(self, errors: Iterable[dict[str, Any]]) -> None:
+        for error in errors:
+            self.append(error)
 
 
 def check_json_message(
@@ -111,7 +138,7 @@ def check_json_message(
             return None
         identities = expected_identities(message.partner_id, config)
         try:
-            _checked_events(session, message, identities)
+            _checked_events(session, message, identities, config.limits)
         except DocumentError as exc:
             if message.status == "received":
                 _fail(session, message, exc)
@@ -126,13 +153,14 @@ def record_json_documents(
     policy: str,
     checks: frozenset[str] = frozenset({"business_key"}),
     identities: ExpectedIdentities | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
     Each document becomes one transaction row (so receipts read alike for X12 and JSON) and its
     event, under the same business-key duplicate rule as X12 sets (``records.Recorder``)."""
     try:
-        events = _checked_events(session, message, identities)
+        events = _checked_events(session, message, identities, limits)
     except DocumentError as exc:
         _fail(session, message, exc)
         return ProcessOutcome(message.id, "failed", errors=exc.context.get("errors", []))
@@ -222,9 +250,12 @@ def stamp_identities(
 
 
 def _checked_events(
-    session: Session, message: InboundMessage, identities: ExpectedIdentities | None = None
+    session: Session,
+    message: InboundMessage,
+    identities: ExpectedIdentities | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[Event]:
-    events = parse_documents(message.raw, message.partner_id)
+    events = parse_documents(message.raw, message.partner_id, limits)
     errors: list[dict[str, Any]] = []
     if identities is not None:
         events, errors = stamp_identities(events, identities)
@@ -266,8 +297,12 @@ def _error(document: int | None, loc: str, message: str, kind: str) -> dict[str,
     }
 
 
-def _invalid(errors: list[dict[str, Any]], documents: int) -> DocumentError:
-    count = f"{len(errors)} error(s)" + (f" in {documents} document(s)" if documents else "")
+def _invalid(
+    errors: list[dict[str, Any]], documents: int, found: int | None = None
+) -> DocumentError:
+    count = f"{found or len(errors)} error(s)" + (
+        f" in {documents} document(s)" if documents else ""
+    )
     first = errors[0]
     where = f"document {first['document']}: " if first["document"] is not None else ""
     where += f"{first['loc']}: " if first["loc"] else ""

@@ -4,6 +4,12 @@ The stages, each its own module: ``x12.reader`` (tokens) -> ``x12.envelope`` (IS
 streamed) -> ``x12.validate`` (structure, elements, HL, CTT) -> ``mapping`` (canonical events) ->
 ``x12.acks`` (TA1/997/999). Events go to ``on_event`` as soon as their set is validated, so a 200 MB
 file never sits in memory; without a callback they are collected in the result.
+
+Bounded by ``options.limits`` (``x12.limits``): findings and ``errors`` entries are capped (the
+last entry counts those left out). A document past a count or its time budget ends with the
+interchange being read rejected (TA1 R 024), its events withdrawn from ``documents`` (an
+``on_event`` caller has seen them already: the error says how many to disregard) and nothing
+after it read.
 """
 
 from __future__ import annotations
@@ -17,11 +23,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from gateway.canonical import Event, Source
-from gateway.errors import DocumentError, InterchangeError
+from gateway.errors import DocumentError, InterchangeError, LimitExceededError
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
 from gateway.pipeline import gc_steps
-from gateway.x12 import fastpath
+from gateway.x12 import error_entries, fastpath
 from gateway.x12 import results as r
 from gateway.x12.acks.envelope import AckOptions, ControlNumbers, MemoryControlNumbers
 from gateway.x12.acks.functional import ack_kind, build_functional_ack
@@ -29,6 +35,7 @@ from gateway.x12.acks.ta1 import build_ta1, ta1_wanted
 from gateway.x12.envelope import TransactionUnit, walk_interchanges
 from gateway.x12.fastsets import FastSets
 from gateway.x12.identities import ExpectedIdentities
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Loop
 from gateway.x12.reader import SegmentReader
 from gateway.x12.results import ValidationSummary
@@ -51,6 +58,7 @@ class TranslateOptions:
     identities: ExpectedIdentities | None = None
     """Who may send on this channel and whom it may address (``x12.identities``); None when
     no partner is known (the corpus, ``gateway translate`` without ``--partner``): not checked."""
+    limits: Limits = DEFAULT_LIMITS
 
 
 @dataclass(slots=True)
@@ -116,7 +124,12 @@ class _Translator:
         self.on_event = on_event
         self.counters = counters
         self.result = TranslationResult()
+        self.errors = error_entries.ErrorEntries(
+            self.result.errors, options.limits.max_error_entries
+        )
         self._maps: dict[str, Map] = {}
+        self.interchange_events = 0
+        """Events mapped from the interchange being read (withdrawn if it is rejected)."""
 
     def handle(self, unit: TransactionUnit) -> None:
         self.handle_validated(unit, validate_transaction(unit, self.options.policy))
@@ -145,9 +158,12 @@ class _Translator:
         )
         event = mapper.to_canonical(tree, context)
         if not unit.result.accepted:
-            found = [e.message for e in unit.result.segment_errors] + unit.result.notes
+            tr = unit.result
+            found = [e.message for e in tr.segment_errors] + tr.notes
+            found = r.with_more(found, tr.more_errors)
             event = event.model_copy(update={"warnings": [*event.warnings, *found]})
         self.result.event_count += 1
+        self.interchange_events += 1
         if self.on_event is not None:
             self.on_event(event)
         else:
@@ -155,11 +171,12 @@ class _Translator:
 
     def finish_interchange(self, ir: r.InterchangeResult) -> None:
         res = self.result
+        self.interchange_events = 0
         res.interchanges.append(ir)
-        res.warnings.extend(f"interchange {ir.control_number}: {w}" for w in ir.warnings)
-        entry = r.interchange_error_entry(ir)
+        res.warnings.extend(f"interchange {ir.control_number}: {w}" for w in ir.all_warnings)
+        entry = error_entries.interchange_error_entry(ir)
         if entry is not None:
-            res.errors.append(entry)
+            self.errors.add(entry)
         if ta1_wanted(ir, self.options.ta1) and not ir.only_ta1:
             edi = build_ta1(
                 ir, self.counters, options=self.options.ack_options, now=self.options.now
@@ -185,7 +202,16 @@ class _Translator:
                 now=self.options.now,
             )
             res.acknowledgments.append({"kind": kind, "edi": edi})
-        res.errors.extend(r.group_error_entries(ir, group))
+        self.errors.extend(error_entries.group_error_entries(ir, group))
+
+    def withdraw_interchange(self) -> int:
+        """Take back the events of the interchange being read (it is rejected); returns how
+        many there were (those already given to ``on_event`` cannot be taken back)."""
+        count, self.interchange_events = self.interchange_events, 0
+        if count and self.on_event is None:
+            del self.result.documents[-count:]
+        self.result.event_count -= count
+        return count
 
 
 def translate_stream(
@@ -209,10 +235,11 @@ def translate_stream(
     except InterchangeError as exc:
         _unreadable(translator, exc)
     except DocumentError as exc:
-        translator.result.errors.append(exc.as_dict())
+        translator.errors.add(exc.as_dict(), always=True)
     translator.result.segment_count = reader.ordinal
     if reader.trailing_error is not None:
-        translator.result.errors.append(reader.trailing_error.as_dict())
+        translator.errors.add(reader.trailing_error.as_dict(), always=True)
+    translator.errors.close()
     translator.result.warnings.extend(f"segment {n}: {w}" for n, w in reader.warnings if n == 0)
     return translator.result
 
@@ -222,6 +249,7 @@ def _interchanges(
 ) -> tuple[SegmentReader, Iterator[r.InterchangeResult]]:
     """The reader and the validated interchanges, through the native fast path when it is built
     (the same results, sets and trees; ``GATEWAY_NO_SPEEDUPS=1`` turns it off)."""
+    limits = translator.options.limits
     if fastpath.available():
         run = FastSets(
             stream,
@@ -229,15 +257,23 @@ def _interchanges(
             translator.options.policy,
             trees=translator.options.map_documents,
             identities=translator.options.identities,
+            limits=limits,
         )
         return run.reader, iter(run)
-    reader = SegmentReader(stream)
+    reader = SegmentReader(stream, limits=limits)
     return reader, walk_interchanges(reader, translator.handle, translator.options.identities)
 
 
 def _unreadable(translator: _Translator, exc: InterchangeError) -> None:
-    """A header we cannot trust: report it, and answer with TA1=R when the ISA was legible enough."""
-    translator.result.errors.append({k: v for k, v in exc.as_dict().items() if k != "isa"})
+    """A header we cannot trust, or a document past a limit: report it, and answer with TA1=R
+    when the ISA was legible enough."""
+    entry = {k: v for k, v in exc.as_dict().items() if k != "isa"}
+    if isinstance(exc, LimitExceededError):
+        withdrawn = translator.withdraw_interchange()
+        if withdrawn and translator.on_event is not None:
+            entry["documents_void"] = withdrawn
+            entry["message"] += f"; disregard the {withdrawn} document(s) already output from it"
+    translator.errors.add(entry, always=True)
     isa = exc.context.get("isa")
     code = exc.context.get("ta1_code")
     if not isa or not code or len(isa) < 16:
@@ -257,14 +293,16 @@ def translate_bytes(data: bytes, partner_id: str | None = None, **kwargs: Any) -
 
 
 def validate_stream(
-    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY
+    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY, limits: Limits = DEFAULT_LIMITS
 ) -> ValidationSummary:
     """Reader + envelope + validation only (no mapping, no acks): what ``bench/parse.py`` times.
 
     Uses the native fast path when it is built (same results; ``GATEWAY_NO_SPEEDUPS=1``: off)."""
     if fastpath.available():
-        return fastpath.validate_stream_fast(stream, policy)
-    options = TranslateOptions(policy=policy, ack="none", ta1="on_error", map_documents=False)
+        return fastpath.validate_stream_fast(stream, policy, limits)
+    options = TranslateOptions(
+        policy=policy, ack="none", ta1="on_error", map_documents=False, limits=limits
+    )
     result = translate_stream(stream, options=options)
     accepted = sum(
         t.accepted for ir in result.interchanges for g in ir.groups for t in g.transactions

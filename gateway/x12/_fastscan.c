@@ -11,7 +11,10 @@
  * Contract with fastpath.py:
  *   Profile(elements, code_spans, code_chars, segments, rules, nodes, items, sets)
  *       dictionary + structure tables for one GS08 version (built by fastpath_tables.py).
- *   Scanner(resolver)           resolver(GS08) -> Profile | None, called at every GS segment.
+ *   Scanner(resolver, *, placements=False, max_elements, max_components, max_repeats, max_segments,
+ *           max_set_elements)
+ *                               resolver(GS08) -> Profile | None, called at every GS segment;
+ *                               the max_* are gateway.x12.limits.Limits' (see "limits" below).
  *   scanner.reset(element, component, terminator, repetition, line_mode)   at every ISA Python read.
  *   scanner.scan(text, end) -> (events, stop)   text[0:end] is a run of whole segments.
  * Events are tuples:
@@ -27,6 +30,13 @@
  *                               tree without walking the structure again (structure.py).
  * stop is -1, or the offset of a piece after an IEA that is not such an ISA: the reader re-scans
  * from there (exactly SegmentReader._interchange's rule, including that it resets per buffer).
+ *
+ * Limits: a segment is split into at most max_elements + 2 pieces, the last holding the unsplit
+ * rest (str.split(element, max_elements + 1), as the reader does); values are never split at
+ * all. A set is not certified when Python would report a limit: a segment of more than
+ * max_elements elements, an element of more than max_repeats repetitions or max_components
+ * components, more than max_segments segments (ST and SE included) or more than max_set_elements
+ * elements (tags included) between ST and SE; past a set limit no placement is recorded either.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -614,6 +624,10 @@ typedef struct {
     int record, placement;     /* placements wanted; where the last segment went */
     unsigned char *placed;     /* the open set's placements so far */
     Py_ssize_t placed_len, placed_cap;
+    /* limits (gateway.x12.limits.Limits) */
+    Py_ssize_t max_split, max_components, max_repeats, max_segments, max_set_elements;
+    Py_ssize_t set_body;     /* body segments of the open set so far */
+    Py_ssize_t set_elements; /* elements of its body segments, while it is clean */
     /* scratch, reused across calls */
     Py_UCS4 *text;
     Py_ssize_t text_cap;
@@ -653,6 +667,8 @@ static int composite_ok(const ScannerObject *S, const ElemDef *e, const Py_UCS4 
         Py_ssize_t len;
         if (i < n && v[i] != S->component)
             continue;
+        if (k >= S->max_components) /* more components than the limit: code 13 */
+            return 0;
         len = i - start;
         if (k >= e->comp_count) {
             if (len > 0) /* a non-empty component the composite does not define */
@@ -684,12 +700,14 @@ static int one_ok(const ScannerObject *S, const ElemDef *e, const Py_UCS4 *v, Py
 
 static int element_ok(const ScannerObject *S, const ElemDef *e, const Py_UCS4 *v, Py_ssize_t n)
 {
-    Py_ssize_t start = 0;
+    Py_ssize_t start = 0, k = 0;
     if (!S->has_repetition || !contains(v, n, S->repetition))
         return one_ok(S, e, v, n);
     for (Py_ssize_t i = 0; i <= n; i++) {
         if (i < n && v[i] != S->repetition)
             continue;
+        if (k++ >= S->max_repeats) /* more repetitions than the limit: code 12 */
+            return 0;
         if (!one_ok(S, e, v + start, i - start))
             return 0;
         start = i + 1;
@@ -878,6 +896,7 @@ static void open_set(ScannerObject *S)
     memset(&S->ctt_any, 0, sizeof S->ctt_any);
     S->depth = 0;
     S->placed_len = 0;
+    S->set_body = S->set_elements = 0;
     S->set = el_len(S, 1) ? set_for(S->profile, tag_id(el_ptr(S, 1), el_len(S, 1))) : NULL;
     S->clean = S->set != NULL;
     if (!S->clean)
@@ -907,7 +926,7 @@ static int record_placement(ScannerObject *S)
 static int body_ok(ScannerObject *S, int tag)
 {
     int depth, seg;
-    if (tag < 0)
+    if (tag < 0 || S->n_el > S->max_split) /* more elements than the limit: code 3 */
         return 0;
     depth = structure_feed(S, tag);
     if (depth < 0)
@@ -1082,8 +1101,8 @@ static int split_elements(ScannerObject *S, Py_ssize_t s, Py_ssize_t e)
 {
     Py_ssize_t n = 0, start = s;
     for (Py_ssize_t i = s; i <= e; i++) {
-        if (i < e && S->text[i] != S->element)
-            continue;
+        if (i < e && (S->text[i] != S->element || n == S->max_split))
+            continue; /* past max_split separators the last piece is the rest, as str.split */
         if (2 * (n + 1) > S->spans_cap) {
             Py_ssize_t cap = S->spans_cap * 2 + 64;
             Py_ssize_t *grown = PyMem_Realloc(S->spans, (size_t)cap * sizeof(Py_ssize_t));
@@ -1118,10 +1137,16 @@ static int handle_segment(ScannerObject *S, Scan *c, Py_ssize_t piece_start, Py_
     int tag = tag_of_segment(S, s, e);
     if (S->in_set && !ends_set(tag) && !c->after_iea) {
         c->run_count++;
+        if (++S->set_body + 2 > S->max_segments) /* with ST and SE: past the limit */
+            S->clean = 0;
         if (S->clean) {
             if (split_elements(S, s, e) < 0)
                 return -1;
-            S->clean = body_ok(S, tag);
+            S->set_elements += S->n_el;
+            if (S->set_elements > S->max_set_elements)
+                S->clean = 0;
+            else
+                S->clean = body_ok(S, tag);
             if (S->clean < 0)
                 return -1;
         }
@@ -1284,12 +1309,29 @@ static PyObject *Scanner_in_set(ScannerObject *S, void *closure)
 
 static int Scanner_init(ScannerObject *S, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"resolver", "placements", NULL};
+    static char *kwlist[] = {"resolver",     "placements",   "max_elements",     "max_components",
+                             "max_repeats",  "max_segments", "max_set_elements", NULL};
     PyObject *resolver;
     int record = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$p:Scanner", kwlist, &resolver, &record))
+    Py_ssize_t max_elements = PY_SSIZE_T_MAX - 2, max_components = PY_SSIZE_T_MAX,
+               max_repeats = PY_SSIZE_T_MAX, max_segments = PY_SSIZE_T_MAX - 2,
+               max_set_elements = PY_SSIZE_T_MAX;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$pnnnnn:Scanner", kwlist, &resolver, &record,
+                                     &max_elements, &max_components, &max_repeats, &max_segments,
+                                     &max_set_elements))
         return -1;
+    if (max_elements < 1 || max_components < 1 || max_repeats < 1 || max_segments < 2 ||
+        max_set_elements < 0 ||
+        max_elements > PY_SSIZE_T_MAX - 2 || max_segments > PY_SSIZE_T_MAX - 2) {
+        PyErr_SetString(PyExc_ValueError, "Scanner limits out of range");
+        return -1;
+    }
     S->record = record;
+    S->max_split = max_elements + 1;
+    S->max_components = max_components;
+    S->max_repeats = max_repeats;
+    S->max_segments = max_segments;
+    S->max_set_elements = max_set_elements;
     if (!PyCallable_Check(resolver)) {
         PyErr_SetString(PyExc_TypeError, "resolver must be callable");
         return -1;

@@ -28,7 +28,15 @@ Event = tuple[Any, ...]
 class Scanner:
     in_set: bool
     def __init__(
-        self, resolver: Callable[[str], Profile | None], *, placements: bool = False
+        self,
+        resolver: Callable[[str], Profile | None],
+        *,
+        placements: bool = False,
+        max_elements: int = ...,
+        max_components: int = ...,
+        max_repeats: int = ...,
+        max_segments: int = ...,
+        max_set_elements: int = ...,
     ) -> None: ...
     def reset(
         self, element: str, component: str, terminator: str, repetition: str, line_mode: bool, /

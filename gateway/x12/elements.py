@@ -6,14 +6,21 @@ objects with the AK4/IK4 codes; never raises on data.
 
 Lengths follow X12: for numeric types (R, Nn) the sign and decimal point do not count.
 Trailing empty elements (``N3*ADDR*~``) are tolerated: they are not data.
+
+Bounded whatever the segment (``limits.Limits``): more elements than ``max_elements_per_segment``
+(the reader stopped splitting there), components than ``max_components_per_element`` or
+repetitions than ``max_repeats_per_element`` are one error each (AK4 3, 13, 12), and values are
+only ever split that far; at most ``max_errors_per_transaction`` errors are kept per segment, the
+rest counted (``Findings.more``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.x12 import results as r
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Segment
 from gateway.x12.spec import ElementSpec, SegmentSpec
 
@@ -39,28 +46,35 @@ def valid_date(value: str) -> bool:
     return True
 
 
+def _shown(value: str) -> str:
+    """A value as messages quote it: whole up to 80 characters, else its start."""
+    return repr(value) if len(value) <= 80 else repr(value[:80]) + "..."
+
+
 def _check_value(value: str, spec: ElementSpec) -> tuple[str, str] | None:
     """(code, message) for the first problem with a non-empty simple value, or None."""
     kind = spec.type
     if kind == "R" or kind[0] == "N":
         pattern = _DECIMAL if kind == "R" else _NUMERIC
         if not pattern.fullmatch(value):
-            return r.ELEMENT_INVALID_CHARACTER, f"{value!r} is not a valid {kind} number"
-        size = sum("0" <= ch <= "9" for ch in value)
+            return r.ELEMENT_INVALID_CHARACTER, f"{_shown(value)} is not a valid {kind} number"
+        # Only digits, sign, point and exponent passed the pattern: count the non-digits in C.
+        size = len(value) - sum(value.count(ch) for ch in "-.eE")
     else:
         size = len(value)
+    shown = _shown(value)
     if size < spec.min:
-        return r.ELEMENT_TOO_SHORT, f"{value!r} is shorter than {spec.min}"
+        return r.ELEMENT_TOO_SHORT, f"{shown} is shorter than {spec.min}"
     if size > spec.max:
-        return r.ELEMENT_TOO_LONG, f"{value!r} is longer than {spec.max}"
+        return r.ELEMENT_TOO_LONG, f"{shown} is longer than {spec.max}"
     if kind == "DT" and not valid_date(value):
-        return r.ELEMENT_INVALID_DATE, f"{value!r} is not a valid date"
+        return r.ELEMENT_INVALID_DATE, f"{shown} is not a valid date"
     if kind == "TM" and not _TIME.fullmatch(value):
-        return r.ELEMENT_INVALID_TIME, f"{value!r} is not a valid time"
+        return r.ELEMENT_INVALID_TIME, f"{shown} is not a valid time"
     if kind == "ID" and spec.codes is not None and value not in spec.codes:
-        return r.ELEMENT_INVALID_CODE, f"{value!r} is not a valid code for element {spec.ref}"
+        return r.ELEMENT_INVALID_CODE, f"{shown} is not a valid code for element {spec.ref}"
     if kind == "AN" and not value.isprintable():
-        return r.ELEMENT_INVALID_CHARACTER, f"{value!r} holds control characters"
+        return r.ELEMENT_INVALID_CHARACTER, f"{shown} holds control characters"
     return None
 
 
@@ -117,28 +131,55 @@ def _rule_holds(kind: str, present: int, all_: int, first: int, rest: int) -> bo
     return not present & first or present & rest != 0  # "L"
 
 
-def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
-    """Every element error in ``seg`` (empty list when the segment is clean)."""
+@dataclass(slots=True)
+class Findings:
+    """The element errors of one segment: the first ``cap`` kept, how many more were found."""
+
+    cap: int
+    errors: list[r.ElementError] = field(default_factory=list)
+    more: int = 0
+
+    def add(self, error: r.ElementError) -> None:
+        if len(self.errors) < self.cap:
+            self.errors.append(error)
+        else:
+            self.more += 1
+
+    @property
+    def total(self) -> int:
+        return len(self.errors) + self.more
+
+
+def check_segment(
+    seg: Segment, spec: SegmentSpec, limits: Limits = DEFAULT_LIMITS
+) -> list[r.ElementError]:
+    """The element errors of ``seg`` (empty list when the segment is clean); at most
+    ``limits.max_errors_per_transaction`` of them, see ``segment_findings`` for the count."""
+    return segment_findings(seg, spec, limits).errors
+
+
+def segment_findings(seg: Segment, spec: SegmentSpec, limits: Limits = DEFAULT_LIMITS) -> Findings:
+    """Every element error in ``seg``, kept up to the limit and counted beyond it."""
     plan = _plan(spec)
     elements = seg.elements
     specs = plan.specs
-    errors: list[r.ElementError] = []
+    found = Findings(limits.max_errors_per_transaction)
     count = len(elements) - 1
-    if count > len(specs) and any(elements[len(specs) + 1 :]):
-        errors.append(
+    over = count > limits.max_elements_per_segment
+    if over or (count > len(specs) and any(elements[len(specs) + 1 :])):
+        many = f"more than {limits.max_elements_per_segment}" if over else str(count)
+        found.add(
             r.ElementError(
                 len(specs) + 1,
                 r.ELEMENT_TOO_MANY,
-                f"{seg.tag} has {count} elements, at most {len(specs)} defined",
+                f"{seg.tag} has {many} elements, at most {len(specs)} defined",
                 value=elements[len(specs) + 1][:80],
             )
         )
     for pos in plan.mandatory:
         if pos > count or not elements[pos]:
             message = f"{seg.tag}{pos:02d} is required"
-            errors.append(
-                r.ElementError(pos, r.ELEMENT_MANDATORY_MISSING, message, specs[pos - 1].ref)
-            )
+            found.add(r.ElementError(pos, r.ELEMENT_MANDATORY_MISSING, message, specs[pos - 1].ref))
     rep = seg.delimiters.repetition
     simple = plan.simple
     for pos in range(1, min(count, len(specs)) + 1):
@@ -154,13 +195,47 @@ def check_segment(seg: Segment, spec: SegmentSpec) -> list[r.ElementError]:
         ):
             continue  # the common case: a plain value of the right length
         if rep and rep in value:
-            for k, part in enumerate(value.split(rep), 1):
-                _check_one(seg, pos, part, es, errors, repetition=k)
+            _check_repeats(seg, pos, value, es, found, limits)
         else:
-            _check_one(seg, pos, value, es, errors, repetition=None)
+            _check_one(seg, pos, value, es, found, None, limits)
     if plan.rules:
-        _check_rules(seg, spec, plan, errors)
-    return errors
+        _check_rules(seg, spec, plan, found)
+    return found
+
+
+def too_many_elements(seg: Segment, limits: Limits = DEFAULT_LIMITS) -> r.ElementError | None:
+    """For a segment the dictionary does not define: more elements than any segment may have."""
+    if len(seg.elements) - 1 <= limits.max_elements_per_segment:
+        return None
+    position = limits.max_elements_per_segment + 1
+    return r.ElementError(
+        position,
+        r.ELEMENT_TOO_MANY,
+        f"{seg.tag[:20]} has more than {limits.max_elements_per_segment} elements",
+        value=seg.elements[position][:80],
+    )
+
+
+def _check_repeats(
+    seg: Segment, pos: int, value: str, es: ElementSpec, found: Findings, limits: Limits
+) -> None:
+    rep = seg.delimiters.repetition
+    assert rep is not None
+    most = limits.max_repeats_per_element
+    parts = value.split(rep, most)
+    if len(parts) > most:  # the last part is the unsplit rest
+        found.add(
+            r.ElementError(
+                pos,
+                r.ELEMENT_TOO_MANY_REPETITIONS,
+                f"{seg.tag}{pos:02d} repeats more than {most} times",
+                es.ref,
+                value=value[:80],
+            )
+        )
+        del parts[most:]
+    for k, part in enumerate(parts, 1):
+        _check_one(seg, pos, part, es, found, k, limits)
 
 
 def _check_one(
@@ -168,14 +243,15 @@ def _check_one(
     pos: int,
     value: str,
     es: ElementSpec,
-    errors: list[r.ElementError],
+    found: Findings,
     repetition: int | None,
+    limits: Limits,
 ) -> None:
     if es.composite is not None:
-        _check_composite(seg, pos, value, es, errors, repetition)
+        _check_composite(seg, pos, value, es, found, repetition, limits)
         return
     if len(value) > 1 and seg.delimiters.component in value and es.type in ("R", "N0", "DT", "TM"):
-        errors.append(
+        found.add(
             r.ElementError(
                 pos,
                 r.ELEMENT_TOO_MANY_COMPONENTS,
@@ -189,7 +265,7 @@ def _check_one(
     problem = _check_value(value, es)
     if problem:
         code, message = problem
-        errors.append(
+        found.add(
             r.ElementError(
                 pos, code, f"{seg.tag}{pos:02d}: {message}", es.ref, None, repetition, value[:80]
             )
@@ -201,17 +277,21 @@ def _check_composite(
     pos: int,
     value: str,
     es: ElementSpec,
-    errors: list[r.ElementError],
+    found: Findings,
     repetition: int | None,
+    limits: Limits,
 ) -> None:
     assert es.composite is not None
-    parts = value.split(seg.delimiters.component)
-    if len(parts) > len(es.composite) and any(parts[len(es.composite) :]):
-        errors.append(
+    most = limits.max_components_per_element
+    parts = value.split(seg.delimiters.component, most)
+    over = len(parts) > most  # the last part is the unsplit rest
+    if over or (len(parts) > len(es.composite) and any(parts[len(es.composite) :])):
+        many = f"more than {most}" if over else str(len(parts))
+        found.add(
             r.ElementError(
                 pos,
                 r.ELEMENT_TOO_MANY_COMPONENTS,
-                f"{seg.tag}{pos:02d} has {len(parts)} components, {len(es.composite)} defined",
+                f"{seg.tag}{pos:02d} has {many} components, {len(es.composite)} defined",
                 es.ref,
                 repetition=repetition,
                 value=value[:80],
@@ -221,7 +301,7 @@ def _check_composite(
         part = parts[k - 1] if k <= len(parts) else ""
         if not part:
             if cs.usage == "M":
-                errors.append(
+                found.add(
                     r.ElementError(
                         pos,
                         r.ELEMENT_MANDATORY_MISSING,
@@ -235,9 +315,15 @@ def _check_composite(
         problem = _check_value(part, cs)
         if problem:
             code, message = problem
-            errors.append(
+            found.add(
                 r.ElementError(
-                    pos, code, f"{seg.tag}{pos:02d}-{k}: {message}", cs.ref, k, repetition, part
+                    pos,
+                    code,
+                    f"{seg.tag}{pos:02d}-{k}: {message}",
+                    cs.ref,
+                    k,
+                    repetition,
+                    part[:80],
                 )
             )
 
@@ -251,9 +337,7 @@ _RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def _check_rules(
-    seg: Segment, spec: SegmentSpec, plan: _Plan, errors: list[r.ElementError]
-) -> None:
+def _check_rules(seg: Segment, spec: SegmentSpec, plan: _Plan, found: Findings) -> None:
     present = 0
     for i, value in enumerate(seg.elements):
         if value:
@@ -272,6 +356,6 @@ def _check_rules(
         idx = culprit - 1
         ref = spec.elements[idx].ref if idx < len(spec.elements) else ""
         names = ", ".join(f"{seg.tag}{p:02d}" for p in positions)
-        errors.append(
+        found.add(
             r.ElementError(culprit, code, f"syntax rule {rule}: {names}: {text}", ref, value=None)
         )

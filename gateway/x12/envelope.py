@@ -7,105 +7,50 @@ transaction set, not the file. It yields one ``InterchangeResult`` per interchan
 
 Policy, from the interchange acknowledgement rules: a header that cannot be trusted rejects the
 interchange (TA104=R, nothing inside is processed); faults only in trailers are noted (TA104=E) and
-the content is still processed. Group and set trailer faults go into AK9/AK5 codes.
+the content is still processed. Group and set trailer faults go into AK9/AK5 codes. The ISA and
+GS themselves are read and checked in ``headers``.
+
+Limits (``limits.Budget``, the reader's): every ISA, GS and ST is counted against the document's
+caps (``LimitExceededError`` past one), the time budget is checked at every set's end, and a set
+keeps at most ``max_segments_per_transaction`` segments and ``max_elements_per_transaction``
+elements: past either it keeps only its first ``HEAD`` (the business key is read there), counts
+the rest and records where it went over (``TransactionUnit.oversized``); the validator rejects it
+unread. Values echoed into results and messages are cut to ``ECHO`` characters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from gateway.errors import DocumentError, InterchangeError
+from gateway.errors import DocumentError
 from gateway.x12 import results as r
-from gateway.x12.delimiters import scan_isa
-from gateway.x12.elements import valid_date
+from gateway.x12.headers import check_isa, digits, group_header, interchange_header
 from gateway.x12.identities import ExpectedIdentities, check_group_ids, check_interchange_ids
+from gateway.x12.limits import Budget
 from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
 from gateway.x12.reader import SegmentReader
 from gateway.x12.structures import FUNCTIONAL_IDS
 
-KNOWN_ISA_VERSIONS = frozenset(
-    [
-        "00200",
-        "00201",
-        "00204",
-        "00300",
-        "00301",
-        "00302",
-        "00303",
-        "00304",
-        "00305",
-        "00306",
-        "00307",
-        "00400",
-        "00401",
-        "00402",
-        "00403",
-        "00404",
-        "00405",
-        "00406",
-        "00500",
-        "00501",
-        "00502",
-        "00503",
-        "00504",
-        "00505",
-        "00600",
-        "00601",
-        "00602",
-        "00700",
-        "00701",
-        "00702",
-        "00800",
-        "00801",
-    ]
-)
-STANDARD_QUALIFIERS = frozenset(
-    [
-        "01",
-        "02",
-        "03",
-        "04",
-        "07",
-        "08",
-        "09",
-        "10",
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "16",
-        "17",
-        "18",
-        "19",
-        "20",
-        "21",
-        "22",
-        "23",
-        "24",
-        "25",
-        "26",
-        "27",
-        "28",
-        "29",
-        "30",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "38",
-        "AM",
-        "NR",
-        "SA",
-        "SN",
-        "ZZ",
-    ]
-)
 SUPPORTED_GROUP_VERSIONS = ("002", "003", "004", "005")
+HEAD = 4
+"""Segments an oversized set keeps: ST and the three the business key may be read from."""
+ECHO = 35
+"""Characters of a partner's value copied into results and messages (ST03, the longest envelope
+value we echo, has 35): a 1 MB control number is not copied into every answer."""
+
+
+def _short(value: str) -> str:
+    return value[:ECHO]
+
+
+@dataclass(frozen=True, slots=True)
+class Oversized:
+    """Where a set went past a size limit: the first segment past it, and the limit's name."""
+
+    tag: str
+    position: int
+    limit: str
 
 
 @dataclass(slots=True)
@@ -116,111 +61,14 @@ class TransactionUnit:
     group: GroupHeader
     segments: list[Segment]
     result: r.TransactionResult
+    budget: Budget = field(default_factory=Budget)
+    """The document's (``SegmentReader.budget``): limits, and the room left for findings."""
+    oversized: Oversized | None = None
+    """Set when the set went past ``max_segments_per_transaction`` or
+    ``max_elements_per_transaction``: it then holds only its first ``HEAD`` segments and its SE."""
 
 
 TransactionHandler = Callable[[TransactionUnit], None]
-
-
-def interchange_header(isa: Segment) -> InterchangeHeader:
-    e = [v.strip(" \u00a0") for v in isa.elements] + [""] * (17 - len(isa.elements))
-    return InterchangeHeader(
-        authorization_qualifier=e[1],
-        authorization=e[2],
-        security_qualifier=e[3],
-        security=e[4],
-        sender_qualifier=e[5],
-        sender_id=e[6],
-        receiver_qualifier=e[7],
-        receiver_id=e[8],
-        date=e[9],
-        time=e[10],
-        repetition_or_standards_id=e[11],
-        version=e[12],
-        control_number=e[13],
-        ack_requested=e[14],
-        usage=e[15],
-        delimiters=isa.delimiters,
-        raw=isa,
-    )
-
-
-ISA_WINDOW = 2048
-"""Bytes decoded around each ``ISA`` hit: the header (up to ``ISA_SCAN_LIMIT``) and the lookahead
-the delimiter detection may need; the rest of the file is never decoded."""
-
-
-def interchange_headers(raw: bytes) -> list[InterchangeHeader]:
-    """Every readable ISA header in ``raw``, found without parsing (or even decoding) the rest:
-    a byte search for ``ISA``, then the ISA reader on a small window at each hit. The
-    interchange-level duplicate check runs on this before translation. A header that cannot be
-    read is left out; translation reports it precisely."""
-    headers: list[InterchangeHeader] = []
-    i = raw.find(b"ISA")
-    while i != -1:
-        before = raw[i - 1 : i].decode("latin-1")
-        inside = before.isalnum() or (headers and before == headers[-1].delimiters.element)
-        scan = None
-        if not inside:
-            window = raw[i : i + ISA_WINDOW].decode("utf-8", "x12-latin1")
-            try:
-                scan = scan_isa(window, 0, at_eof=True)
-            except InterchangeError:
-                scan = None
-        if scan is not None:
-            headers.append(interchange_header(Segment(scan.elements, scan.delimiters)))
-        i = raw.find(b"ISA", i + 3)  # hits inside this header are after an element separator
-    return headers
-
-
-def group_header(gs: Segment) -> GroupHeader:
-    v = [gs.get(n).strip() for n in range(1, 9)]
-    return GroupHeader(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], raw=gs)
-
-
-def check_isa(header: InterchangeHeader, result: r.InterchangeResult) -> None:
-    """Header faults reject (TA104=R); oddities the issue tracker calls quirks only warn."""
-    faults: list[tuple[str, str, bool]] = []
-    if header.authorization_qualifier not in ("00", "01", "02", "03", "04", "05", "06"):
-        faults.append(("010", f"ISA01 {header.authorization_qualifier!r} is invalid", True))
-    if header.security_qualifier not in ("00", "01"):
-        faults.append(("012", f"ISA03 {header.security_qualifier!r} is invalid", True))
-    if not header.sender_id:
-        faults.append(("006", "ISA06 sender id is empty", True))
-    if not header.receiver_id:
-        faults.append(("008", "ISA08 receiver id is empty", True))
-    if not valid_date(header.date) or len(header.date) != 6:
-        faults.append(("014", f"ISA09 {header.date!r} is not a YYMMDD date", True))
-    if len(header.time) != 4 or not _digits(header.time) or header.time[:2] > "23":
-        faults.append(("015", f"ISA10 {header.time!r} is not an HHMM time", True))
-    if not _digits(header.control_number):
-        faults.append(("018", f"ISA13 {header.control_number!r} is not numeric", True))
-    if header.ack_requested not in ("0", "1"):
-        faults.append(("019", f"ISA14 {header.ack_requested!r} must be 0 or 1", True))
-    if header.usage not in ("P", "T", "I"):
-        faults.append(("020", f"ISA15 {header.usage!r} must be P, T or I", True))
-    for code, message, reject in faults:
-        result.note(code, message, reject=reject)
-    _isa_warnings(header, result)
-
-
-def _isa_warnings(header: InterchangeHeader, result: r.InterchangeResult) -> None:
-    for label, qualifier in (
-        ("ISA05", header.sender_qualifier),
-        ("ISA07", header.receiver_qualifier),
-    ):
-        if qualifier not in STANDARD_QUALIFIERS:
-            result.warnings.append(f"{label} qualifier {qualifier!r} is not a standard code")
-    if header.version not in KNOWN_ISA_VERSIONS:
-        result.warnings.append(
-            f"ISA12 version {header.version!r} is unknown; the GS08 version decides the syntax"
-        )
-    if _digits(header.control_number) and len(header.control_number) != 9:
-        result.warnings.append(f"ISA13 {header.control_number!r} is not 9 digits")
-
-
-def _digits(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts "²", which int() then refuses."""
-    return value.isascii() and value.isdigit()
 
 
 class _Group:
@@ -255,6 +103,15 @@ class EnvelopeWalker:
         self.group_count = 0
         self.group_numbers: set[str] = set()
         self.rejected = False
+        self.budget = reader.budget
+        self.max_segments = reader.budget.limits.max_segments_per_transaction
+        self.max_elements = reader.budget.limits.max_elements_per_transaction
+        self.set_count = 0
+        """Segments of the open set so far (ST included), kept or not."""
+        self.set_elements = 0
+        """Elements (tags included) of the open set's body so far, until it goes over."""
+        self.set_over: Oversized | None = None
+        """Where the open set went past a size limit (None while within)."""
 
     def __iter__(self) -> Iterator[r.InterchangeResult]:
         for seg in self.reader:
@@ -279,10 +136,30 @@ class EnvelopeWalker:
                 return self._close_interchange(seg)
             return None
         if self.set_segments is not None and tag not in ("SE", "GE", "IEA", "ST", "GS"):
-            seg.position = len(self.set_segments) + 1
-            self.set_segments.append(seg)
+            self.set_count += 1
+            seg.position = self.set_count
+            if self.set_over is None:
+                self.set_elements += len(seg.elements)
+                if self.set_count <= self.max_segments and self.set_elements <= self.max_elements:
+                    self.set_segments.append(seg)
+                else:
+                    self._over(seg)
             return None
         return self._envelope_segment(seg, tag)
+
+    def _over(self, seg: Segment) -> None:
+        """The open set just went past a size limit at ``seg``: let go of all but its head."""
+        assert self.set_segments is not None
+        over_segments = self.set_count > self.max_segments
+        limit = "max_segments_per_transaction" if over_segments else "max_elements_per_transaction"
+        self.set_over = Oversized(seg.elements[0], seg.position, limit)
+        del self.set_segments[HEAD:]
+
+    def count_body(self, count: int, elements: int = 0) -> None:
+        """Count ``count`` body segments of ``elements`` elements in all without keeping them
+        (the fast path does this for what it has already judged, see ``fastpath``)."""
+        self.set_count += count
+        self.set_elements += elements
 
     def _envelope_segment(self, seg: Segment, tag: str) -> r.InterchangeResult | None:
         assert self.result is not None
@@ -298,8 +175,9 @@ class EnvelopeWalker:
             return self._close_interchange(seg)
         elif tag == "TA1" and self.group is None:
             self.result.only_ta1 = not self.result.groups
-            self.result.warnings.append(
-                f"TA1 received: interchange {seg.get(1)} status {seg.get(4)} note {seg.get(5)}"
+            self.result.warn(
+                f"TA1 received: interchange {_short(seg.get(1))} status {_short(seg.get(4))} "
+                f"note {_short(seg.get(5))}"
             )
         else:
             where = "a transaction set" if self.group is not None else "a functional group"
@@ -309,6 +187,7 @@ class EnvelopeWalker:
         return None
 
     def _open_interchange(self, isa: Segment) -> None:
+        self.budget.open_interchange(isa.elements)
         header = interchange_header(isa)
         result = r.InterchangeResult.from_header(header, self.reader.isa_warnings)
         check_isa(header, result)
@@ -333,39 +212,41 @@ class EnvelopeWalker:
             else:
                 self._check_iea(iea, result)
         self.result, self.header = None, None
+        self.budget.close_interchange()
         return result
 
     def _check_iea(self, iea: Segment, result: r.InterchangeResult) -> None:
         if iea.get(2).strip() != result.control_number:
             result.note(
                 "001",
-                f"IEA02 {iea.get(2)!r} does not match ISA13 {result.control_number!r}",
+                f"IEA02 {_short(iea.get(2))!r} does not match ISA13 {result.control_number!r}",
                 reject=False,
             )
         if iea.get(1).strip() != str(self.group_count):
             result.note(
                 "021",
-                f"IEA01 says {iea.get(1)!r} groups, {self.group_count} received",
+                f"IEA01 says {_short(iea.get(1))!r} groups, {self.group_count} received",
                 reject=False,
             )
 
     def _open_group(self, gs: Segment) -> None:
         assert self.result is not None
+        self.budget.open_group()
         if self.group is not None:
             self._close_group(None)
         header = group_header(gs)
         self.group_count += 1
         gr = r.GroupResult(
-            header.functional_id,
-            header.control_number,
-            header.version,
-            header.sender_id,
-            header.receiver_id,
+            _short(header.functional_id),
+            _short(header.control_number),
+            _short(header.version),
+            _short(header.sender_id),
+            _short(header.receiver_id),
         )
         self.result.groups.append(gr)
         group = _Group(header, gr)
         self.group = group
-        if not header.functional_id or not _digits(header.control_number):
+        if not header.functional_id or not digits(header.control_number):
             gr.group_codes.append(r.GROUP_CONTROL_NUMBER_INVALID)
             group.skip = True
         elif not header.version.startswith(SUPPORTED_GROUP_VERSIONS) or len(gs.elements) > 9:
@@ -388,7 +269,7 @@ class EnvelopeWalker:
         if ge is None:
             gr.group_codes.append(r.GROUP_TRAILER_MISSING)
         else:
-            gr.declared_count = int(ge.get(1)) if _digits(ge.get(1)) else None
+            gr.declared_count = int(ge.get(1)) if digits(ge.get(1)) else None
             if ge.get(2).strip() != group.header.control_number:
                 gr.group_codes.append(r.GROUP_CONTROL_NUMBER_MISMATCH)
             if gr.declared_count != gr.received:
@@ -396,6 +277,7 @@ class EnvelopeWalker:
         self.group = None
 
     def _open_set(self, st: Segment) -> None:
+        self.budget.open_transaction()
         if self.group is None:
             assert self.result is not None
             self.result.note("024", "ST outside a functional group (GS missing)", reject=False)
@@ -407,34 +289,43 @@ class EnvelopeWalker:
             self._close_set(None)
         st.position = 1
         self.set_segments = [st]
+        self.set_count, self.set_elements, self.set_over = 1, 0, None
 
     def _close_set(self, se: Segment | None) -> None:
+        if se is not None:
+            self.set_count += 1
+            se.position = self.set_count
+            if self.set_count > self.max_segments and self.set_over is None:
+                self._over(se)
         segments, group = self.set_segments, self.group
         assert segments is not None and group is not None and self.header is not None
         self.set_segments = None
         if se is not None:
-            se.position = len(segments) + 1
             segments.append(se)
         st = segments[0]
-        tr = r.TransactionResult(st.get(1), st.get(2), st.get(3), segment_count=len(segments))
+        tr = r.TransactionResult(
+            _short(st.get(1)), _short(st.get(2)), _short(st.get(3)), segment_count=self.set_count
+        )
         group.result.transactions.append(tr)
-        self._check_set_envelope(st, se, segments, group, tr)
+        self._check_set_envelope(st, se, self.set_count, group, tr)
+        self.budget.check_time()
         if group.skip:
             tr.reject(r.SET_NOT_SUPPORTED)
             tr.notes.extend(group.result.notes)
             return
-        self.on_transaction(TransactionUnit(self.header, group.header, segments, tr))
+        unit = TransactionUnit(self.header, group.header, segments, tr, self.budget, self.set_over)
+        self.on_transaction(unit)
 
     def _check_set_envelope(
         self,
         st: Segment,
         se: Segment | None,
-        segments: list[Segment],
+        count: int,
         group: _Group,
         tr: r.TransactionResult,
     ) -> None:
         code, control = st.get(1), st.get(2)
-        if len(code) != 3 or not _digits(code):
+        if len(code) != 3 or not digits(code):
             tr.reject(r.SET_INVALID_IDENTIFIER)
         elif FUNCTIONAL_IDS.get(code, group.header.functional_id) != group.header.functional_id:
             tr.group_mismatch = True
@@ -452,9 +343,9 @@ class EnvelopeWalker:
             return
         if se.get(2) != control:
             tr.reject(r.SET_CONTROL_NUMBER_MISMATCH)
-        if se.get(1).strip() != str(len(segments)):
+        if se.get(1).strip() != str(count):
             tr.reject(r.SET_SEGMENT_COUNT_WRONG)
-            tr.notes.append(f"SE01 says {se.get(1)!r} segments, {len(segments)} received")
+            tr.notes.append(f"SE01 says {_short(se.get(1))!r} segments, {count} received")
 
 
 def walk_interchanges(

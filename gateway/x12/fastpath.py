@@ -17,6 +17,12 @@ How the work is split, and why the results cannot differ:
 Memory is the reader's: one buffer plus the text of the open set. ``GATEWAY_NO_SPEEDUPS=1`` turns
 the fast path off; ``available()`` says whether it is in use. ``FastValidation`` only counts a
 certified set's body; ``fastsets.FastSets`` rebuilds it whole, with its loop tree, for mapping.
+
+Limits are the reader's ``Budget``, applied by the same walker and validator; the scanner splits
+no further than Python does and certifies nothing Python would report (more elements, components
+or repetitions than the limits allow, a set longer than ``max_segments_per_transaction``). A set
+past that limit keeps no text: only its head and the segment that went over are rebuilt, and the
+walker is told the count of the rest, exactly as it counts them on the Python path.
 """
 
 from __future__ import annotations
@@ -24,18 +30,27 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from functools import partial
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from gateway.errors import DocumentError, InterchangeError
+from gateway.x12 import error_entries
 from gateway.x12 import reader as x12_reader
 from gateway.x12 import results as r
 from gateway.x12.delimiters import IsaScan
 from gateway.x12.dictionary import segments_for, version_family
 from gateway.x12.envelope import EnvelopeWalker, TransactionUnit
+from gateway.x12.fastpath_body import (
+    HEAD_BODY,
+    OversizedBody,
+    drain,
+    head_of,
+    size,
+    split_body,
+)
 from gateway.x12.fastpath_tables import compile_profile
 from gateway.x12.identities import ExpectedIdentities
-from gateway.x12.model import STANDARD_DELIMITERS, Delimiters, Segment
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
+from gateway.x12.model import Delimiters, Segment
 from gateway.x12.structures import transaction_spec
 
 # What validate_transaction does after finding nothing; shared, not copied, so it cannot drift.
@@ -55,10 +70,6 @@ if TYPE_CHECKING:
     from gateway.x12._fastscan import Profile
 
 _SEGMENT, _ISA_AFTER_IEA, _BODY, _VERDICT = range(4)
-_PLACEHOLDER = Segment(["<certified>"], STANDARD_DELIMITERS)
-"""Stands in for a certified set's body segments: only their number matters to the envelope."""
-_HEAD = 3
-"""Body segments of a certified set rebuilt for real: ``_business_key`` reads positions 2 to 4."""
 
 
 def available() -> bool:
@@ -132,10 +143,6 @@ class _Walker(EnvelopeWalker):
     def set_open(self) -> bool:
         return not self.rejected and self.set_segments is not None
 
-    def skip_body(self, count: int) -> None:
-        assert self.set_segments is not None
-        self.set_segments.extend(repeat(_PLACEHOLDER, count))
-
     def finish(self) -> r.InterchangeResult | None:
         return None if self.result is None else self._close_interchange(None)
 
@@ -179,18 +186,29 @@ class FastValidation:
         chunk_size: int = x12_reader.CHUNK_SIZE,
         sets: SetHandler | None = None,
         identities: ExpectedIdentities | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         assert _fastscan is not None, "check fastpath.available() first"
         self.policy = policy
         self.sets = sets or SetHandler(policy)
-        self.reader = _Reader(stream, chunk_size)
+        self.reader = _Reader(stream, chunk_size, limits)
         self.walker = _Walker(self.reader, self.sets, identities)
+        self.max_segments = limits.max_segments_per_transaction
+        self.max_elements = limits.max_elements_per_transaction
         self.scanner = _fastscan.Scanner(
-            partial(_profile, policy.accepted_sets), placements=self.wants_placements
+            partial(_profile, policy.accepted_sets),
+            placements=self.wants_placements,
+            max_elements=limits.max_elements_per_segment,
+            max_components=limits.max_components_per_element,
+            max_repeats=limits.max_repeats_per_element,
+            max_segments=limits.max_segments_per_transaction,
+            max_set_elements=limits.max_elements_per_transaction,
         )
         self._slices: list[str] = []
         self._body_count = 0
         self._body_ordinal = 0
+        self._over: OversizedBody | None = None
+        """What is kept of an oversized open set (its text is dropped)."""
 
     @property
     def transaction_count(self) -> int:
@@ -219,7 +237,7 @@ class FastValidation:
                     reader.rewind(buf[stop:])
                     return
             if not reader.fill():
-                if self._slices:  # the stream ended inside a set
+                if self._body_count:  # the stream ended inside a set
                     self._close_body(False, d)
                 return
 
@@ -230,10 +248,9 @@ class FastValidation:
             kind = event[0]
             if kind == _BODY:
                 _, start, end, count = event
-                if not self._slices:
+                if not self._body_count:
                     self._body_ordinal = self.reader.ordinal
-                self._slices.append(buf[start:end])
-                self._body_count += count
+                self._body(buf[start:end], count, d)
                 self.reader.ordinal += count
             elif kind == _VERDICT:
                 self._close_body(event[1], d, event[2])
@@ -241,6 +258,33 @@ class FastValidation:
                 if kind == _ISA_AFTER_IEA:
                     self.reader.isa_warnings = []
                 yield from self._segment(event[1], d)
+
+    def _body(self, text: str, count: int, d: Delimiters) -> None:
+        """Keep a run of body text, until the set goes past ``max_segments``: then keep only
+        what the walker keeps of it and count the rest. (Past ``max_elements`` alone the text
+        is kept to the end: the walker finds the segment, the scanner certifies nothing.)"""
+        self._body_count += count
+        if self._over is not None:
+            return
+        self._slices.append(text)
+        if 1 + self._body_count > self.max_segments:
+            self._over = self._oversized(d)
+            self._slices = []
+
+    def _oversized(self, d: Delimiters) -> OversizedBody:
+        """Find where the set went over, as the walker would: the first body segment past
+        ``max_segments`` (body segment k is at position k + 2) or ``max_elements``."""
+        head: list[list[str]] = []
+        elements = 0
+        for k, segment in enumerate(split_body(self._slices, d, self.reader.max_split)):
+            elements += len(segment)
+            if k + 2 > self.max_segments or elements > self.max_elements:
+                return OversizedBody(
+                    head, k - len(head), elements - len(segment) - size(head), segment
+                )
+            if k < HEAD_BODY:
+                head.append(segment)
+        raise AssertionError("the set is over its segment limit")
 
     def _segment(self, elements: list[str], d: Delimiters) -> Iterator[r.InterchangeResult]:
         self.reader.ordinal += 1
@@ -255,84 +299,78 @@ class FastValidation:
         ``placements``: where each body segment of a clean set goes in its loop tree, when the
         scanner was asked for them (``FastSets``)."""
         slices, count, first = self._slices, self._body_count, self._body_ordinal + 1
+        over, self._over = self._over, None
         self._slices, self._body_count = [], 0
         walker = self.walker
         if walker.rejected:
             return  # a rejected interchange ignores everything up to its IEA
-        if clean and walker.set_open():
+        if over is not None:
+            self._oversized_body(over, count, first, d)
+            return
+        # A clean set closes with its SE, which must not take it past the limit either.
+        if clean and walker.set_open() and count + 2 <= self.max_segments:
             self._certified_body(slices, count, first, d, placements)
             self.sets.certified = True
             return
-        for ordinal, elements in enumerate(split_body(slices, d), first):
+        # Each run of text is let go of once split: the set is not held twice.
+        for ordinal, elements in enumerate(
+            split_body(drain(slices), d, self.reader.max_split), first
+        ):
             walker.feed(Segment(elements, d, ordinal))
+
+    def _oversized_body(self, over: OversizedBody, count: int, first: int, d: Delimiters) -> None:
+        """What the walker sees of an oversized body on the Python path: its head, the count
+        of the segments up to the one that went over, that segment, and the count of the rest."""
+        walker = self.walker
+        for ordinal, elements in enumerate(over.head, first):
+            walker.feed(Segment(elements, d, ordinal))
+        walker.count_body(over.between, over.between_elements)
+        done = len(over.head) + over.between
+        walker.feed(Segment(over.segment, d, first + done))
+        walker.count_body(count - done - 1)
 
     def _certified_body(
         self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None
     ) -> None:
         """Only the head is rebuilt (for the business key); the rest is counted."""
-        body = _head(slices, d)
+        body = head_of(slices, d, self.reader.max_split)
         for ordinal, elements in enumerate(body, first):
             self.walker.feed(Segment(elements, d, ordinal))
-        self.walker.skip_body(count - len(body))
-
-
-def split_body(slices: list[str], d: Delimiters) -> list[list[str]]:
-    """The element lists the reader makes of ``slices`` (runs of whole segments)."""
-    out: list[list[str]] = []
-    for text in slices:
-        for piece in text.split(d.segment):
-            stripped = piece.strip()
-            if stripped:
-                out.append(stripped.split(d.element))
-    return out
-
-
-def _head(slices: list[str], d: Delimiters) -> list[list[str]]:
-    """The first ``_HEAD`` of ``split_body(slices, d)``, without splitting the whole body."""
-    out: list[list[str]] = []
-    for text in slices:
-        start = 0
-        while len(out) < _HEAD:
-            end = text.find(d.segment, start)
-            piece = (text[start:] if end < 0 else text[start:end]).strip()
-            if piece:
-                out.append(piece.split(d.element))
-            if end < 0:
-                break
-            start = end + 1
-    return out
+        self.walker.count_body(count - len(body))
 
 
 def validate_stream_fast(
-    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY
+    stream: BinaryIO, policy: ValidationPolicy = DEFAULT_POLICY, limits: Limits = DEFAULT_LIMITS
 ) -> r.ValidationSummary:
     """``translate.validate_stream`` through the native scanner: the same summary."""
-    run = FastValidation(stream, policy)
+    run = FastValidation(stream, policy, limits=limits)
     summary = r.ValidationSummary(0, 0, 0, 0, [])
+    errors = error_entries.ErrorEntries(summary.errors, limits.max_error_entries)
     try:
         for ir in run:
             summary.interchange_count += 1
             summary.accepted += sum(t.accepted for g in ir.groups for t in g.transactions)
-            summary.errors.extend(interchange_errors(ir))
+            errors.extend(interchange_errors(ir))
     except InterchangeError as exc:
-        summary.errors.append({k: v for k, v in exc.as_dict().items() if k != "isa"})
+        errors.add({k: v for k, v in exc.as_dict().items() if k != "isa"}, always=True)
         isa = exc.context.get("isa")
         if isa and exc.context.get("ta1_code") and len(isa) >= 16:
             summary.interchange_count += 1  # translate answers it with a TA1=R interchange
     except DocumentError as exc:
-        summary.errors.append(exc.as_dict())
+        errors.add(exc.as_dict(), always=True)
     summary.transaction_count = run.transaction_count
     summary.segment_count = run.reader.ordinal
     if run.reader.trailing_error is not None:
-        summary.errors.append(run.reader.trailing_error.as_dict())
+        errors.add(run.reader.trailing_error.as_dict(), always=True)
+    errors.close()
     return summary
 
 
 def interchange_errors(ir: r.InterchangeResult) -> list[dict[str, Any]]:
     """The ``errors`` entries ``translate_stream`` reports for one interchange (the same builders
-    in ``results``)."""
-    entry = r.interchange_error_entry(ir)
+    in ``error_entries``)."""
+    entry = error_entries.interchange_error_entry(ir)
     out = [entry] if entry is not None else []
     for group in ir.groups:
-        out.extend(r.group_error_entries(ir, group))
+        out.extend(error_entries.group_error_entries(ir, group))
     return out

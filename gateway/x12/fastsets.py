@@ -18,8 +18,10 @@ from typing import BinaryIO
 
 from gateway.x12 import reader as x12_reader
 from gateway.x12.envelope import TransactionUnit
-from gateway.x12.fastpath import FastValidation, SetHandler, split_body
+from gateway.x12.fastpath import FastValidation, SetHandler
+from gateway.x12.fastpath_body import split_body
 from gateway.x12.identities import ExpectedIdentities
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Delimiters, Loop, Segment
 from gateway.x12.validate import (
     DEFAULT_POLICY,
@@ -69,9 +71,10 @@ class FastSets(FastValidation):
         trees: bool = True,
         chunk_size: int = x12_reader.CHUNK_SIZE,
         identities: ExpectedIdentities | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.handler = _TreeHandler(policy, on_set, trees)
-        super().__init__(stream, policy, chunk_size, self.handler, identities)
+        super().__init__(stream, policy, chunk_size, self.handler, identities, limits)
 
     def _certified_body(
         self, slices: list[str], count: int, first: int, d: Delimiters, placements: bytes | None
@@ -79,10 +82,12 @@ class FastSets(FastValidation):
         """Every segment, placed as ``EnvelopeWalker`` places a body segment (none of them is an
         envelope segment: the scanner ends a body at the first)."""
         self.handler.placements = placements
-        segments = self.walker.set_segments
+        walker = self.walker
+        segments = walker.set_segments
         assert segments is not None
-        shift = first - len(segments) - 1  # ordinal - position
+        shift = first - walker.set_count - 1  # ordinal - position
         segments += [
             Segment(elements, d, ordinal, ordinal - shift)
-            for ordinal, elements in enumerate(split_body(slices, d), first)
+            for ordinal, elements in enumerate(split_body(slices, d, self.reader.max_split), first)
         ]
+        walker.count_body(count)

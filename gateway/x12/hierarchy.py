@@ -24,33 +24,49 @@ def _segments(tree: Loop, tag: str) -> list[Segment]:
     return [seg for seg in tree.walk() if seg.elements[0] == tag]
 
 
-def check_hierarchy(tree: Loop, loop_of: dict[int, str]) -> list[r.SegmentError]:
-    errors: list[r.SegmentError] = []
-    seen: set[str] = set()
-    for expected, hl in enumerate(_segments(tree, "HL"), 1):
+class HierarchyCheck:
+    """``check_hierarchy`` one HL at a time, for a caller already walking the set in order."""
+
+    __slots__ = ("expected", "seen")
+
+    def __init__(self) -> None:
+        self.expected = 0
+        self.seen: set[str] = set()
+
+    def check(self, hl: Segment) -> list[r.ElementError]:
+        """The errors of the next HL of the set (in position order)."""
+        self.expected += 1
         element_errors: list[r.ElementError] = []
         hl01, hl02 = hl.get(1), hl.get(2)
-        if hl01 != str(expected):
+        if hl01 != str(self.expected):
             element_errors.append(
                 r.ElementError(
                     1,
                     IMPLEMENTATION_PATTERN,
-                    f"HL01 {hl01!r} out of sequence: expected {expected}",
+                    f"HL01 {hl01[:80]!r} out of sequence: expected {self.expected}",
                     "628",
-                    value=hl01,
+                    value=hl01[:80],
                 )
             )
-        if hl02 and hl02 not in seen:
+        if hl02 and hl02 not in self.seen:
             element_errors.append(
                 r.ElementError(
                     2,
                     IMPLEMENTATION_PATTERN,
-                    f"HL02 {hl02!r} names no earlier HL",
+                    f"HL02 {hl02[:80]!r} names no earlier HL",
                     "734",
-                    value=hl02,
+                    value=hl02[:80],
                 )
             )
-        seen.add(hl01)
+        self.seen.add(hl01)
+        return element_errors
+
+
+def check_hierarchy(tree: Loop, loop_of: dict[int, str]) -> list[r.SegmentError]:
+    errors: list[r.SegmentError] = []
+    check = HierarchyCheck()
+    for hl in _segments(tree, "HL"):
+        element_errors = check.check(hl)
         if element_errors:
             errors.append(
                 r.SegmentError(
@@ -73,8 +89,9 @@ def check_ctt(tree: Loop, code: str, loop_of: dict[int, str]) -> list[r.SegmentE
     actual = len(_segments(tree, counted))
     if ctt.get(1) == str(actual):
         return []
-    message = f"CTT01 says {ctt.get(1)!r} but the set holds {actual} {counted} segments"
-    element = r.ElementError(1, IMPLEMENTATION_PATTERN, message, "354", value=ctt.get(1))
+    ctt01 = ctt.get(1)[:80]
+    message = f"CTT01 says {ctt01!r} but the set holds {actual} {counted} segments"
+    element = r.ElementError(1, IMPLEMENTATION_PATTERN, message, "354", value=ctt01)
     return [
         r.SegmentError(
             "CTT",

@@ -13,6 +13,11 @@ ISO-8859-1 names) rather than rejected, and the raw bytes stay in the store unto
 Delimiters are re-detected at every ISA, so files holding several interchanges with different
 delimiters read correctly. Everything tolerated is reported in ``warnings``; anything that cannot be
 read raises ``InterchangeError``/``EnvelopeMissingError`` after the interchanges read so far.
+
+The reader is the document: it owns the ``Budget`` the later stages spend (``limits``). It splits
+a segment into at most ``max_elements_per_segment + 1`` elements after the tag (the last one then
+holds the unsplit rest, and the validator reports the segment), so a segment of a million
+separators is never a list of a million strings; and it checks the time budget at every chunk.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import BinaryIO
 
 from gateway.errors import DocumentError, EnvelopeMissingError, InterchangeError
 from gateway.x12.delimiters import IsaScan, find_isa, scan_isa
+from gateway.x12.limits import DEFAULT_LIMITS, Budget, Limits
 from gateway.x12.model import Delimiters, Segment
 
 CHUNK_SIZE = 1 << 20
@@ -49,7 +55,9 @@ class SegmentReader:
     everything for the whole stream as ``(segment ordinal, message)`` pairs.
     """
 
-    def __init__(self, stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(
+        self, stream: BinaryIO, chunk_size: int = CHUNK_SIZE, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self._stream = stream
         self._chunk_size = chunk_size
         self._decode = codecs.getincrementaldecoder("utf-8")("x12-latin1").decode
@@ -60,11 +68,15 @@ class SegmentReader:
         self.warnings: list[tuple[int, str]] = []
         self.trailing_error: DocumentError | None = None
         """Set when non-X12 content follows the last IEA (reported, never silently dropped)."""
+        self.budget = Budget(limits)
+        self.max_split = limits.max_elements_per_segment + 1
+        """``str.split`` maxsplit for a segment: one element past the limit shows it was passed."""
 
     def _fill(self) -> bool:
         """Read one more chunk into the buffer; False at end of stream."""
         if self._eof:
             return False
+        self.budget.check_time()
         data = self._stream.read(self._chunk_size)
         if not data:
             self._eof = True
@@ -145,7 +157,7 @@ class SegmentReader:
         self.ordinal += 1
         yield Segment(scan.elements, d, self.ordinal)
         self._buf = self._buf[scan.end :]
-        terminator, element = d.segment, d.element
+        terminator, element, max_split = d.segment, d.element, self.max_split
         while True:
             pieces = self._buf.split(terminator)
             if self._eof:
@@ -163,7 +175,7 @@ class SegmentReader:
                 text = piece.strip()
                 if not text:
                     continue
-                elements = text.split(element)
+                elements = text.split(element, max_split)
                 if after_iea:
                     if not _same_delimiters_isa(elements, d):
                         rest = pieces[index:]
@@ -191,9 +203,11 @@ def _same_delimiters_isa(elements: list[str], d: Delimiters) -> bool:
     )
 
 
-def iter_segments(stream: BinaryIO, chunk_size: int = CHUNK_SIZE) -> Iterator[Segment]:
+def iter_segments(
+    stream: BinaryIO, chunk_size: int = CHUNK_SIZE, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Segment]:
     """Every segment of every interchange in ``stream`` (tokenizer only, no validation)."""
-    return iter(SegmentReader(stream, chunk_size))
+    return iter(SegmentReader(stream, chunk_size, limits))
 
 
 def delimiters_of(segment: Segment) -> Delimiters:

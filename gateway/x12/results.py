@@ -73,6 +73,14 @@ GROUP_CONTROL_NUMBER_NOT_UNIQUE = "19"
 # TA104 acknowledgement codes.
 TA1_ACCEPTED, TA1_ERRORS_NOTED, TA1_REJECTED = "A", "E", "R"
 
+MAX_MESSAGES = 100
+"""Interchange messages and warnings kept (one per stray segment could be millions)."""
+
+
+def with_more(items: list[str], more: int) -> list[str]:
+    """``items``, plus a last line saying how many more were left out (if any)."""
+    return [*items, f"... and {more:,} more"] if more else items
+
 
 @dataclass(slots=True)
 class ElementError:
@@ -131,6 +139,8 @@ class TransactionResult:
     segment_count: int = 0
     group_mismatch: bool = False
     """ST01 does not belong to the GS01 functional group (policy decides: note or reject)."""
+    more_errors: int = 0
+    """Findings (AK3 and AK4) not kept in ``segment_errors``: past ``limits.Limits``' caps."""
 
     @property
     def accepted(self) -> bool:
@@ -156,6 +166,7 @@ class TransactionResult:
             "set_codes": self.set_codes,
             "business_key": self.business_key,
             "segment_errors": [e.as_dict() for e in self.segment_errors],
+            "more_errors": self.more_errors,
             "notes": self.notes,
         }
 
@@ -230,6 +241,9 @@ class InterchangeResult:
     only_ta1: bool = False
     """The interchange held TA1 segments and no groups: it is itself an acknowledgement, which we
     never acknowledge (that would loop)."""
+    more_messages: int = 0
+    """Messages past the first ``MAX_MESSAGES`` (counted, not kept)."""
+    more_warnings: int = 0
 
     @classmethod
     def from_header(
@@ -258,7 +272,25 @@ class InterchangeResult:
             self.ta1_status = TA1_REJECTED
         elif self.ta1_status == TA1_ACCEPTED:
             self.ta1_status = TA1_ERRORS_NOTED
-        self.messages.append(f"TA1 {code}: {message}")
+        if len(self.messages) < MAX_MESSAGES:
+            self.messages.append(f"TA1 {code}: {message}")
+        else:
+            self.more_messages += 1
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < MAX_MESSAGES:
+            self.warnings.append(message)
+        else:
+            self.more_warnings += 1
+
+    @property
+    def all_messages(self) -> list[str]:
+        """``messages``, plus a line counting those left out."""
+        return with_more(self.messages, self.more_messages)
+
+    @property
+    def all_warnings(self) -> list[str]:
+        return with_more(self.warnings, self.more_warnings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -267,8 +299,8 @@ class InterchangeResult:
             "receiver_id": self.receiver_id,
             "ta1_status": self.ta1_status,
             "ta1_code": self.ta1_code,
-            "messages": self.messages,
-            "warnings": self.warnings,
+            "messages": self.all_messages,
+            "warnings": self.all_warnings,
             "groups": [g.as_dict() for g in self.groups],
         }
 
@@ -284,69 +316,3 @@ class ValidationSummary:
     segment_count: int
     accepted: int
     errors: list[dict[str, Any]]
-
-
-def first_reason(tr: TransactionResult) -> str:
-    """The most specific sentence we have: a note, an element error, a segment error, a code."""
-    if tr.notes:
-        return tr.notes[0]
-    for seg_error in tr.segment_errors:
-        if seg_error.elements:
-            return (
-                f"{seg_error.tag} at position {seg_error.position}: {seg_error.elements[0].message}"
-            )
-        return seg_error.message
-    return "; ".join(SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes) or "rejected"
-
-
-def interchange_error_entry(ir: InterchangeResult) -> dict[str, Any] | None:
-    """The ``errors`` entry for an interchange that was not accepted clean (TA104 E or R)."""
-    if ir.ta1_status == TA1_ACCEPTED:
-        return None
-    return {
-        "code": "x12.interchange.rejected" if ir.ta1_status == "R" else "x12.interchange.errors",
-        "message": "; ".join(ir.messages),
-        "interchange": ir.control_number,
-        "ta1_code": ir.ta1_code,
-        "ta1_status": ir.ta1_status,
-    }
-
-
-def group_error_entries(ir: InterchangeResult, group: GroupResult) -> list[dict[str, Any]]:
-    """The ``errors`` entries of one functional group: its AK9 codes, then each set not accepted
-    clean. ``translate`` and the native fast path both report through these builders."""
-    out: list[dict[str, Any]] = []
-    if group.group_codes and group.status != "A":
-        why = "".join(f"; {note}" for note in group.notes)
-        out.append(
-            {
-                "code": "x12.group.errors",
-                "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}"
-                + why,
-                "interchange": ir.control_number,
-                "group": group.control_number,
-                "status": group.status,
-                "ak9_codes": group.group_codes,
-            }
-        )
-    out.extend(transaction_error_entry(ir, group, t) for t in group.transactions if t.status != "A")
-    return out
-
-
-def transaction_error_entry(
-    ir: InterchangeResult, group: GroupResult, tr: TransactionResult
-) -> dict[str, Any]:
-    verdict = "rejected" if tr.status == "R" else "accepted with errors"
-    return {
-        "code": "x12.transaction.rejected" if tr.status == "R" else "x12.transaction.errors",
-        "message": f"{tr.code} {tr.control_number} {verdict}: {first_reason(tr)}",
-        "interchange": ir.control_number,
-        "group": group.control_number,
-        "transaction": tr.control_number,
-        "transaction_set": tr.code,
-        "business_key": tr.business_key,
-        "status": tr.status,
-        "set_codes": tr.set_codes,
-        "segment_errors": [e.as_dict() for e in tr.segment_errors],
-        "notes": tr.notes,
-    }

@@ -10,11 +10,15 @@ maximum are reported (5, 4).
 
 Lookups are precompiled into per-loop ``tag -> item indexes`` tables, so the cost per segment is a
 dictionary lookup plus a short scan.
+
+At most ``cap`` errors are kept (the first ones, in position order); the rest are counted in
+``more``, and ``codes`` holds every code found, so the caller decides on all of them.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,7 +26,7 @@ from gateway.x12 import results as r
 from gateway.x12.model import STANDARD_DELIMITERS, Loop, Segment
 from gateway.x12.spec import LoopSpec, SegmentUse, TransactionSpec
 
-_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
 
 
 @dataclass(slots=True)
@@ -60,6 +64,11 @@ class _Compiled:
 class StructureResult:
     tree: Loop
     errors: list[r.SegmentError] = field(default_factory=list)
+    """The first ``cap`` errors."""
+    more: int = 0
+    """Errors found past the first ``cap``."""
+    codes: set[str] = field(default_factory=set)
+    """The code of every error found, kept or not."""
 
 
 def _compile(spec: LoopSpec, tags: set[str]) -> _Node:
@@ -85,15 +94,18 @@ def _compiled(spec: TransactionSpec) -> _Compiled:
     return _Compiled(root, frozenset(tags))
 
 
-def build_tree(segments: list[Segment], spec: TransactionSpec) -> StructureResult:
+def build_tree(
+    segments: list[Segment], spec: TransactionSpec, cap: int = sys.maxsize
+) -> StructureResult:
     """Loop tree and structural errors for ``segments`` (ST first, SE last when present)."""
     compiled = _compiled(spec)
     root_loop = Loop("ST")
-    walker = _Walker(compiled, root_loop)
+    result = StructureResult(root_loop)
+    walker = _Walker(compiled, root_loop, result, cap)
     for seg in segments:
         walker.feed(seg)
     walker.finish(segments[-1].position + 1 if segments else 1)
-    return StructureResult(root_loop, walker.errors)
+    return result
 
 
 NEW_LOOP = 16
@@ -126,11 +138,22 @@ def tree_from_placements(segments: list[Segment], placements: bytes) -> Loop:
 
 
 class _Walker:
-    def __init__(self, compiled: _Compiled, root_loop: Loop) -> None:
+    def __init__(
+        self, compiled: _Compiled, root_loop: Loop, result: StructureResult, cap: int
+    ) -> None:
         self.compiled = compiled
         counts = [0] * len(compiled.root.items)
         self.stack = [_Frame(compiled.root, root_loop, -1, counts)]
-        self.errors: list[r.SegmentError] = []
+        self.result = result
+        self.cap = cap
+
+    def _add(self, error: r.SegmentError) -> None:
+        result = self.result
+        result.codes.add(error.code)
+        if len(result.errors) < self.cap:
+            result.errors.append(error)
+        else:
+            result.more += 1
 
     def feed(self, seg: Segment) -> None:
         tag = seg.elements[0]
@@ -192,7 +215,7 @@ class _Walker:
         for k in node.mandatory:
             if start <= k < stop and frame.counts[k] == 0:
                 tag = node.item_tag(k)
-                self.errors.append(
+                self._add(
                     r.SegmentError(
                         tag,
                         seg.position,
@@ -223,7 +246,7 @@ class _Walker:
                     self._place_behind(depth, candidates[-1], seg)
                     return
             code, text = r.SEGMENT_OUT_OF_SEQUENCE, f"{tag} is not in its proper sequence here"
-        elif _SEGMENT_ID.fullmatch(tag):
+        elif SEGMENT_ID.fullmatch(tag):
             code, text = r.SEGMENT_NOT_IN_SET, f"{tag} is not defined in this transaction set"
         else:
             code, text = r.SEGMENT_UNRECOGNIZED, f"unrecognized segment id {tag[:20]!r}"
@@ -249,8 +272,8 @@ class _Walker:
 
     def _error(self, seg: Segment, code: str, message: str, frame: _Frame) -> None:
         loop_id = frame.node.id if frame.node.id != "ST" else ""
-        tag = seg.elements[0] if _SEGMENT_ID.fullmatch(seg.elements[0]) else "???"
-        self.errors.append(r.SegmentError(tag, seg.position, code, message, loop_id))
+        tag = seg.elements[0] if SEGMENT_ID.fullmatch(seg.elements[0]) else "???"
+        self._add(r.SegmentError(tag, seg.position, code, message, loop_id))
 
     def finish(self, position: int) -> None:
         end = Segment(["SE"], STANDARD_DELIMITERS, 0, position)

@@ -4,6 +4,12 @@ Fills the unit's ``TransactionResult`` and returns the loop tree for mapping (No
 not supported). Which findings reject the set and which only note it is a ``ValidationPolicy``:
 the defaults follow the standard; a partner profile may relax segment order for a partner known to
 send segments out of sequence, which turns those findings into AK5=E instead of R.
+
+Bounded (``limits``): a set longer than ``max_segments_per_transaction`` is rejected unread (AK3
+code 2 where it went over, AK5 R 5); a set with more findings than ``max_errors_per_transaction``
+(AK3 and AK4 count one each) is rejected whatever they are. Findings are kept in position order
+as long as the set and the document's budget have room, and counted beyond (``more_errors``):
+each pass (structure, then elements and HL in one walk) keeps no more than that room.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from dataclasses import dataclass
 
 from gateway.x12 import results as r
 from gateway.x12.dictionary import segments_for
-from gateway.x12.elements import check_segment
+from gateway.x12.elements import Findings, segment_findings, too_many_elements
 from gateway.x12.envelope import TransactionUnit
-from gateway.x12.hierarchy import check_ctt, check_hierarchy
-from gateway.x12.model import Loop
-from gateway.x12.structure import build_tree, tree_from_placements
+from gateway.x12.hierarchy import HierarchyCheck, check_ctt
+from gateway.x12.limits import Limits
+from gateway.x12.model import Loop, Segment
+from gateway.x12.spec import SegmentSpec
+from gateway.x12.structure import SEGMENT_ID, build_tree, tree_from_placements
 from gateway.x12.structures import transaction_spec
 
 BUSINESS_KEYS = {"855": ("BAK", 3), "856": ("BSN", 2), "810": ("BIG", 2), "997": ("AK1", 2)}
@@ -62,26 +70,29 @@ def validate_transaction(
         tr.notes.append(f"transaction set {tr.code!r} is not accepted from this partner")
         return None
     _business_key(unit)
-    structure = build_tree(segments, spec)
+    if unit.oversized is not None:
+        _reject_oversized(unit, policy)
+        return None
+    limits = unit.budget.limits
+    cap = limits.max_errors_per_transaction
+    structure = build_tree(segments, spec, cap)
     loop_of = _loop_ids(structure.tree)
-    errors = structure.errors
-    dictionary = segments_for(version)
-    by_position = {e.position: e for e in errors if e.code == r.SEGMENT_HAS_ELEMENT_ERRORS}
-    for seg in segments[1:-1] if segments[-1].elements[0] == "SE" else segments[1:]:
-        seg_spec = dictionary.get(seg.elements[0])
-        if seg_spec is None:
-            continue
-        element_errors = check_segment(seg, seg_spec)
-        if element_errors:
-            _attach(errors, by_position, seg.elements[0], seg.position, loop_of, element_errors)
-    hierarchy_errors = check_hierarchy(structure.tree, loop_of) if tr.code == "856" else []
-    for seg_error in hierarchy_errors:
-        _attach(errors, by_position, seg_error.tag, seg_error.position, loop_of, seg_error.elements)
+    body = segments[1:-1] if segments[-1].elements[0] == "SE" else segments[1:]
+    elements = _ElementPass(cap, loop_of)
+    elements.run(body, segments_for(version), limits, hierarchy=tr.code == "856")
     noted = check_ctt(structure.tree, tr.code, loop_of)
-    errors.sort(key=lambda e: e.position)
-    tr.segment_errors = errors + noted
-    tr.segment_errors.sort(key=lambda e: e.position)
-    _decide(tr, errors, noted, policy)
+    found = sorted(structure.errors + elements.errors, key=lambda e: e.position)
+    found = sorted(found + noted, key=lambda e: e.position)
+    total = len(structure.errors) + structure.more + elements.total + _cost(noted)
+    _keep(unit, found, total)
+    rejecting = elements.total > 0 or any(
+        not (policy.segment_order == "tolerant" and code in TOLERATED_SEGMENT_CODES)
+        for code in structure.codes
+    )
+    if total > cap:
+        tr.notes.insert(0, _too_many(total, cap))
+        rejecting = True
+    _decide(tr, rejecting, total > 0, policy)
     return structure.tree
 
 
@@ -89,7 +100,7 @@ def accept_certified(unit: TransactionUnit, policy: ValidationPolicy = DEFAULT_P
     """What ``validate_transaction`` concludes for a set it finds nothing wrong with (the native
     scanner certified it so): the business key, and the ST01/GS01 policy decision."""
     _business_key(unit)
-    _decide(unit.result, [], [], policy)
+    _decide(unit.result, False, False, policy)
 
 
 def certified_tree(
@@ -109,39 +120,122 @@ def certified_tree(
     return build_tree(unit.segments, spec).tree
 
 
-def _attach(
-    errors: list[r.SegmentError],
-    by_position: dict[int, r.SegmentError],
-    tag: str,
-    position: int,
-    loop_of: dict[int, str],
-    element_errors: list[r.ElementError],
-) -> None:
-    existing = by_position.get(position)
-    if existing is None:
-        existing = r.SegmentError(
-            tag,
-            position,
-            r.SEGMENT_HAS_ELEMENT_ERRORS,
-            f"{tag} at position {position} has data element errors",
-            loop_of.get(position, ""),
+class _ElementPass:
+    """Element and HL findings, segment by segment in position order: each segment with any
+    becomes one AK3 (code 8) holding its AK4s; entries are kept while their cost (1 + AK4s)
+    fits ``cap``, and everything is counted in ``total``."""
+
+    def __init__(self, cap: int, loop_of: dict[int, str]) -> None:
+        self.cap = cap
+        self.loop_of = loop_of
+        self.errors: list[r.SegmentError] = []
+        self.total = 0
+        self._room = cap
+
+    def run(
+        self,
+        body: list[Segment],
+        dictionary: dict[str, SegmentSpec],
+        limits: Limits,
+        *,
+        hierarchy: bool,
+    ) -> None:
+        hl = HierarchyCheck() if hierarchy else None
+        for seg in body:
+            tag = seg.elements[0]
+            spec = dictionary.get(tag)
+            if spec is not None:
+                found = segment_findings(seg, spec, limits)
+            else:
+                found = Findings(self.cap)
+                unknown = too_many_elements(seg, limits)
+                if unknown is not None:
+                    found.add(unknown)
+            if hl is not None and tag == "HL":
+                for error in hl.check(seg):
+                    found.add(error)
+            if found.total:
+                self._add(seg, found)
+
+    def _add(self, seg: Segment, found: Findings) -> None:
+        self.total += 1 + found.total
+        if self._room <= 0:
+            return
+        tag, position = seg.elements[0], seg.position
+        kept = found.errors[: self._room - 1]
+        self._room -= 1 + len(kept)
+        self.errors.append(
+            r.SegmentError(
+                tag if SEGMENT_ID.fullmatch(tag) else "???",
+                position,
+                r.SEGMENT_HAS_ELEMENT_ERRORS,
+                f"{tag[:20]} at position {position} has data element errors",
+                self.loop_of.get(position, ""),
+                kept,
+            )
         )
-        by_position[position] = existing
-        errors.append(existing)
-    existing.elements.extend(element_errors)
+
+
+def _cost(errors: list[r.SegmentError]) -> int:
+    """Findings in ``errors``: each AK3 and each AK4 counts one."""
+    return sum(1 + len(e.elements) for e in errors)
+
+
+def _keep(unit: TransactionUnit, found: list[r.SegmentError], total: int) -> None:
+    """The first findings of ``found`` that the budget has room for become the set's
+    ``segment_errors``; the budget is charged for them and the rest are counted."""
+    room = unit.budget.room()
+    kept: list[r.SegmentError] = []
+    for error in found:
+        if room <= 0:
+            break
+        if len(error.elements) >= room:  # only part of its AK4s fit
+            error.elements = error.elements[: room - 1]
+        kept.append(error)
+        room -= 1 + len(error.elements)
+    spent = _cost(kept)
+    unit.budget.spend(spent)
+    unit.result.segment_errors = kept
+    unit.result.more_errors = total - spent
+
+
+def _too_many(total: int, cap: int) -> str:
+    return (
+        f"{total:,} errors, more than the {cap:,} a transaction set may have "
+        "(limit max_errors_per_transaction): rejected"
+    )
+
+
+def _reject_oversized(unit: TransactionUnit, policy: ValidationPolicy) -> None:
+    """A set past a size limit: rejected without being validated."""
+    tr, over = unit.result, unit.oversized
+    assert over is not None
+    limits = unit.budget.limits
+    if over.limit == "max_segments_per_transaction":
+        most = f"{limits.max_segments_per_transaction:,} segments"
+        size = f"{tr.segment_count:,} segments: "
+    else:
+        most = f"{limits.max_elements_per_transaction:,} data elements"
+        size = ""
+    error = r.SegmentError(
+        over.tag if SEGMENT_ID.fullmatch(over.tag) else "???",
+        over.position,
+        r.SEGMENT_UNEXPECTED,
+        f"segment {over.position:,} goes past the {most} a transaction set may have",
+    )
+    tr.notes.insert(
+        0,
+        f"{size}more than the {most} a transaction set may have (limit {over.limit}); "
+        "rejected without validation",
+    )
+    _keep(unit, [error], 1)
+    _decide(tr, True, True, policy)
 
 
 def _decide(
-    tr: r.TransactionResult,
-    errors: list[r.SegmentError],
-    noted: list[r.SegmentError],
-    policy: ValidationPolicy,
+    tr: r.TransactionResult, rejecting: bool, found: bool, policy: ValidationPolicy
 ) -> None:
-    rejecting = [
-        e
-        for e in errors
-        if not (policy.segment_order == "tolerant" and e.code in TOLERATED_SEGMENT_CODES)
-    ]
+    """``rejecting``: a finding the policy does not tolerate; ``found``: any finding at all."""
     if tr.group_mismatch:
         if policy.group_mismatch == "reject":
             tr.reject(r.SET_INVALID_IDENTIFIER)
@@ -149,7 +243,7 @@ def _decide(
             tr.note_error(r.SET_INVALID_IDENTIFIER)
     if rejecting:
         tr.reject(r.SET_SEGMENTS_IN_ERROR)
-    elif errors or noted:
+    elif found:
         tr.note_error(r.SET_SEGMENTS_IN_ERROR)
 
 
@@ -160,7 +254,7 @@ def _business_key(unit: TransactionUnit) -> None:
     tag, n = key
     for seg in unit.segments[1:4]:
         if seg.elements[0] == tag:
-            unit.result.business_key = seg.get(n)
+            unit.result.business_key = seg.get(n)[:80]
             unit.result.business_key_ref = f"{tag}{n:02d}"
             return
 

@@ -6,7 +6,9 @@ element errors, notes, business keys, counts), plus the exception if one ends th
 ``validate_stream`` with and without ``GATEWAY_NO_SPEEDUPS`` compared summary for summary. Inputs:
 the shared corpus, our samples and golden files, generated 856 files, and hypothesis mutations of
 all of them, byte-level (as ``tests/pipeline/test_fuzz.py``) and element-level (values chosen to hit
-each check the scanner makes). Small reader chunks put set boundaries across buffers.
+each check the scanner makes). Small reader chunks put set boundaries across buffers. The same
+again under tiny ``Limits`` and on repetition bombs (``bench/bombs.py``), so that every cap is
+hit on both paths.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from gateway.pipeline.translate import validate_stream
 from gateway.x12 import fastpath, fastpath_tables
 from gateway.x12.dictionary import SEGMENTS_5010
 from gateway.x12.envelope import walk_interchanges
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Segment
 from gateway.x12.reader import CHUNK_SIZE, SegmentReader
 from gateway.x12.spec import ElementSpec
@@ -70,6 +73,20 @@ def _gen856() -> Any:
     return module
 
 
+@functools.cache
+def bombs() -> Any:
+    """``bench/bombs.py``."""
+    spec = importlib.util.spec_from_file_location("bombs", ROOT / "bench" / "bombs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bomb(tmp: Path, kind: str, size: int) -> bytes:
+    return bytes(bombs().write_bomb(kind, tmp / f"{kind}-{size}.edi", size).read_bytes())
+
+
 def generated_856(tmp: Path, size: int, seed: int = 856) -> bytes:
     path = tmp / f"gen-{size}-{seed}.edi"
     _gen856().generate_856(path, size, seed=seed)
@@ -80,16 +97,20 @@ def generated_856(tmp: Path, size: int, seed: int = 856) -> bytes:
 
 
 def outcome(
-    data: bytes, fast: bool, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
+    data: bytes,
+    fast: bool,
+    chunk: int = CHUNK_SIZE,
+    policy: ValidationPolicy = DEFAULT_POLICY,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Everything either path produces for ``data``, as plain data."""
     handled = [0]
     if fast:
-        run = fastpath.FastValidation(io.BytesIO(data), policy, chunk)
+        run = fastpath.FastValidation(io.BytesIO(data), policy, chunk, limits=limits)
         reader: SegmentReader = run.reader
         results: Iterator[Any] = iter(run)
     else:
-        reader = SegmentReader(io.BytesIO(data), chunk)
+        reader = SegmentReader(io.BytesIO(data), chunk, limits)
 
         def handle(unit: Any) -> None:
             handled[0] += 1
@@ -129,9 +150,36 @@ def assert_paths_agree(
 
 
 def assert_same(
-    data: bytes, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
+    data: bytes,
+    chunk: int = CHUNK_SIZE,
+    policy: ValidationPolicy = DEFAULT_POLICY,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> None:
-    assert_paths_agree(outcome, data, chunk, policy)
+    assert_paths_agree(functools.partial(outcome, limits=limits), data, chunk, policy)
+
+
+TINY = Limits(
+    max_errors_per_transaction=5,
+    max_errors_per_interchange=12,
+    max_errors_per_document=20,
+    max_error_entries=3,
+    max_segments_per_transaction=30,
+    max_elements_per_transaction=250,
+    max_elements_per_segment=64,
+    max_components_per_element=16,
+    max_repeats_per_element=3,
+    max_transactions_per_document=40,
+    max_groups_per_document=2,
+    max_interchanges_per_document=2,
+)
+LIMITS = (
+    TINY,
+    Limits(max_segments_per_transaction=4),  # every set with a body is over
+    Limits(max_segments_per_transaction=45),  # some sets over, some within, some exactly at it
+    Limits(max_elements_per_transaction=400),  # over by elements before the segment limit
+    Limits(max_transactions_per_document=3, max_errors_per_document=0),
+)
+"""Small enough for the samples and generated files to hit every cap."""
 
 
 def summaries(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
@@ -263,6 +311,68 @@ def test_given_several_interchanges_in_one_stream_then_fast_path_matches(tmp_pat
             assert_same(data, chunk)
 
 
+@needs_native
+@pytest.mark.parametrize("limits", LIMITS, ids=range(len(LIMITS)))
+def test_given_small_limits_then_fast_path_matches(limits: Limits, tmp_path: Path) -> None:
+    data = generated_856(tmp_path, 60_000)
+    for chunk in CHUNKS:
+        assert_same(data, chunk, limits=limits)
+    for path in OWN_FILES:
+        assert_same(path.read_bytes(), 97, limits=limits)
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "kind", ["undefined", "elements", "components", "repeats", "tiny_sets", "deep_hl"]
+)
+def test_given_bomb_then_fast_path_matches(kind: str, tmp_path: Path) -> None:
+    """Each repetition bomb hits its cap (segments, elements, components, repeats, sets) the
+    same way on both paths, also with a set cut across buffers."""
+    data = bomb(tmp_path, kind, 120_000)
+    cut = data[: data.rfind(b"SE*")]  # as issue 17's file: the stream ends inside the set
+    for limits in (
+        DEFAULT_LIMITS,
+        TINY,
+        Limits(max_segments_per_transaction=700),
+        Limits(max_elements_per_transaction=500),
+        Limits(max_segments_per_transaction=700, max_elements_per_transaction=400),
+    ):
+        for chunk in (CHUNK_SIZE, 4096, 97):
+            assert_same(data, chunk, limits=limits)
+        assert_same(cut, 4096, limits=limits)
+
+
+@needs_native
+def test_given_set_ending_exactly_at_the_segment_limit_then_paths_agree(tmp_path: Path) -> None:
+    """SE at position ``max_segments_per_transaction + 1`` takes a clean set over: not certified."""
+    data = generated_856(tmp_path, 30_000)
+    for size in range(4, 80):
+        assert_same(data, 4096, limits=Limits(max_segments_per_transaction=size))
+    for elements in range(390, 700, 7):  # and by elements, alone or with the segment limit
+        assert_same(data, 4096, limits=Limits(max_elements_per_transaction=elements))
+        both = Limits(max_elements_per_transaction=elements, max_segments_per_transaction=60)
+        assert_same(data, 97, limits=both)
+
+
+@needs_native
+def test_given_values_around_each_split_limit_then_paths_agree() -> None:
+    """A clean set with a value of exactly N repetitions, components or elements, for N around
+    each limit: the scanner must certify it exactly when Python finds nothing (trailing empty
+    components and elements are clean; past the limit they are not)."""
+    sample = (ROOT / "samples/demo-supplier/856-5010.edi").read_bytes()
+    ref = b"REF*BM*BOL2026112106~"
+    limits = Limits(
+        max_elements_per_segment=64, max_components_per_element=16, max_repeats_per_element=4
+    )
+    variants = [b"REF*BM*" + b"^".join([b"BOL1"] * n) + b"~" for n in range(1, 8)]
+    variants += [b"REF*BM*BOL1**BM>BOL1" + b">" * n + b"~" for n in range(10, 20)]
+    variants += [b"REF*BM*BOL1" + b"*" * n + b"~" for n in range(60, 70)]
+    for variant in variants:
+        data = sample.replace(ref, variant)
+        for chunk in (CHUNK_SIZE, 61):
+            assert_same(data, chunk, limits=limits)
+
+
 # --- differential: mutations ---------------------------------------------------------------------
 
 SEEDS = [p.read_bytes() for p in CORPUS_FILES + OWN_FILES]
@@ -384,3 +494,13 @@ def test_given_element_mutated_file_then_fast_path_matches(
     data: bytes, chunk: int, policy: ValidationPolicy
 ) -> None:
     assert_same(data, chunk, policy)
+
+
+@needs_native
+@pytest.mark.skipif(not PARSED, reason="no parseable seed files")
+@settings(max_examples=EXAMPLES // 4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(element_mutated(), st.sampled_from(CHUNKS), st.sampled_from(LIMITS))
+def test_given_element_mutated_file_under_small_limits_then_fast_path_matches(
+    data: bytes, chunk: int, limits: Limits
+) -> None:
+    assert_same(data, chunk, limits=limits)

@@ -11,6 +11,7 @@ across buffers.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from gateway.errors import GatewayError
 from gateway.x12 import fastpath, fastsets, structure
 from gateway.x12.envelope import TransactionUnit, walk_interchanges
 from gateway.x12.fastsets import FastSets
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Loop, Segment
 from gateway.x12.reader import CHUNK_SIZE, SegmentReader
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
@@ -32,6 +34,7 @@ from tests.x12.test_fastpath import (
     CHUNKS,
     CORPUS_FILES,
     EXAMPLES,
+    LIMITS,
     OWN_FILES,
     PARSED,
     POLICIES,
@@ -39,6 +42,7 @@ from tests.x12.test_fastpath import (
     SEEDS,
     _fastscan,
     assert_paths_agree,
+    bomb,
     element_mutated,
     generated_856,
     needs_native,
@@ -56,7 +60,11 @@ def tree_data(loop: Loop | None) -> Any:
 
 
 def outcome(
-    data: bytes, fast: bool, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
+    data: bytes,
+    fast: bool,
+    chunk: int = CHUNK_SIZE,
+    policy: ValidationPolicy = DEFAULT_POLICY,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """Every set as handed on, every interchange result, and how the stream ended."""
     sets: list[tuple[Any, ...]] = []
@@ -69,11 +77,11 @@ def outcome(
         on_set(unit, validate_transaction(unit, policy))
 
     if fast:
-        run = FastSets(io.BytesIO(data), on_set, policy, chunk_size=chunk)
+        run = FastSets(io.BytesIO(data), on_set, policy, chunk_size=chunk, limits=limits)
         reader: SegmentReader = run.reader
         results: Iterator[Any] = iter(run)
     else:
-        reader = SegmentReader(io.BytesIO(data), chunk)
+        reader = SegmentReader(io.BytesIO(data), chunk, limits)
         results = walk_interchanges(reader, handle)
     interchanges: list[dict[str, Any]] = []
     failure: tuple[str, Any] | None = None
@@ -95,9 +103,12 @@ def outcome(
 
 
 def assert_same(
-    data: bytes, chunk: int = CHUNK_SIZE, policy: ValidationPolicy = DEFAULT_POLICY
+    data: bytes,
+    chunk: int = CHUNK_SIZE,
+    policy: ValidationPolicy = DEFAULT_POLICY,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> None:
-    assert_paths_agree(outcome, data, chunk, policy)
+    assert_paths_agree(functools.partial(outcome, limits=limits), data, chunk, policy)
 
 
 @needs_native
@@ -122,6 +133,23 @@ def test_given_generated_856_then_fast_sets_match(size: int, tmp_path: Path) -> 
     data = generated_856(tmp_path, size, seed=size + 1)
     for chunk in (CHUNK_SIZE, 1000, 61):
         assert_same(data, chunk)
+
+
+@needs_native
+@pytest.mark.parametrize("limits", LIMITS, ids=range(len(LIMITS)))
+def test_given_small_limits_then_fast_sets_match(limits: Limits, tmp_path: Path) -> None:
+    data = generated_856(tmp_path, 60_000, seed=7)
+    for chunk in (CHUNK_SIZE, 1000, 61):
+        assert_same(data, chunk, limits=limits)
+
+
+@needs_native
+@pytest.mark.parametrize("kind", ["undefined", "elements", "repeats", "deep_hl"])
+def test_given_bomb_then_fast_sets_match(kind: str, tmp_path: Path) -> None:
+    data = bomb(tmp_path, kind, 80_000)
+    for limits in (DEFAULT_LIMITS, Limits(max_segments_per_transaction=500)):
+        for chunk in (CHUNK_SIZE, 97):
+            assert_same(data, chunk, limits=limits)
 
 
 @needs_native

@@ -1,4 +1,4 @@
-"""``envelope.interchange_headers``: the ISA headers read without parsing the rest, for the
+"""``headers.interchange_headers``: the ISA headers read without parsing the rest, for the
 duplicate check that runs before translation. It must find what translation finds."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from gateway.pipeline.translate import translate_bytes
-from gateway.x12.envelope import interchange_headers
+from gateway.x12.headers import interchange_headers
 from tests.corpus import corpus_files, mutated_bytes, require_corpus
 
 SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*/*.edi"))

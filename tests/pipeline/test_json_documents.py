@@ -1,0 +1,34 @@
+"""``parse_documents`` stays bounded: a body of too many documents is refused before any is
+validated, and a body of many bad documents keeps the first ``MAX_ERRORS`` errors and counts
+the rest (they once all went into the message, the 422 and the stored metadata)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from gateway.errors import DocumentError
+from gateway.pipeline.json_documents import MAX_ERRORS, parse_documents
+from gateway.x12.limits import Limits
+
+
+def body(count: int) -> bytes:
+    return json.dumps({"documents": [{"type": "ship_notice"}] * count}).encode()
+
+
+def test_given_more_documents_than_the_limit_then_refused_naming_it() -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_documents(body(11), "demo-supplier", Limits(max_transactions_per_document=10))
+    [error] = caught.value.context["errors"]
+    assert error["type"] == "too_many_documents"
+    assert "limit max_transactions_per_document" in error["message"]
+
+
+def test_given_many_invalid_documents_then_first_errors_kept_and_all_counted() -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_documents(body(500), "demo-supplier")
+    errors = caught.value.context["errors"]
+    assert len(errors) == MAX_ERRORS
+    found = int(caught.value.message.split(" ", 1)[0])
+    assert found > MAX_ERRORS and "in 500 document(s)" in caught.value.message
