@@ -6,8 +6,8 @@
   has no map overrides) and its clean sample documents. Other partners (``acme-fasteners``) and the
   broken samples stay in the repository. pyproject's ``packages.find`` cannot be combined with
   packages mapped from other folders, so the package list lives here too.
-- **The optional C accelerator.** ``gateway.x12._fastscan`` is optional: where no C compiler is
-  available the install still succeeds and ``gateway.x12.fastpath.available()`` is False (the
+- **The optional C accelerator.** ``gateway.x12.native._fastscan`` is optional: where no C compiler is
+  available the install still succeeds and ``gateway.x12.native.fastpath.available()`` is False (the
   pure-Python path is used). ``[tool.setuptools] ext-modules`` in pyproject.toml could declare it,
   but setuptools (84) still calls that table experimental and warns on every build, and this file
   is needed for the data packages anyway.
@@ -34,8 +34,8 @@ setup(
     },
     ext_modules=[
         Extension(
-            "gateway.x12._fastscan",
-            sources=["gateway/x12/_fastscan.c"],
+            "gateway.x12.native._fastscan",
+            sources=["gateway/x12/native/_fastscan.c"],
             extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
             optional=True,
         )

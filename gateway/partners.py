@@ -26,7 +26,7 @@ from pydantic import (
 
 from gateway.errors import ConfigurationError
 from gateway.locations import partners_from_environment
-from gateway.x12.acks.envelope import AckOptions
+from gateway.x12.acks.reply_envelope import AckOptions
 from gateway.x12.identities import EnvelopeId, ExpectedIdentities
 from gateway.x12.model import Delimiters
 from gateway.x12.validate import SUPPORTED_SETS, ValidationPolicy

@@ -23,7 +23,7 @@ from gateway.mapping.loader import check_maps
 from gateway.partners import check_partners, gateway_ids, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.settings import Settings
-from gateway.x12.acks.envelope import AckOptions
+from gateway.x12.acks.reply_envelope import AckOptions
 from gateway.x12.identities import EnvelopeId
 from gateway.x12.limits import Limits
 from gateway.x12.validate import ValidationPolicy

@@ -29,7 +29,7 @@ from gateway.store.models import (
     TransactionRecord,
     utcnow,
 )
-from gateway.x12.acks.envelope import MemoryControlNumbers
+from gateway.x12.acks.reply_envelope import MemoryControlNumbers
 
 
 @dataclass(slots=True)

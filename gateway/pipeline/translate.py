@@ -27,16 +27,17 @@ from gateway.errors import DocumentError, InterchangeError, LimitExceededError
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
 from gateway.pipeline import gc_steps
-from gateway.x12 import error_entries, fastpath
+from gateway.x12 import error_entries
 from gateway.x12 import results as r
-from gateway.x12.acks.envelope import AckOptions, ControlNumbers, MemoryControlNumbers
 from gateway.x12.acks.functional import ack_kind, build_functional_ack
+from gateway.x12.acks.reply_envelope import AckOptions, ControlNumbers, MemoryControlNumbers
 from gateway.x12.acks.ta1 import build_ta1, ta1_wanted
-from gateway.x12.envelope import TransactionUnit, walk_interchanges
-from gateway.x12.fastsets import FastSets
 from gateway.x12.identities import ExpectedIdentities
+from gateway.x12.interchanges import TransactionUnit, walk_interchanges
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Loop
+from gateway.x12.native import fastpath
+from gateway.x12.native.fastsets import FastSets
 from gateway.x12.reader import SegmentReader
 from gateway.x12.results import ValidationSummary
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from gateway.x12.dictionary_dsl import COMPOSITES_5010, el
+from gateway.x12.dictionary_notation import COMPOSITES_5010, el
 from gateway.x12.dictionary_segments_common import COMMON, ENVELOPE
 from gateway.x12.dictionary_segments_items import ITEMS
 from gateway.x12.dictionary_segments_sets import (

@@ -10,7 +10,7 @@ syntax notes). The 005010 differences are applied in ``dictionary.py``. Choices 
 
 from __future__ import annotations
 
-from gateway.x12.dictionary_dsl import paired_rules, pairs, seg, table
+from gateway.x12.dictionary_notation import paired_rules, pairs, seg, table
 from gateway.x12.spec import SegmentSpec
 
 ENVELOPE: dict[str, SegmentSpec] = table(

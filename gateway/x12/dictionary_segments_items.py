@@ -11,7 +11,7 @@ Source of truth: the ASC X12 004010 segment directory. The 005010 differences ar
 
 from __future__ import annotations
 
-from gateway.x12.dictionary_dsl import paired_rules, pairs, seg, table
+from gateway.x12.dictionary_notation import paired_rules, pairs, seg, table
 from gateway.x12.spec import SegmentSpec
 
 _PRODUCT_ID = ("X 235 ID 2 2", "X 234 AN 1 48")

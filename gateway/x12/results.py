@@ -309,7 +309,7 @@ class InterchangeResult:
 class ValidationSummary:
     """What ``validate_stream`` reports: counts, and the ``errors`` entries of ``translate_stream``.
 
-    Lives here rather than in the pipeline so that ``gateway.x12.fastpath`` can build one."""
+    Lives here rather than in the pipeline so that ``gateway.x12.native.fastpath`` can build one."""
 
     interchange_count: int
     transaction_count: int

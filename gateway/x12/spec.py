@@ -1,7 +1,7 @@
 """Declarative X12 specifications: element and segment definitions, transaction-set structures.
 
-The dictionary (``dictionary.py``) and the structures (``structures/ts*.py``) are data written with
-these types; ``validate.py`` and ``structure.py`` interpret them. Keeping them as frozen data means a
+The dictionary (``dictionary.py``) and the structures (``set_tables/ts*.py``) are data written with
+these types; ``validate.py`` and ``loops.py`` interpret them. Keeping them as frozen data means a
 partner variant or a new version is a new table, not new code.
 """
 

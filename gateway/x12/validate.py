@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from gateway.x12 import results as r
 from gateway.x12.dictionary import segments_for
 from gateway.x12.elements import Findings, segment_findings, too_many_elements
-from gateway.x12.envelope import TransactionUnit
-from gateway.x12.hierarchy import HierarchyCheck, check_ctt
+from gateway.x12.hl_ctt_checks import HierarchyCheck, check_ctt
+from gateway.x12.interchanges import TransactionUnit
 from gateway.x12.limits import Limits
+from gateway.x12.loops import SEGMENT_ID, build_tree, tree_from_placements
 from gateway.x12.model import Loop, Segment
+from gateway.x12.set_tables import transaction_spec
 from gateway.x12.spec import SegmentSpec
-from gateway.x12.structure import SEGMENT_ID, build_tree, tree_from_placements
-from gateway.x12.structures import transaction_spec
 
 BUSINESS_KEYS = {"855": ("BAK", 3), "856": ("BSN", 2), "810": ("BIG", 2), "997": ("AK1", 2)}
 SUPPORTED_SETS = frozenset({"855", "856", "810", "997", "999"})

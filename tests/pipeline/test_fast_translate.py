@@ -23,8 +23,8 @@ from gateway.canonical import Event
 from gateway.partners import gateway_ids, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.settings import parse_our_ids
-from gateway.x12 import fastpath
-from gateway.x12.acks.envelope import MemoryControlNumbers
+from gateway.x12.acks.reply_envelope import MemoryControlNumbers
+from gateway.x12.native import fastpath
 from gateway.x12.validate import ValidationPolicy
 from tests.corpus import mutated_bytes
 from tests.identity_matrix import (

@@ -16,7 +16,7 @@ import pytest
 
 from gateway.partners import load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_bytes
-from gateway.x12.acks.envelope import MemoryControlNumbers
+from gateway.x12.acks.reply_envelope import MemoryControlNumbers
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 FILES = sorted(SAMPLES.glob("*/*.edi")) + sorted(SAMPLES.glob("*/broken/*.edi"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from gateway.pipeline.translate import TranslateOptions, translate_bytes
-from gateway.x12.acks.envelope import MemoryControlNumbers
+from gateway.x12.acks.reply_envelope import MemoryControlNumbers
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 

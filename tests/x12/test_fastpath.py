@@ -30,11 +30,12 @@ from hypothesis import strategies as st
 
 from gateway.errors import GatewayError
 from gateway.pipeline.translate import validate_stream
-from gateway.x12 import fastpath, fastpath_tables
 from gateway.x12.dictionary import SEGMENTS_5010
-from gateway.x12.envelope import walk_interchanges
+from gateway.x12.interchanges import walk_interchanges
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Segment
+from gateway.x12.native import fastpath
+from gateway.x12.native import tables as fastpath_tables
 from gateway.x12.reader import CHUNK_SIZE, SegmentReader
 from gateway.x12.spec import ElementSpec
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
@@ -53,7 +54,7 @@ POLICIES = (
 )
 
 try:
-    from gateway.x12 import _fastscan
+    from gateway.x12.native import _fastscan
 except ImportError:  # reported by test_extension_is_built
     _fastscan = None  # type: ignore[assignment]
 
@@ -197,7 +198,7 @@ def summaries(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
 
 def test_extension_is_built() -> None:
     """CI must notice when ``pip install -e .`` silently stops compiling ``_fastscan.c``."""
-    assert _fastscan is not None, "gateway.x12._fastscan did not build: is gcc installed?"
+    assert _fastscan is not None, "gateway.x12.native._fastscan did not build: is gcc installed?"
     assert fastpath.available() or os.environ.get("GATEWAY_NO_SPEEDUPS")
 
 

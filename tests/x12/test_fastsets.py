@@ -22,11 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import GatewayError
-from gateway.x12 import fastpath, fastsets, structure
-from gateway.x12.envelope import TransactionUnit, walk_interchanges
-from gateway.x12.fastsets import FastSets
+from gateway.x12 import loops
+from gateway.x12.interchanges import TransactionUnit, walk_interchanges
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Loop, Segment
+from gateway.x12.native import fastpath, fastsets
+from gateway.x12.native.fastsets import FastSets
 from gateway.x12.reader import CHUNK_SIZE, SegmentReader
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
 from tests.corpus import mutated_bytes
@@ -159,7 +160,7 @@ def test_given_clean_856_then_trees_come_from_placements(
     """The speed comes from certified sets: neither the validator nor the structure walker runs."""
     calls: list[str] = []
     monkeypatch.setattr(fastsets, "validate_transaction", lambda *a: calls.append("validate"))
-    monkeypatch.setattr(structure, "build_tree", lambda *a: calls.append("walk"))
+    monkeypatch.setattr(loops, "build_tree", lambda *a: calls.append("walk"))
     trees: list[Loop | None] = []
     run = FastSets(io.BytesIO(generated_856(tmp_path, 100_000)), lambda u, t: trees.append(t))
     assert sum(1 for _ in run) == 1
@@ -221,7 +222,7 @@ def test_given_placements_wanted_then_a_clean_verdict_carries_one_per_body_segme
 
 @needs_native
 def test_placement_codes_agree_between_c_and_python() -> None:
-    assert _fastscan.PLACE_NEW_LOOP == structure.NEW_LOOP
+    assert _fastscan.PLACE_NEW_LOOP == loops.NEW_LOOP
 
 
 @needs_native

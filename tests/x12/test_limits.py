@@ -13,8 +13,8 @@ import pytest
 
 from gateway.errors import LimitExceededError
 from gateway.x12 import results as r
-from gateway.x12.envelope import walk_interchanges
 from gateway.x12.error_entries import first_reason
+from gateway.x12.interchanges import walk_interchanges
 from gateway.x12.limits import Budget, Limits
 from gateway.x12.reader import SegmentReader
 from gateway.x12.validate import validate_transaction

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.x12.dictionary import SEGMENTS_4010, SEGMENTS_5010, segments_for, version_family
-from gateway.x12.spec import UNBOUNDED, ElementSpec, LoopSpec, SegmentSpec, SegmentUse
-from gateway.x12.structures import (
+from gateway.x12.set_tables import (
     FUNCTIONAL_IDS,
     transaction_spec,
     ts810,
@@ -17,6 +16,7 @@ from gateway.x12.structures import (
     ts997,
     ts999,
 )
+from gateway.x12.spec import UNBOUNDED, ElementSpec, LoopSpec, SegmentSpec, SegmentUse
 
 SETS = {"855": ts855, "856": ts856, "810": ts810, "997": ts997, "999": ts999}
 VERSIONS = ("004010", "005010")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway.x12.acks.envelope import (
+from gateway.x12.acks.reply_envelope import (
     ACK_DELIMITERS_4010,
     ACK_DELIMITERS_5010,
     AckOptions,

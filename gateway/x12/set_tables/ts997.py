@@ -7,8 +7,8 @@ optional: a group acknowledged as a whole (AK9 only) carries none.
 
 from __future__ import annotations
 
+from gateway.x12.set_tables._build import UNBOUNDED, loop, seg, transaction
 from gateway.x12.spec import TransactionSpec
-from gateway.x12.structures._dsl import UNBOUNDED, loop, seg, transaction
 
 _ROOT = transaction(
     seg("AK1", "M"),

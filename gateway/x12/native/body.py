@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from gateway.x12.envelope import HEAD
+from gateway.x12.interchanges import HEAD
 from gateway.x12.model import Delimiters
 
 HEAD_BODY = HEAD - 1

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from gateway.x12 import reader as x12_reader
-from gateway.x12.envelope import TransactionUnit
-from gateway.x12.fastpath import FastValidation, SetHandler
-from gateway.x12.fastpath_body import split_body
 from gateway.x12.identities import ExpectedIdentities
+from gateway.x12.interchanges import TransactionUnit
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Delimiters, Loop, Segment
+from gateway.x12.native.body import split_body
+from gateway.x12.native.fastpath import FastValidation, SetHandler
 from gateway.x12.validate import (
     DEFAULT_POLICY,
     ValidationPolicy,

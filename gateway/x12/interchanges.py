@@ -30,7 +30,7 @@ from gateway.x12.identities import ExpectedIdentities, check_group_ids, check_in
 from gateway.x12.limits import Budget
 from gateway.x12.model import GroupHeader, InterchangeHeader, Segment
 from gateway.x12.reader import SegmentReader
-from gateway.x12.structures import FUNCTIONAL_IDS
+from gateway.x12.set_tables import FUNCTIONAL_IDS
 
 SUPPORTED_GROUP_VERSIONS = ("002", "003", "004", "005")
 HEAD = 4

@@ -38,8 +38,11 @@ from gateway.x12 import reader as x12_reader
 from gateway.x12 import results as r
 from gateway.x12.delimiters import IsaScan
 from gateway.x12.dictionary import segments_for, version_family
-from gateway.x12.envelope import EnvelopeWalker, TransactionUnit
-from gateway.x12.fastpath_body import (
+from gateway.x12.identities import ExpectedIdentities
+from gateway.x12.interchanges import EnvelopeWalker, TransactionUnit
+from gateway.x12.limits import DEFAULT_LIMITS, Limits
+from gateway.x12.model import Delimiters, Segment
+from gateway.x12.native.body import (
     HEAD_BODY,
     OversizedBody,
     drain,
@@ -47,11 +50,8 @@ from gateway.x12.fastpath_body import (
     size,
     split_body,
 )
-from gateway.x12.fastpath_tables import compile_profile
-from gateway.x12.identities import ExpectedIdentities
-from gateway.x12.limits import DEFAULT_LIMITS, Limits
-from gateway.x12.model import Delimiters, Segment
-from gateway.x12.structures import transaction_spec
+from gateway.x12.native.tables import compile_profile
+from gateway.x12.set_tables import transaction_spec
 
 # What validate_transaction does after finding nothing; shared, not copied, so it cannot drift.
 from gateway.x12.validate import (
@@ -62,12 +62,12 @@ from gateway.x12.validate import (
 )
 
 try:
-    from gateway.x12 import _fastscan
+    from gateway.x12.native import _fastscan
 except ImportError:  # installed without a C compiler: the pure-Python path is used
     _fastscan = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from gateway.x12._fastscan import Profile
+    from gateway.x12.native._fastscan import Profile
 
 _SEGMENT, _ISA_AFTER_IEA, _BODY, _VERDICT = range(4)
 

@@ -8,8 +8,8 @@ labelled with an older version still resolves.
 
 from __future__ import annotations
 
+from gateway.x12.set_tables._build import UNBOUNDED, loop, seg, transaction
 from gateway.x12.spec import TransactionSpec
-from gateway.x12.structures._dsl import UNBOUNDED, loop, seg, transaction
 
 _ROOT = transaction(
     seg("AK1", "M"),

@@ -1,4 +1,4 @@
-/* _fastscan: the native half of gateway/x12/fastpath.py (see there for the whole design).
+/* _fastscan: the native half of gateway/x12/native/fastpath.py (see there for the whole design).
  *
  * Why it exists: the pure-Python reader + validator does about 6 MB/s, and most files are clean.
  * Proving a transaction set clean needs no Python object per segment, so this module tokenizes a
@@ -10,7 +10,7 @@
  *
  * Contract with fastpath.py:
  *   Profile(elements, code_spans, code_chars, segments, rules, nodes, items, sets)
- *       dictionary + structure tables for one GS08 version (built by fastpath_tables.py).
+ *       dictionary + structure tables for one GS08 version (built by native/tables.py).
  *   Scanner(resolver, *, placements=False, max_elements, max_components, max_repeats, max_segments,
  *           max_set_elements)
  *                               resolver(GS08) -> Profile | None, called at every GS segment;
@@ -27,7 +27,7 @@
  *                               where structure._Walker puts it (d < 16: into the open loop at
  *                               depth d, 16 + d: a new loop, id = its tag, under the loop at
  *                               depth d; the set level is depth 0), so Python rebuilds the loop
- *                               tree without walking the structure again (structure.py).
+ *                               tree without walking the structure again (loops.py).
  * stop is -1, or the offset of a piece after an IEA that is not such an ISA: the reader re-scans
  * from there (exactly SegmentReader._interchange's rule, including that it resets per buffer).
  *
@@ -58,7 +58,7 @@ enum { OK = 0, STOP = 1 };
 /* ---- tag ids ---------------------------------------------------------------------------------
  * Tags and set codes in the tables are 2-3 characters of [0-9A-Z]; each gets a dense id so that a
  * lookup is an array index. Anything else is -1, which no table holds, so such a segment is never
- * certified. fastpath_tables.tag_id is the Python twin (a test keeps them equal). */
+ * certified. tables.tag_id is the Python twin (a test keeps them equal). */
 #define TAG_BASE 36
 #define TAG_IDS (TAG_BASE * TAG_BASE + TAG_BASE * TAG_BASE * TAG_BASE)
 
@@ -446,10 +446,10 @@ static PyObject *Profile_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 }
 
 static PyTypeObject ProfileType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "gateway.x12._fastscan.Profile",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "gateway.x12.native._fastscan.Profile",
     .tp_basicsize = sizeof(ProfileObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Dictionary and structure tables for one version (see fastpath_tables.py).",
+    .tp_doc = "Dictionary and structure tables for one version (see native/tables.py).",
     .tp_new = Profile_new,
     .tp_dealloc = (destructor)Profile_dealloc,
 };
@@ -1379,7 +1379,7 @@ static PyGetSetDef Scanner_getset[] = {
 };
 
 static PyTypeObject ScannerType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "gateway.x12._fastscan.Scanner",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "gateway.x12.native._fastscan.Scanner",
     .tp_basicsize = sizeof(ScannerObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "Tokenizes buffers of X12 segments and certifies clean transaction sets.",
@@ -1417,8 +1417,8 @@ static PyMethodDef module_methods[] = {
 };
 
 static struct PyModuleDef fastscan_module = {
-    PyModuleDef_HEAD_INIT, "gateway.x12._fastscan",
-    "Native tokenizer and clean-set certifier behind gateway.x12.fastpath.", -1, module_methods,
+    PyModuleDef_HEAD_INIT, "gateway.x12.native._fastscan",
+    "Native tokenizer and clean-set certifier behind gateway.x12.native.fastpath.", -1, module_methods,
     NULL, NULL, NULL, NULL,
 };
 

@@ -22,7 +22,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Mapping
 
-from gateway.x12.hierarchy import _COUNTED as CTT_COUNTED
+from gateway.x12.hl_ctt_checks import _COUNTED as CTT_COUNTED
 from gateway.x12.spec import ElementSpec, LoopSpec, SegmentSpec, SegmentUse, TransactionSpec
 
 T_AN, T_ID, T_DT, T_TM, T_R, T_N, T_OTHER, T_COMPOSITE = range(8)

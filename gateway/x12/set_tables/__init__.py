@@ -13,8 +13,8 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from gateway.x12.dictionary import version_family
+from gateway.x12.set_tables import ts810, ts855, ts856, ts997, ts999
 from gateway.x12.spec import TransactionSpec
-from gateway.x12.structures import ts810, ts855, ts856, ts997, ts999
 
 __all__ = ["FUNCTIONAL_IDS", "SUPPORTED", "transaction_spec"]
 

@@ -14,8 +14,8 @@ summary in position order). Choices made to be tolerant:
 
 from __future__ import annotations
 
+from gateway.x12.set_tables._build import UNBOUNDED, loop, seg, transaction
 from gateway.x12.spec import TransactionSpec
-from gateway.x12.structures._dsl import UNBOUNDED, loop, seg, transaction
 
 _CARRIER = (seg("TD1", "O", 2), seg("TD5", "O", 12), seg("TD3", "O", 12), seg("TD4", "O", 5))
 

@@ -12,8 +12,8 @@ be tolerant:
 
 from __future__ import annotations
 
+from gateway.x12.set_tables._build import UNBOUNDED, loop, seg, transaction
 from gateway.x12.spec import TransactionSpec
-from gateway.x12.structures._dsl import UNBOUNDED, loop, seg, transaction
 
 _PARTY = loop(
     "N1",
