@@ -207,6 +207,7 @@ def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
                 progress.advance("failed again")
                 continue
             _deliver_now(runtime, outcome.delivery_ids, quiet=True)
+            _send_now(runtime, [ref.id for ref in outcome.outbound])
             progress.advance(outcome.status)
     print(progress.summary())
     return 0 if progress.outcomes.keys() <= {"processed", "duplicate", "ignored"} else 1
@@ -225,6 +226,20 @@ def _deliver_now(runtime: Runtime, delivery_ids: list[int], *, quiet: bool = Fal
         if not quiet:
             print(f"delivery {delivery_id}: {outcome.status}", file=sys.stderr)
     return statuses
+
+
+def _send_now(runtime: Runtime, item_ids: list[str]) -> None:
+    """From the CLI, send new outbox items of push transports in-process (no broker needed);
+    pull items wait for the partner, failures for the workers' sweep."""
+    from gateway.pipeline.send import send_item
+    from gateway_app.senders import build_senders
+
+    if not item_ids:
+        return
+    if not runtime.senders:
+        runtime.senders = build_senders(runtime)
+    for item_id in item_ids:
+        send_item(runtime.db, item_id, runtime.senders, runtime.send_policy)
 
 
 def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -289,7 +304,9 @@ def _retry_outbox(runtime: Runtime, item_id: str | None) -> int:
     if before not in RETRYABLE:
         print(f"outbox item {item_id} is {before}: only failed or sent ones are retried")
         return 1
-    outcome = send_item(runtime.db, item_id, build_senders(runtime), runtime.send_policy)
+    if not runtime.senders:
+        runtime.senders = build_senders(runtime)
+    outcome = send_item(runtime.db, item_id, runtime.senders, runtime.send_policy)
     shown = "queued (the partner fetches it)" if outcome.status == "held" else outcome.status
     print(f"outbox item {item_id}: {shown}" + (f" ({outcome.error})" if outcome.error else ""))
     return 1 if outcome.status == "failed" else 0

@@ -202,7 +202,7 @@ class Acknowledgment(Base):
     direction: Mapped[str] = mapped_column(StoredString(3))
     kind: Mapped[str] = mapped_column(StoredString(4))
     edi: Mapped[str] = mapped_column(StoredText())
-    status: Mapped[str] = mapped_column(StoredString(20), default="queued")
+    status: Mapped[str] = mapped_column(StoredString(20), default="not_sent")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     outbox_id: Mapped[str | None] = mapped_column(ForeignKey("outbox.id"), index=True)
 

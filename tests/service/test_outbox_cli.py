@@ -11,7 +11,7 @@ import yaml
 from sqlalchemy import select, update
 
 from gateway.partner_store import sync_partners
-from gateway.pipeline.process import process
+from gateway.pipeline.process import mark_failed, process
 from gateway.pipeline.receive import receive
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -64,4 +64,19 @@ def test_given_a_failed_item_when_listed_and_retried_then_sent_from_the_command_
     assert f"outbox item {item_id}: sent" in retried
     with runtime.db.sessions() as s:
         assert s.scalar(select(OutboxItem.status)) == "sent"
+    runtime.close()
+
+
+def test_given_a_failed_message_when_retried_then_its_997_is_sent_in_process(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message_id = receive(
+        runtime.db, partner_id="demo-supplier", transport="http", raw=numbered_asn(6)
+    ).message_id
+    mark_failed(runtime.db, message_id, "a bug, since fixed")
+
+    assert main(["messages", "retry", message_id]) == 0
+
+    with runtime.db.sessions() as s:
+        assert list(s.execute(select(OutboxItem.kind, OutboxItem.status))) == [("997", "sent")]
     runtime.close()
