@@ -7,6 +7,10 @@ composition root builds from ``transports.TRANSPORTS``. Transports the partner f
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from gateway.errors import ConfigurationError
+from gateway.partners import load_partner
 from gateway.pipeline.inbox import Inbox
 from gateway.pipeline.outbox import Sender
 from gateway.runtime import Runtime
@@ -26,3 +30,21 @@ def build_senders(runtime: Runtime) -> dict[str, Sender]:
 
 def _not_receiving(message_id: str) -> None:
     raise RuntimeError(f"a sending-only transport handed in {message_id}")
+
+
+def unknown_outbound(partners_dir: Path) -> list[str]:
+    """Profiles whose ``transports.outbound`` names no registered transport (``check-config``):
+    their documents would wait in the outbox for ever. Unreadable profiles are reported by
+    ``check_partners``."""
+    problems = []
+    for path in sorted(partners_dir.glob("*.yaml")):
+        try:
+            outbound = load_partner(path.stem, partners_dir).transports.outbound
+        except ConfigurationError:
+            continue
+        if outbound not in TRANSPORTS:
+            known = ", ".join(sorted(TRANSPORTS))
+            problems.append(
+                f"{path.name}: transports.outbound: no transport {outbound!r} (known: {known})"
+            )
+    return problems

@@ -80,3 +80,17 @@ def test_given_a_failed_message_when_retried_then_its_997_is_sent_in_process(
     with runtime.db.sessions() as s:
         assert list(s.execute(select(OutboxItem.kind, OutboxItem.status))) == [("997", "sent")]
     runtime.close()
+
+
+def test_given_a_profile_naming_an_unknown_outbound_transport_then_check_config_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = yaml.safe_load((ROOT / "partners" / "demo-supplier.yaml").read_text())
+    profile["transports"]["outbound"] = "carrier-pigeon"
+    (tmp_path / "demo-supplier.yaml").write_text(yaml.safe_dump(profile))
+
+    code = main(["check-config", "--partners", str(tmp_path)])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "demo-supplier.yaml: transports.outbound: no transport 'carrier-pigeon'" in err
