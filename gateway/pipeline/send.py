@@ -4,7 +4,7 @@ An attempt is started and committed (``outbox_attempts``, result ``started``) be
 transport's ``send`` is called, and finished with its result after: the item is sent at most
 once per attempt record. A worker that dies between ``send`` and the record leaves the attempt
 ``started``; once it is older than ``ATTEMPT_LOST_AFTER`` the next run marks it ``interrupted``
-and sends again. The partner may then get the item twice, with the same bytes (same ISA13) and,
+and sends again (an item whose every attempt stops its worker fails after ``max_attempts``). The partner may then get the item twice, with the same bytes (same ISA13) and,
 if the transport derives it from ``Outbound.id``, the same message id: receivers dedupe on both.
 That is the whole promise: exactly once in effect, at least once on the wire.
 
@@ -78,7 +78,7 @@ def send_item(
     db: Database, item_id: str, senders: Mapping[str, Sender], policy: SendPolicy
 ) -> SendOutcome:
     """Send ``item_id`` if it is queued, due and has a sender here; record the attempt."""
-    claimed = _claim(db, item_id, senders)
+    claimed = _claim(db, item_id, senders, policy)
     if isinstance(claimed, SendOutcome):
         return claimed
     try:
@@ -92,7 +92,9 @@ def send_item(
     return _sent(db, claimed, sent)
 
 
-def _claim(db: Database, item_id: str, senders: Mapping[str, Sender]) -> _Claim | SendOutcome:
+def _claim(
+    db: Database, item_id: str, senders: Mapping[str, Sender], policy: SendPolicy
+) -> _Claim | SendOutcome:
     with db.transaction() as session:
         item = session.get(OutboxItem, item_id, with_for_update=True)
         if item is None:
@@ -117,7 +119,12 @@ def _claim(db: Database, item_id: str, senders: Mapping[str, Sender]) -> _Claim 
             if started > now - ATTEMPT_LOST_AFTER:
                 return SendOutcome(item_id, "busy")
             attempt.result, attempt.finished_at = "interrupted", now
-            attempt.error = "the worker stopped during this attempt; sent again"
+            attempt.error = "the worker stopped during this attempt"
+        if item.attempts >= policy.max_attempts:  # they all stopped their worker: give up
+            item.status, item.updated_at = "failed", now
+            item.last_error = f"given up after {item.attempts} attempts, the last interrupted"
+            _audit_failed(session, item)
+            return SendOutcome(item_id, "failed", error=item.last_error)
         new = OutboxAttempt(item_id=item_id, transport=item.transport, started_at=now)
         session.add(new)
         item.attempts += 1
@@ -169,14 +176,7 @@ def _failed(db: Database, claimed: _Claim, exc: DeliveryError, policy: SendPolic
         item.last_error, item.updated_at = error, now
         if give_up:
             item.status = "failed"
-            session.add(
-                AuditEntry(
-                    actor="worker",
-                    action="outbox.failed",
-                    subject=item.id,
-                    detail={"error": error[:500], "attempts": claimed.attempt},
-                )
-            )
+            _audit_failed(session, item)
         else:
             assert wait is not None
             item.next_attempt_at = now + timedelta(milliseconds=wait)
@@ -189,3 +189,8 @@ def _finish(session: Session, attempt_id: int, **values: str | None) -> None:
         .where(OutboxAttempt.id == attempt_id)
         .values(finished_at=utcnow(), **values)
     )
+
+
+def _audit_failed(session: Session, item: OutboxItem) -> None:
+    detail = {"error": (item.last_error or "")[:500], "attempts": item.attempts}
+    session.add(AuditEntry(actor="worker", action="outbox.failed", subject=item.id, detail=detail))

@@ -316,3 +316,20 @@ def test_given_an_item_waiting_for_its_retry_then_the_periodic_sweep_waits_too(
     assert waiting == []
     assert [i for i, _ in at_start] == [item_id] and 50_000 < at_start[0][1] <= 60_000
     assert lost == [(item_id, 0)]
+
+
+def test_given_every_attempt_stops_its_worker_then_failed_after_max_attempts(
+    runtime: Runtime, memory: MemoryTransport
+) -> None:
+    item_id = processed_without_enqueue(runtime)
+    long_ago = utcnow() - timedelta(minutes=6)
+    with runtime.db.transaction() as s:
+        s.add(OutboxAttempt(item_id=item_id, transport="memory", started_at=long_ago))
+        s.execute(update(OutboxItem).values(attempts=POLICY.max_attempts))
+
+    outcome = send_item(runtime.db, item_id, {"memory": memory.send}, POLICY)
+
+    assert outcome.status == "failed" and memory.sent == {}
+    (item,) = items(runtime)
+    assert [a.result for a in item.history] == ["interrupted"]
+    assert "given up after 3 attempts" in (item.last_error or "")
