@@ -128,6 +128,10 @@ class HttpTransport(_Strict):
 
 class Transports(_Strict):
     http: HttpTransport = HttpTransport()
+    outbound: str = Field("http", pattern=r"^[a-z][a-z0-9-]{0,19}$")
+    """The transport our documents (997/999/TA1, 850s) go out over, by its name in
+    ``transports.TRANSPORTS``: ``http`` (default) holds them for the partner to fetch
+    (``GET /v1/outbox``); a push transport (``as2``, ``sftp``) sends them from the workers."""
 
 
 class Contact(_Strict):

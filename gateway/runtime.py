@@ -6,6 +6,7 @@ FastAPI, so each of them stays replaceable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gateway.erp.base import ErpConnector
@@ -13,6 +14,8 @@ from gateway.erp.registry import build_connector
 from gateway.partner_store import PartnerKeys
 from gateway.partners import gateway_ids
 from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline.outbox import Sender
+from gateway.pipeline.send import SendPolicy
 from gateway.settings import Settings
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
@@ -24,6 +27,10 @@ class Runtime:
     db: Database
     connector: ErpConnector
     process_config: ProcessConfig = field(default_factory=ProcessConfig)
+    senders: Mapping[str, Sender] = field(default_factory=dict)
+    """Push transports' ``send`` by name, for the outbox worker. The composition root fills it
+    (``gateway_app.senders``: the gateway never imports a transport); without a sender here,
+    an item waits (pull items for the partner, push items for a process that has one)."""
     keys: PartnerKeys = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,6 +53,11 @@ class Runtime:
             limits=settings.limits(),
         )
         return cls(settings, db, connector, config)
+
+    @property
+    def send_policy(self) -> SendPolicy:
+        s = self.settings
+        return SendPolicy(s.outbox_max_attempts, s.outbox_min_backoff_ms, s.outbox_max_backoff_ms)
 
     def close(self) -> None:
         self.connector.close()

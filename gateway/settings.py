@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     delivery_max_attempts: int = 8
     delivery_min_backoff_ms: int = 1_000
     delivery_max_backoff_ms: int = 300_000
+    outbox_max_attempts: int = 8
+    """Tries at sending an outbox item over a push transport (AS2, SFTP) before it is ``failed``
+    (an operator retries it: ``gateway outbox retry``)."""
+    outbox_min_backoff_ms: int = 5_000
+    outbox_max_backoff_ms: int = 1_800_000
     recovery_limit: int = 5
     """Start-up sweeps that may take up an unfinished message again before it is given up as
     ``failed`` (it stopped its worker each time; ``pipeline.sweep``)."""

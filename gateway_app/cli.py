@@ -147,10 +147,17 @@ def _check_config(args: argparse.Namespace) -> int:
     print(f"partners: {found.partners}\nmaps:     {found.maps}")
     problems = [f"maps/{p}" for p in check_maps(args.maps_dir)]
     problems += [f"partners/{p}" for p in check_partners(args.partners_dir, _our_ids())]
+    problems += [f"partners/{p}" for p in _unknown_outbound(args.partners_dir)]
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"gateway check-config: {len(problems)} problem(s)")
     return EXIT_REJECTED if problems else EXIT_OK
+
+
+def _unknown_outbound(partners_dir: Path) -> list[str]:
+    from gateway_app.senders import unknown_outbound  # imports the transports: not for translate
+
+    return unknown_outbound(partners_dir) if partners_dir.is_dir() else []
 
 
 def _translate(args: argparse.Namespace) -> int:

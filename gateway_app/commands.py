@@ -1,5 +1,5 @@
 """Operator commands: ``run``, ``worker``, ``db upgrade``, ``messages``, ``replay``, ``dead-letters``,
-``partners issue-key``. They share one ``Runtime`` built from the ``GATEWAY_*`` settings."""
+``outbox``, ``partners issue-key``. They share one ``Runtime`` built from the ``GATEWAY_*`` settings."""
 
 from __future__ import annotations
 
@@ -56,12 +56,29 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     dead.add_argument(
         "--limit", type=int, default=100, help="list: at most this many, newest first"
     )
+    outbox = sub.add_parser(
+        "outbox", help="what we send partners (997/999/TA1): list, or retry a failed item"
+    )
+    outbox.add_argument("action", choices=["list", "retry"])
+    outbox.add_argument("item_id", nargs="?", metavar="ID")
+    outbox.add_argument("--partner", help="list: only this partner's")
+    outbox.add_argument("--status", choices=["queued", "sent", "acknowledged", "failed"])
+    outbox.add_argument("--limit", type=int, default=50)
     partners = sub.add_parser("partners", help="partner profiles and API keys")
     partners.add_argument("action", choices=["sync", "issue-key"])
     partners.add_argument("partner_id", nargs="?")
 
 
-SERVICE_COMMANDS = {"run", "worker", "db", "messages", "replay", "dead-letters", "partners"}
+SERVICE_COMMANDS = {
+    "run",
+    "worker",
+    "db",
+    "messages",
+    "replay",
+    "dead-letters",
+    "outbox",
+    "partners",
+}
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -84,8 +101,9 @@ def dispatch(args: argparse.Namespace) -> int:
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
+        from gateway_app.senders import build_senders
 
-        run_workers(settings, args.processes, args.threads)
+        run_workers(settings, args.processes, args.threads, senders_for=build_senders)
         return 0
     settings.require_database()  # only run, worker and db upgrade start a new one
     runtime = Runtime.from_settings(settings)
@@ -197,6 +215,7 @@ def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
                 progress.advance("failed again")
                 continue
             _deliver_now(runtime, outcome.delivery_ids, quiet=True)
+            _send_now(runtime, [ref.id for ref in outcome.outbound])
             progress.advance(outcome.status)
     print(progress.summary())
     return 0 if progress.outcomes.keys() <= {"processed", "duplicate", "ignored"} else 1
@@ -215,6 +234,20 @@ def _deliver_now(runtime: Runtime, delivery_ids: list[int], *, quiet: bool = Fal
         if not quiet:
             print(f"delivery {delivery_id}: {outcome.status}", file=sys.stderr)
     return statuses
+
+
+def _send_now(runtime: Runtime, item_ids: list[str]) -> None:
+    """From the CLI, send new outbox items of push transports in-process (no broker needed);
+    pull items wait for the partner, failures for the workers' sweep."""
+    from gateway.pipeline.send import send_item
+    from gateway_app.senders import build_senders
+
+    if not item_ids:
+        return
+    if not runtime.senders:
+        runtime.senders = build_senders(runtime)
+    for item_id in item_ids:
+        send_item(runtime.db, item_id, runtime.senders, runtime.send_policy)
 
 
 def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -247,6 +280,46 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox(runtime: Runtime, args: argparse.Namespace) -> int:
+    from gateway.queries.outbox import list_outbox
+
+    if args.action == "retry":
+        return _retry_outbox(runtime, args.item_id)
+    items = list_outbox(runtime.db, partner_id=args.partner, status=args.status, limit=args.limit)
+    for i in items:
+        print(
+            f"{i.id}  {i.created_at:%Y-%m-%d %H:%M:%S}  {i.partner_id:<16} {i.kind:<4} "
+            f"{i.transport:<6} {i.status:<12} attempts={i.attempts}  {i.last_error or ''}"
+        )
+    print(f"{len(items)} item(s)")
+    return 0
+
+
+def _retry_outbox(runtime: Runtime, item_id: str | None) -> int:
+    """Back to ``queued``; a push item is sent now, in this process (its later retries, if it
+    fails again, are the workers': their sweep finds it)."""
+    from gateway.pipeline.outbox import RETRYABLE, retry_item
+    from gateway.pipeline.send import send_item
+    from gateway_app.senders import build_senders
+
+    if not item_id:
+        print("usage: gateway outbox retry ID", file=sys.stderr)
+        return 2
+    before = retry_item(runtime.db, item_id, "operator:cli")
+    if before is None:
+        print(f"no outbox item {item_id!r}", file=sys.stderr)
+        return 1
+    if before not in RETRYABLE:
+        print(f"outbox item {item_id} is {before}: only failed or sent ones are retried")
+        return 1
+    if not runtime.senders:
+        runtime.senders = build_senders(runtime)
+    outcome = send_item(runtime.db, item_id, runtime.senders, runtime.send_policy)
+    shown = "queued (the partner fetches it)" if outcome.status == "held" else outcome.status
+    print(f"outbox item {item_id}: {shown}" + (f" ({outcome.error})" if outcome.error else ""))
+    return 1 if outcome.status == "failed" else 0
+
+
 def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
     from gateway.partner_store import sync_partners
 
@@ -270,5 +343,6 @@ _COMMANDS = {
     "messages": _messages,
     "replay": _replay,
     "dead-letters": _dead_letters,
+    "outbox": _outbox,
     "partners": _partners,
 }

@@ -17,6 +17,7 @@ from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import freeze_startup_objects, start_worker
+from gateway_app.senders import build_senders
 
 log = logging.getLogger("gateway")
 
@@ -49,6 +50,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     runtime = Runtime.from_settings(settings)
+    runtime.senders = build_senders(runtime)
     problems = sync_partners(runtime.db, settings.partners_dir, runtime.process_config.our_ids)
     for problem in problems:
         log.error("partner profile problem: %s", problem)
@@ -64,7 +66,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         handle = None
     groups = _enqueue_groups(settings, actors)
     enqueue_process = groups.add if groups is not None else actors.enqueue_process
-    app = create_app(runtime, enqueue_process, actors.enqueue_deliveries)
+    app = create_app(runtime, enqueue_process, actors.enqueue_deliveries, actors.enqueue_outbound)
     host, port = host or settings.host, port or settings.port
     print(banner(settings, host, port, demo_key), flush=True)
     config = uvicorn.Config(

@@ -1,8 +1,9 @@
 """``create_app``: the supplier API under ``/v1``, the operator API under ``/ops``, ``/healthz``.
 
-The caller owns the runtime and the queue: it passes the two enqueue functions (in production
-``actors.enqueue_process`` and ``actors.enqueue_deliveries``, in tests anything), so the app never
-builds a broker and never enqueues before the bytes are committed.
+The caller owns the runtime and the queue: it passes the enqueue functions (in production
+``actors.enqueue_process``, ``actors.enqueue_deliveries`` and ``actors.enqueue_outbound``, in
+tests anything), so the app never builds a broker and never enqueues before the bytes are
+committed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from transports import http
 DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v1/documents`) with
 their API key, get `202 Accepted` once the bytes are stored, and follow the receipt
 (`GET /v1/receipts/{id}`): validation, our 997/999/TA1, the events and their delivery to the ERP.
+Our 997/999/TA1 wait in their outbox (`GET /v1/outbox`) until they acknowledge them.
 Operators use `/ops` (admin token, or loopback only when none is set)."""
 
 
@@ -29,9 +31,13 @@ def create_app(
     runtime: Runtime,
     enqueue_process: Callable[[str], None],
     enqueue_deliveries: Callable[[list[int]], None],
+    enqueue_outbound: Callable[[list[str]], None] | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Supplier gateway", version="1", description=DESCRIPTION)
-    app.state.gateway = GatewayState(runtime, enqueue_process, enqueue_deliveries)
+    state = GatewayState(runtime, enqueue_process, enqueue_deliveries)
+    if enqueue_outbound is not None:  # otherwise the workers' sweep finds what /ops requeues
+        state = GatewayState(runtime, enqueue_process, enqueue_deliveries, enqueue_outbound)
+    app.state.gateway = state
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(health.router)

@@ -7,7 +7,11 @@
 
 A transport authenticates the channel (API key, AS2 certificate, SFTP account) and hands the bytes
 with the partner that channel proved to ``gateway.pipeline.inbox.Inbox``; it never parses them.
-What we send back (997/999/TA1, MDNs, 850s) comes from the outbox as an ``Outbound``.
+What we send (997/999/TA1, 850s) comes from the outbox (``gateway.pipeline.outbox``, which
+defines ``Outbound`` and ``Sent``: the gateway never imports a transport) as an ``Outbound``;
+the ``send_outbound`` worker calls ``send`` of a push transport through the name -> sender table
+``gateway_app.senders`` builds, records the attempt and the ``Sent.message_id``, and a later
+receipt (an async MDN) calls ``gateway.pipeline.outbox.acknowledge_by_transport_id``.
 ``TRANSPORTS`` (in ``transports``) names every implementation; ``MemoryTransport`` is the stub
 tests use, and ``tests/transports/test_conformance.py`` runs every transport through the seam.
 """
@@ -15,38 +19,22 @@ tests use, and ``tests/transports/test_conformance.py`` runs every transport thr
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from gateway.pipeline.inbox import Inbound, Inbox
+from gateway.pipeline.outbox import Outbound, Sent
 from gateway.pipeline.receive import Receipt
 
-
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    """One document for a partner, as the outbox hands it to the partner's transport."""
-
-    id: str
-    partner_id: str
-    kind: str
-    """``997``, ``999``, ``TA1``, ``850``...: what the payload is."""
-    payload: bytes
-    content_type: str = "application/edi-x12"
-    in_reply_to: str | None = None
-    """The inbound message it answers (acknowledgements), if any."""
-
-
-@dataclass(frozen=True, slots=True)
-class Sent:
-    status: Literal["sent", "held"]
-    """``sent``: the partner has it; ``held``: kept for the partner to fetch (pull transports)."""
-    detail: str = ""
+__all__ = ["Outbound", "Sent", "Transport"]
 
 
 class Transport(ABC):
     """Receives through ``hand_in`` (its own adapters call it) and sends through ``send``."""
 
     name: ClassVar[str]
+    partner_fetches: ClassVar[bool] = False
+    """True: the partner fetches what we send (the HTTP API's ``/v1/outbox``), so the workers
+    never call ``send``; False: a push transport, in the workers' sender table."""
 
     def __init__(self, inbox: Inbox) -> None:
         self.inbox = inbox
@@ -58,7 +46,11 @@ class Transport(ABC):
 
     @abstractmethod
     def send(self, outbound: Outbound) -> Sent:
-        """Deliver (or hold for pickup) one outbound document; safe to call twice for one id."""
+        """Deliver (or hold for pickup) one outbound document; safe to call twice for one id
+        (a crash between ``send`` and its record sends again: ``gateway.pipeline.send``).
+
+        Failures raise ``RetriableDeliveryError`` (network, 5xx: tried again with backoff) or
+        ``FatalDeliveryError`` (refused for good: the item fails, an operator retries it)."""
 
     def poll(self) -> int:
         """Pull transports fetch what waits on the partner's side; returns how many were handed

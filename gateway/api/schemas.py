@@ -13,6 +13,12 @@ class RetryAnswer(BaseModel):
     attempts: int
 
 
+class OutboxRetryAnswer(BaseModel):
+    id: str
+    status: str
+    was: str
+
+
 class ReplayAnswer(BaseModel):
     transaction_id: int
     event_id: str | None

@@ -30,7 +30,6 @@ from gateway.pipeline.records import Recorder, SetRow
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.models import (
-    Acknowledgment,
     AuditEntry,
     InboundMessage,
     InterchangeRecord,
@@ -115,7 +114,7 @@ class BatchRun:
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
         if duplicate is not None and policy != "accept-and-flag":
-            return _reject_duplicate(session, message, duplicate, policy, profile, counters)
+            return _reject_duplicate(self.recorder, message, duplicate, policy, profile, counters)
         result = translate_bytes(
             message.raw,
             options=translate_options(profile, message.partner_id, config),
@@ -123,6 +122,9 @@ class BatchRun:
         )
         self.interchanges.remember(message)
         outcome = _record(self.recorder, message, result, policy, checks)
+        outcome.outbound = self.recorder.add_acks(
+            message, result.acknowledgments, outbound_transport(profile)
+        )
         if duplicate is not None:
             message.meta = {
                 **message.meta,
@@ -191,7 +193,7 @@ class _SeenInterchanges:
 
 
 def _reject_duplicate(
-    session: Session,
+    recorder: Recorder,
     message: InboundMessage,
     duplicate: tuple[str, str, InterchangeHeader],
     policy: str,
@@ -202,21 +204,15 @@ def _reject_duplicate(
     message.status = "duplicate" if policy == "reject" else "ignored"
     message.duplicate_of, message.duplicate_reason = original, reason
     message.processed_at = utcnow()
+    outbound = []
     if policy == "reject":
         ir = r.InterchangeResult.from_header(header)
         ir.note("025", reason, reject=True)
         options = profile.ack_options() if profile else None
         edi = build_ta1(ir, counters, options=options)
-        session.add(
-            Acknowledgment(
-                message_id=message.id,
-                partner_id=message.partner_id,
-                direction="out",
-                kind="TA1",
-                edi=edi,
-            )
-        )
-    session.add(
+        ta1 = [{"kind": "TA1", "edi": edi}]
+        outbound = recorder.add_acks(message, ta1, outbound_transport(profile))
+    recorder.session.add(
         AuditEntry(
             actor="worker",
             action=f"message.{message.status}",
@@ -228,7 +224,14 @@ def _reject_duplicate(
         message.id,
         message.status,
         errors=[{"code": "x12.interchange.duplicate", "message": reason}],
+        outbound=outbound,
     )
+
+
+def outbound_transport(profile: PartnerProfile | None) -> str | None:
+    """The transport the partner's documents go out over; None without a profile (no outbox
+    item: there is nobody to send to)."""
+    return profile.transports.outbound if profile is not None else None
 
 
 def _record(
@@ -275,16 +278,6 @@ def _record(
             events.pop((ir.control_number, group.control_number, tr.control_number), None),
         )
         for ordinal, (ir, group, tr) in enumerate(_sets(result), 1)
-    ]
-    recorder.ack_rows += [
-        {
-            "message_id": message.id,
-            "partner_id": message.partner_id,
-            "direction": "out",
-            "kind": ack["kind"],
-            "edi": ack["edi"],
-        }
-        for ack in result.acknowledgments
     ]
     recorded = recorder.add_sets(message, sets, policy, checks)
     return ProcessOutcome(message.id, "processed", errors=result.errors, recorded=recorded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.pipeline.outbox import OutboundRef
 from gateway.pipeline.records import Claim, Recorded
 
 
@@ -15,6 +16,9 @@ class ProcessOutcome:
     errors: list[dict[str, Any]] = field(default_factory=list)
     recorded: Recorded | None = None
     """What the batch's ``Recorder`` wrote for this message (filled in by ``Recorder.write``)."""
+    outbound: list[OutboundRef] = field(default_factory=list)
+    """Its new outbox items (our acknowledgements): the caller enqueues the push ones after the
+    commit."""
 
     @property
     def delivery_ids(self) -> list[int]:

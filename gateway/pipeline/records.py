@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.canonical import Event
+from gateway.pipeline.outbox import OutboundRef, edi_bytes, outbound_item
 from gateway.store.models import (
     Acknowledgment,
     Delivery,
@@ -31,6 +32,7 @@ from gateway.store.models import (
     EventRevision,
     InboundMessage,
     InterchangeRecord,
+    OutboxItem,
     TransactionRecord,
     table_of,
 )
@@ -42,6 +44,7 @@ _DELIVERIES = table_of(Delivery)
 _INTERCHANGES = table_of(InterchangeRecord)
 _ACKS = table_of(Acknowledgment)
 _MESSAGES = table_of(InboundMessage)
+_OUTBOX = table_of(OutboxItem)
 
 
 @dataclass(slots=True)
@@ -118,7 +121,7 @@ class Recorder:
     GS06, business key), the values seen before from the same partner: one query each for the
     whole batch. It then applies the duplicate rule message by message in batch order (an earlier
     message of the batch counts as "before") and inserts interchanges, transaction rows, events,
-    deliveries and acknowledgements with one ``INSERT`` per table.
+    deliveries, outbox items and acknowledgements with one ``INSERT`` per table.
 
     Control numbers count as seen only from sets that were accepted (AK5 A or E) in another
     message: a partner re-sending a rejected set, corrected, under the same numbers is not
@@ -131,6 +134,7 @@ class Recorder:
         self.claim = claim
         self.interchange_rows: list[dict[str, Any]] = []
         self.ack_rows: list[dict[str, Any]] = []
+        self.outbox_rows: list[dict[str, Any]] = []
         self._pending: list[_Pending] = []
 
     def add_sets(
@@ -145,6 +149,37 @@ class Recorder:
         recorded = Recorded()
         self._pending.append(_Pending(message, sets, policy, checks, recorded))
         return recorded
+
+    def add_acks(
+        self, message: InboundMessage, acks: list[dict[str, str]], transport: str | None
+    ) -> list[OutboundRef]:
+        """Queue ``message``'s outgoing acknowledgements (``kind``, ``edi``), each with an outbox
+        item for ``transport`` (the partner's ``transports.outbound``; None, or a message without
+        a partner: no item, the ack is ``not_sent``). Returns the new items."""
+        refs: list[OutboundRef] = []
+        for ack in acks:
+            row = {
+                "message_id": message.id,
+                "partner_id": message.partner_id,
+                "direction": "out",
+                "kind": ack["kind"],
+                "edi": ack["edi"],
+                "status": "not_sent",
+                "outbox_id": None,
+            }
+            if transport is not None and message.partner_id is not None:
+                item = outbound_item(
+                    partner_id=message.partner_id,
+                    kind=ack["kind"],
+                    payload=edi_bytes(ack["edi"]),
+                    transport=transport,
+                    message_id=message.id,
+                )
+                self.outbox_rows.append(item)
+                row.update(status="outbox", outbox_id=item["id"])
+                refs.append(OutboundRef(item["id"], transport))
+            self.ack_rows.append(row)
+        return refs
 
     def write(self) -> None:
         session = self.session
@@ -202,6 +237,8 @@ class Recorder:
             connection.execute(insert(_TRANSACTIONS), transaction_rows)
         if new_events:
             self._insert_events(connection, new_events, payloads)
+        if self.outbox_rows:  # before the acks that reference them
+            connection.execute(insert(_OUTBOX), self.outbox_rows)
         if self.ack_rows:
             connection.execute(insert(_ACKS), self.ack_rows)
 

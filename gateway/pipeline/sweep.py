@@ -9,13 +9,16 @@ the message is marked ``failed`` (visible, and ``gateway messages retry`` takes 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
+from gateway.pipeline.outbox import aware
 from gateway.store.db import Database
-from gateway.store.models import AuditEntry, Delivery, InboundMessage, utcnow
+from gateway.store.models import AuditEntry, Delivery, InboundMessage, OutboxItem, utcnow
 
 RECOVERY_WINDOW = timedelta(seconds=60)
 """Start-up sweeps closer together than this count once (several worker processes start at once)."""
@@ -26,15 +29,23 @@ class SweepResult:
     message_ids: list[str]
     delivery_ids: list[int]
     given_up: list[str] = field(default_factory=list)
+    outbox: list[tuple[str, int]] = field(default_factory=list)
+    """Queued push items to send, each with the delay (ms) until its retry is due."""
 
 
 def sweep(
-    db: Database, older_than: timedelta | None = None, *, recovery_limit: int | None = None
+    db: Database,
+    older_than: timedelta | None = None,
+    *,
+    recovery_limit: int | None = None,
+    push_transports: Collection[str] = (),
 ) -> SweepResult:
-    """Work stored but not finished: messages not yet processed, deliveries not yet done.
+    """Work stored but not finished: messages not yet processed, deliveries not yet done, queued
+    outbox items of ``push_transports`` (the ones this worker can send) not yet sent.
 
     At start-up (``older_than=None``) everything unfinished is returned; the periodic sweep only
-    returns work untouched for ``older_than`` (its queue message was lost with a broker or worker).
+    returns work untouched for ``older_than`` (its queue message was lost with a broker or worker;
+    for an outbox item waiting for a retry: ``older_than`` past its due time).
     With ``recovery_limit`` (start-up), recoveries are counted and exhausted messages given up.
     """
     given_up = _count_recoveries(db, recovery_limit) if recovery_limit is not None else []
@@ -49,7 +60,27 @@ def sweep(
             [row[0] for row in session.execute(messages.order_by(InboundMessage.received_at))],
             [row[0] for row in session.execute(deliveries.order_by(Delivery.id))],
             given_up,
+            _queued_outbox(session, older_than, push_transports),
         )
+
+
+def _queued_outbox(
+    session: Session, older_than: timedelta | None, push_transports: Collection[str]
+) -> list[tuple[str, int]]:
+    if not push_transports:
+        return []
+    now = utcnow()
+    due = func.coalesce(OutboxItem.next_attempt_at, OutboxItem.updated_at)
+    query = select(OutboxItem.id, OutboxItem.next_attempt_at).where(
+        OutboxItem.status == "queued", OutboxItem.transport.in_(sorted(push_transports))
+    )
+    if older_than is not None:
+        query = query.where(due < now - older_than)
+    found = []
+    for item_id, next_attempt_at in session.execute(query.order_by(OutboxItem.created_at)):
+        wait = aware(next_attempt_at) - now if next_attempt_at is not None else timedelta(0)
+        found.append((item_id, max(int(wait.total_seconds() * 1000), 0)))
+    return found
 
 
 def _count_recoveries(db: Database, limit: int) -> list[str]:

@@ -1,6 +1,6 @@
 """Translate: bytes in, canonical events, acknowledgements and errors out. Pure: no store, no network.
 
-The stages, each its own module: ``x12.reader`` (tokens) -> ``x12.envelope`` (ISA/GS/ST checks,
+The stages, each its own module: ``x12.reader`` (tokens) -> ``x12.interchanges`` (ISA/GS/ST checks,
 streamed) -> ``x12.validate`` (structure, elements, HL, CTT) -> ``mapping`` (canonical events) ->
 ``x12.acks`` (TA1/997/999). Events go to ``on_event`` as soon as their set is validated, so a 200 MB
 file never sits in memory; without a callback they are collected in the result.

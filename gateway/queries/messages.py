@@ -29,6 +29,7 @@ from gateway.store.models import (
     EventRecord,
     InboundMessage,
     InterchangeRecord,
+    OutboxItem,
     TransactionRecord,
 )
 
@@ -111,11 +112,28 @@ def _detail(session: Session, message: InboundMessage) -> MessageView:
         events=[
             EventView(**event_summary(e).model_dump(), deliveries=deliveries[e.id]) for e in events
         ],
-        acknowledgments=[
-            AckView(kind=a.kind, edi=a.edi, status=a.status, created_at=utc(a.created_at))
-            for a in rows(Acknowledgment, Acknowledgment.id)
-        ],
+        acknowledgments=_acknowledgments(session, message.id),
     )
+
+
+def _acknowledgments(session: Session, message_id: str) -> list[AckView]:
+    """The message's acknowledgements, each with its outbox item's state."""
+    query = (
+        select(Acknowledgment, OutboxItem.status)
+        .outerjoin(OutboxItem, OutboxItem.id == Acknowledgment.outbox_id)
+        .where(Acknowledgment.message_id == message_id)
+        .order_by(Acknowledgment.id)
+    )
+    return [
+        AckView(
+            kind=a.kind,
+            edi=a.edi,
+            status=sent_status or a.status,
+            created_at=utc(a.created_at),
+            outbox_id=a.outbox_id,
+        )
+        for a, sent_status in session.execute(query)
+    ]
 
 
 def _outcome(status: str, transactions: list[TransactionView], errors: list[Any]) -> Outcome | None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 MessageStatus = Literal["received", "processed", "failed", "duplicate", "ignored", "cancelled"]
 DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
 Outcome = Literal["accepted", "accepted_with_errors", "partially_accepted", "rejected"]
+OutboxStatus = Literal["queued", "sent", "acknowledged", "failed"]
 
 
 class DeliveryView(BaseModel):
@@ -82,8 +83,55 @@ class InterchangeView(BaseModel):
 class AckView(BaseModel):
     kind: str = Field(description="TA1, 997 or 999")
     edi: str
-    status: str
+    status: str = Field(
+        description="Its outbox item's: queued, sent, acknowledged or failed; not_sent when it "
+        "has none (recorded before the outbox existed)"
+    )
     created_at: datetime
+    outbox_id: str | None = Field(None, description="Its item in the outbox (GET /v1/outbox)")
+
+
+class OutboxItemView(BaseModel):
+    """One document for a partner (our 997/999/TA1, later 850s) and its delivery state."""
+
+    id: str
+    partner_id: str
+    kind: str = Field(description="997, 999, TA1, 850...")
+    transport: str = Field(description="http: the partner fetches it; as2, sftp...: pushed")
+    content_type: str
+    size: int
+    message_id: str | None = Field(description="The inbound message it answers, if any")
+    status: str = Field(description="queued -> sent -> acknowledged, or failed")
+    attempts: int = Field(description="Send attempts since it was (re)queued")
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+
+
+class OutboxAttemptView(BaseModel):
+    id: int
+    transport: str
+    started_at: datetime
+    finished_at: datetime | None
+    result: str = Field(
+        description="started, sent, held, acknowledged, retry, failed or interrupted"
+    )
+    error: str | None
+    transport_message_id: str | None = Field(description="e.g. the AS2 Message-ID")
+    detail: str | None
+
+
+class OutboxItemDetail(OutboxItemView):
+    history: list[OutboxAttemptView] = Field(description="Every send attempt, oldest first")
+
+
+class OutboxDocument(OutboxItemView):
+    """An item with its bytes, for the partner that fetches it."""
+
+    payload: bytes
 
 
 class MessageSummary(BaseModel):

@@ -186,7 +186,13 @@ class Delivery(Base):
 
 
 class Acknowledgment(Base):
-    """A TA1/997/999 we sent (direction ``out``) or a partner's ack of ours (``in``)."""
+    """A TA1/997/999 we produced (direction ``out``) or a partner's ack of ours (``in``).
+
+    What it acknowledges and its text; getting it to the partner is the outbox's job: an
+    outgoing ack for a known partner references its ``OutboxItem`` (``outbox_id``), which holds
+    the bytes sent and the delivery state. ``status`` is ``outbox`` then (the receipt shows the
+    item's state), ``not_sent`` for one no outbox item carries (recorded before the outbox
+    existed, or for a message without a partner)."""
 
     __tablename__ = "acknowledgments"
 
@@ -196,8 +202,68 @@ class Acknowledgment(Base):
     direction: Mapped[str] = mapped_column(StoredString(3))
     kind: Mapped[str] = mapped_column(StoredString(4))
     edi: Mapped[str] = mapped_column(StoredText())
-    status: Mapped[str] = mapped_column(StoredString(20), default="queued")
+    status: Mapped[str] = mapped_column(StoredString(20), default="not_sent")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    outbox_id: Mapped[str | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+
+
+class OutboxItem(Base):
+    """One document for a partner (our 997/999/TA1 now, 850s later) and its delivery state.
+
+    ``queued`` -> ``sent`` -> ``acknowledged``, or ``failed`` (attempts exhausted, a permanent
+    error, a negative receipt); an operator's retry puts a failed or unacknowledged item back to
+    ``queued``. ``transport`` is the one that delivers it, from the partner's profile
+    (``transports.outbound``) when the item was made: ``http`` holds it for the partner to
+    fetch (``GET /v1/outbox``), a push transport (AS2, SFTP) gets it from the ``send_outbound``
+    worker (``pipeline.send``). ``payload`` holds the exact bytes sent."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(StoredString(40), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    kind: Mapped[str] = mapped_column(StoredString(20))
+    transport: Mapped[str] = mapped_column(StoredString(20))
+    content_type: Mapped[str] = mapped_column(StoredString(100))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    """The inbound message it answers (acknowledgements), if any."""
+    status: Mapped[str] = mapped_column(StoredString(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Send attempts since it was (re)queued; every attempt ever is in ``outbox_attempts``."""
+    last_error: Mapped[str | None] = mapped_column(StoredText())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """A push item waiting for its retry: not sent before this (the sweep respects it)."""
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_outbox_partner_status", "partner_id", "status", "created_at"),
+        Index("ix_outbox_status_transport", "status", "transport"),
+    )
+
+
+class OutboxAttempt(Base):
+    """One try at sending an outbox item: started (committed) before the transport is called,
+    finished with its result after. One left ``started`` means the worker stopped in between:
+    the item is sent again by a new attempt (the receiver dedupes by message id or ISA13)."""
+
+    __tablename__ = "outbox_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("outbox.id"), index=True)
+    transport: Mapped[str] = mapped_column(StoredString(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(StoredString(20), default="started")
+    """started -> sent | held | acknowledged | retry | failed | interrupted."""
+    error: Mapped[str | None] = mapped_column(StoredText())
+    transport_message_id: Mapped[str | None] = mapped_column(StoredString(255))
+    """The transport's id for what it sent (AS2 Message-ID): a later receipt finds it by this."""
+    detail: Mapped[str | None] = mapped_column(StoredText())
+
+    __table_args__ = (Index("ix_outbox_attempt_transport_id", "transport", "transport_message_id"),)
 
 
 class ControlCounter(Base):

@@ -24,6 +24,15 @@ def is_message_id(value: str) -> bool:
     return MESSAGE_ID.fullmatch(value) is not None
 
 
+OUTBOX_ID = re.compile(r"out_[0-9a-f]{24}")
+OutboxId = Annotated[str, Path(max_length=64, description="An outbox item id: out_ + 24 hex")]
+
+
+def is_outbox_id(value: str) -> bool:
+    """As ``is_message_id``, for outbox items."""
+    return OUTBOX_ID.fullmatch(value) is not None
+
+
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 EventId = Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)]
 PartnerQuery = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]

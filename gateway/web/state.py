@@ -15,11 +15,16 @@ from fastapi import Depends, Request
 from gateway.runtime import Runtime
 
 
+def _sweep_sends_them(_item_ids: list[str]) -> None:
+    """No outbox queue given: the workers' sweep finds queued items."""
+
+
 @dataclass(frozen=True, slots=True)
 class GatewayState:
     runtime: Runtime
     enqueue_process: Callable[[str], None]
     enqueue_deliveries: Callable[[list[int]], None]
+    enqueue_outbound: Callable[[list[str]], None] = _sweep_sends_them
 
 
 def gateway_state(request: Request) -> GatewayState:

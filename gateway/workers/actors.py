@@ -1,4 +1,4 @@
-"""The pipeline's actors: ``process_message`` and ``deliver_event``.
+"""The pipeline's actors: ``process_message``, ``deliver_event`` and ``send_outbound``.
 
 Retry policy is data: Dramatiq's ``Retries`` middleware with exponential backoff and jitter,
 ``max_retries`` = the configured delivery attempts. ``deliver_event`` raises ``RetryLater`` only
@@ -15,6 +15,12 @@ and records it as one batch (``process_group``). Ids another batch holds are loo
 ``BUSY_RECHECK_MS`` later; ids that failed before, or all of them when the batch fails, are
 handled one by one as ``process_message`` would, and one that meets a database failure there is
 handed to ``process_message`` itself, whose retries and attempt count then decide its fate.
+
+``send_outbound`` sends one outbox item over its push transport (``pipeline.send``), through the
+runtime's name -> sender table (the composition root fills it; this package never imports a
+transport). Its retries are the item's own (``next_attempt_at``, counted in the database, so a
+sweep after a crash does not start the count again): the actor re-enqueues itself with the
+backoff; Dramatiq's retries only cover a database that is unavailable.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from gateway.pipeline.process import (
     process_group,
 )
 from gateway.pipeline.records import Claim
+from gateway.pipeline.send import send_item
 from gateway.runtime import Runtime
 
 log = logging.getLogger("gateway.workers")
@@ -101,6 +108,7 @@ class Actors:
     process_message: dramatiq.Actor[[str], None]
     process_messages: dramatiq.Actor[[list[str]], None]
     deliver_event: dramatiq.Actor[[int], None]
+    send_outbound: dramatiq.Actor[[str], None]
     group_size: int
     """Ids per ``process_messages`` message: ``settings.process_batch``."""
 
@@ -115,6 +123,10 @@ class Actors:
     def enqueue_deliveries(self, delivery_ids: list[int]) -> None:
         for delivery_id in delivery_ids:
             self.deliver_event.send(delivery_id)
+
+    def enqueue_outbound(self, item_ids: list[str], delay_ms: int = 0) -> None:
+        for item_id in item_ids:
+            self.send_outbound.send_with_options(args=(item_id,), delay=delay_ms or None)
 
 
 def build_actors(
@@ -186,6 +198,14 @@ def build_actors(
     def _after_commit(outcomes: list[ProcessOutcome]) -> None:
         if len(outcomes) > 1:  # committed: the others' own queue entries have nothing to do
             done.add([outcome.message_id for outcome in outcomes])
+        holder["actors"].enqueue_outbound(
+            [
+                ref.id
+                for outcome in outcomes
+                for ref in outcome.outbound
+                if ref.transport in runtime.senders
+            ]
+        )
         claims = [claim for outcome in outcomes for claim in outcome.claims]
         holder["actors"].enqueue_deliveries(
             [i for outcome in outcomes if not outcome.claims for i in outcome.delivery_ids]
@@ -246,6 +266,11 @@ def build_actors(
         if outcome.retry:
             raise RetryLater(f"delivery {delivery_id}: {outcome.error}")
 
+    def send_outbound(item_id: str) -> None:
+        outcome = send_item(runtime.db, item_id, runtime.senders, runtime.send_policy)
+        if outcome.retry_in_ms is not None:  # recorded as due then: the sweep also finds it
+            holder["actors"].enqueue_outbound([item_id], delay_ms=outcome.retry_in_ms)
+
     process_options: dict[str, Any] = {
         "queue_name": f"{queue_prefix}-process",
         "broker": broker,
@@ -265,10 +290,25 @@ def build_actors(
             max_backoff=settings.delivery_max_backoff_ms,
             retry_when=_retry_when(settings.delivery_max_attempts),
         )(deliver_event),
+        dramatiq.actor(
+            actor_name="send_outbound",
+            queue_name=f"{queue_prefix}-outbox",
+            broker=broker,
+            max_retries=MAX_PROCESS_ATTEMPTS,
+            min_backoff=PROCESS_MIN_BACKOFF_MS,
+            max_backoff=60_000,
+            retry_when=_database_down,
+        )(send_outbound),
         group_size=max(settings.process_batch, 1),
     )
     holder["actors"] = actors
     return actors
+
+
+def _database_down(retries: int, exc: Exception) -> bool:
+    """``send_outbound`` counts its attempts in the database; the broker retries only when that
+    database could not be reached."""
+    return isinstance(exc, OperationalError) and retries < MAX_PROCESS_ATTEMPTS
 
 
 def _retry_when(max_attempts: int) -> Callable[[int, Exception], bool]:

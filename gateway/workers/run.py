@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ import dramatiq
 from pydantic import SecretStr
 
 from gateway.masking import mask_log_handlers
+from gateway.pipeline.outbox import Sender
 from gateway.pipeline.sweep import sweep
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -47,19 +49,24 @@ def enqueue_unfinished(
     runtime: Runtime, actors: Actors, older_than: timedelta | None = None
 ) -> int:
     limit = runtime.settings.recovery_limit if older_than is None else None
-    found = sweep(runtime.db, older_than, recovery_limit=limit)
+    found = sweep(
+        runtime.db, older_than, recovery_limit=limit, push_transports=set(runtime.senders)
+    )
     for message_id in found.given_up:
         log.error("sweep: gave up on %s after %s recoveries (now failed)", message_id, limit)
     if found.message_ids:
         actors.enqueue_process_group(found.message_ids)
     actors.enqueue_deliveries(found.delivery_ids)
-    if found.message_ids or found.delivery_ids:
+    for item_id, delay_ms in found.outbox:
+        actors.enqueue_outbound([item_id], delay_ms)
+    if found.message_ids or found.delivery_ids or found.outbox:
         log.info(
-            "sweep: re-enqueued %d messages, %d deliveries",
+            "sweep: re-enqueued %d messages, %d deliveries, %d outbox items",
             len(found.message_ids),
             len(found.delivery_ids),
+            len(found.outbox),
         )
-    return len(found.message_ids) + len(found.delivery_ids)
+    return len(found.message_ids) + len(found.delivery_ids) + len(found.outbox)
 
 
 def start_worker(
@@ -102,13 +109,22 @@ def settings_values(settings: Settings) -> dict[str, object]:
     }
 
 
-def _worker_process(values: dict[str, object], threads: int) -> None:
+SendersFor = Callable[[Runtime], Mapping[str, Sender]]
+"""Builds a runtime's sender table (``gateway_app.senders.build_senders``): a module-level
+function, so that it reaches the spawned worker processes by name."""
+
+
+def _worker_process(
+    values: dict[str, object], threads: int, senders_for: SendersFor | None
+) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )  # as ``gateway run``
     mask_log_handlers()
     settings = Settings.model_validate(values)
     runtime = Runtime.from_settings(settings, migrate=False, pre_ping=False)
+    if senders_for is not None:
+        runtime.senders = senders_for(runtime)
     handle = start_worker(runtime, threads=threads)
     freeze_startup_objects()
     done = threading.Event()
@@ -119,8 +135,14 @@ def _worker_process(values: dict[str, object], threads: int) -> None:
     runtime.close()
 
 
-def run_workers(settings: Settings, processes: int = 1, threads: int = 4) -> None:
-    """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT."""
+def run_workers(
+    settings: Settings,
+    processes: int = 1,
+    threads: int = 4,
+    senders_for: SendersFor | None = None,
+) -> None:
+    """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT;
+    ``senders_for`` gives each its outbox sender table."""
     if settings.broker in ("embedded", "stub"):
         raise SystemExit(
             "gateway worker needs GATEWAY_BROKER=redis or rabbitmq (embedded workers run inside `gateway run`)"
@@ -128,7 +150,7 @@ def run_workers(settings: Settings, processes: int = 1, threads: int = 4) -> Non
     Runtime.from_settings(settings).close()  # migrate once, before the workers start
     ctx = multiprocessing.get_context("spawn")
     children = [
-        ctx.Process(target=_worker_process, args=(settings_values(settings), threads))
+        ctx.Process(target=_worker_process, args=(settings_values(settings), threads, senders_for))
         for _ in range(processes)
     ]
     for child in children:

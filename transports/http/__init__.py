@@ -1,4 +1,5 @@
-"""The supplier HTTP API transport: ``POST /v1/x12``, ``POST /v1/documents``, ``GET /v1/receipts``.
+"""The supplier HTTP API transport: ``POST /v1/x12``, ``POST /v1/documents``, ``GET /v1/receipts``,
+``/v1/outbox`` (what we send, fetched and acknowledged by the partner).
 
 Durability first: the partner is authenticated before a byte of the body is read, the body is
 streamed under ``max_body_bytes``, handed in (stored in one transaction), and only then answered
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from transports.http.routes import documents, receipts, x12
+from transports.http.routes import documents, outbox, receipts, x12
 from transports.http.send_path import SendRoutes
 from transports.http.transport import HttpTransport
 
@@ -23,7 +24,7 @@ def install(app: FastAPI, transport: HttpTransport) -> None:
     send path."""
     app.state.http_transport = transport
     v1 = APIRouter(prefix="/v1")
-    for module in (x12, documents, receipts):
+    for module in (x12, documents, receipts, outbox):
         v1.include_router(module.router)
     app.include_router(v1)
     app.add_middleware(

@@ -11,11 +11,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from gateway.queries.views import AckView, MessageView, Outcome, TransactionView
+from gateway.queries.views import AckView, MessageView, OutboxDocument, Outcome, TransactionView
 
 
 def receipt_links(message_id: str) -> dict[str, str]:
     return {"self": f"/v1/receipts/{message_id}"}
+
+
+def outbox_links(item_id: str) -> dict[str, str]:
+    return {"raw": f"/v1/outbox/{item_id}", "ack": f"/v1/outbox/{item_id}/ack"}
 
 
 class ReceiptAccepted(BaseModel):
@@ -51,7 +55,9 @@ class Receipt(BaseModel):
     duplicate_reason: str | None
     errors: list[dict[str, Any]]
     transactions: list[TransactionView]
-    acknowledgments: list[AckView] = Field(description="The TA1/997/999 we produced, as EDI text")
+    acknowledgments: list[AckView] = Field(
+        description="The TA1/997/999 we produced, as EDI text, with their outbox state"
+    )
     events: list[ReceiptEvent]
     links: dict[str, str]
 
@@ -103,4 +109,48 @@ def receipt_from(view: MessageView) -> Receipt:
             for e in view.events
         ],
         links=receipt_links(view.id),
+    )
+
+
+class OutboxEntry(BaseModel):
+    """A document we sent you (our 997/999/TA1; later purchase orders), to fetch and acknowledge."""
+
+    id: str
+    kind: str = Field(description="997, 999, TA1...")
+    status: str = Field(
+        description="queued (not fetched yet), sent (fetched), acknowledged (you acked it)"
+    )
+    content_type: str
+    size: int
+    created_at: datetime
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    in_reply_to: str | None = Field(description="The receipt id of the message it answers")
+    payload: str = Field(description="The document as text (Latin-1); links.raw has its bytes")
+    links: dict[str, str]
+
+
+class OutboxPage(BaseModel):
+    items: list[OutboxEntry]
+    next_after: str | None = Field(
+        description="Pass as ?after= for the next page; null when this page is the last"
+    )
+
+
+def outbox_entry(document: OutboxDocument, status: str | None = None) -> OutboxEntry:
+    links = outbox_links(document.id)
+    if document.message_id is not None:
+        links["receipt"] = receipt_links(document.message_id)["self"]
+    return OutboxEntry(
+        id=document.id,
+        kind=document.kind,
+        status=status or document.status,
+        content_type=document.content_type,
+        size=document.size,
+        created_at=document.created_at,
+        sent_at=document.sent_at,
+        acknowledged_at=document.acknowledged_at,
+        in_reply_to=document.message_id,
+        payload=document.payload.decode("latin-1"),
+        links=links,
     )
