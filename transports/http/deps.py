@@ -131,6 +131,15 @@ def _api_key(request: Request) -> str | None:
     return request.headers.get(api_key_header.model.name)
 
 
+SEND_ERRORS = {
+    400: "An empty or incomplete body, or a Content-Length that is not a number",
+    401: "No API key, or an unknown one",
+    403: "The HTTP transport is disabled for this partner",
+    413: "Body over the size limit; nothing was stored",
+    422: f"{MESSAGE_ID_HEADER} is too long or holds control characters",
+}
+"""What ``send_request`` answers before a route sees the body (for the OpenAPI document)."""
+
 SEND_OPENAPI = {
     "security": [{bearer.scheme_name: []}, {api_key_header.scheme_name: []}],
     "parameters": [

@@ -9,7 +9,8 @@ from fastapi.responses import FileResponse
 from gateway.canonical.schema import SCHEMA_PATH
 from gateway.errors import DocumentError
 from gateway.pipeline.json_documents import JSON_CONTENT_TYPE, JSON_TRANSPORT, check_json_message
-from transports.http.deps import SEND_OPENAPI, send_request
+from gateway.web.errors import error_responses
+from transports.http.deps import SEND_ERRORS, SEND_OPENAPI, send_request
 from transports.http.intake import accepted, enqueue, store
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
@@ -54,7 +55,12 @@ async def send_documents(request: Request) -> Response:
     status_code=202,
     response_model=ReceiptAccepted,
     openapi_extra=DOCUMENTS_BODY,
-    responses={422: {"description": "Invalid documents: every error listed; the body is kept"}},
+    responses=error_responses(
+        described={
+            **SEND_ERRORS,
+            422: f"{SEND_ERRORS[422]}, or invalid documents: every error listed; the body is kept",
+        }
+    ),
 )
 async def post_documents(request: Request) -> Response:
     """Stored first (even when invalid: its receipt then says ``failed`` with the errors), then
