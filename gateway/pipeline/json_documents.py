@@ -92,9 +92,23 @@ def check_json_message(
             return None
         identities = expected_identities(message.partner_id, config)
         try:
-            _checked_events(session, message, identities)
+            _checked_events(session, message.raw, message.partner_id, identities)
         except DocumentError as exc:
             _fail(session, message, exc)
+            return exc
+    return None
+
+
+def check_json_body(
+    db: Database, raw: bytes, partner_id: str, config: ProcessConfig = DEFAULT_CONFIG
+) -> DocumentError | None:
+    """``check_json_message`` for a body stored as a re-send (``duplicate`` or ``ignored``), which
+    is never processed: it is answered as its content deserves, 422 when invalid, so the answer
+    to a body never depends on what was sent before. Nothing is written."""
+    with db.sessions() as session:
+        try:
+            _checked_events(session, raw, partner_id, expected_identities(partner_id, config))
+        except DocumentError as exc:
             return exc
     return None
 
@@ -112,7 +126,7 @@ def record_json_documents(
     Each document becomes one transaction row (so receipts read alike for X12 and JSON) and its
     event, under the same business-key duplicate rule as X12 sets (``records.Recorder``)."""
     try:
-        events = _checked_events(session, message, identities)
+        events = _checked_events(session, message.raw, message.partner_id, identities)
     except DocumentError as exc:
         _fail(session, message, exc)
         return ProcessOutcome(message.id, "failed", errors=exc.context.get("errors", []))
@@ -186,9 +200,12 @@ def stamp_identities(
 
 
 def _checked_events(
-    session: Session, message: InboundMessage, identities: ExpectedIdentities | None = None
+    session: Session,
+    raw: bytes,
+    partner_id: str | None,
+    identities: ExpectedIdentities | None = None,
 ) -> list[Event]:
-    events = parse_documents(message.raw, message.partner_id)
+    events = parse_documents(raw, partner_id)
     errors: list[dict[str, Any]] = []
     if identities is not None:
         events, errors = stamp_identities(events, identities)
@@ -196,7 +213,7 @@ def _checked_events(
         existing = session.get(EventRecord, event.id)
         if existing is None:
             continue
-        if existing.partner_id != message.partner_id:
+        if existing.partner_id != partner_id:
             errors.append(_error(n, "id", "event id already used; choose another", "id_taken"))
         elif existing.payload != event.model_dump(mode="json"):
             why = f"event id already received (message {existing.message_id}) with other content"

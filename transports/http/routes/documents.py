@@ -8,7 +8,12 @@ from fastapi.responses import FileResponse
 
 from gateway.canonical.schema import SCHEMA_PATH
 from gateway.errors import DocumentError
-from gateway.pipeline.json_documents import JSON_CONTENT_TYPE, JSON_TRANSPORT, check_json_message
+from gateway.pipeline.json_documents import (
+    JSON_CONTENT_TYPE,
+    JSON_TRANSPORT,
+    check_json_body,
+    check_json_message,
+)
 from gateway.web.errors import error_responses
 from transports.http.deps import SEND_ERRORS, SEND_OPENAPI, send_request
 from transports.http.intake import accepted, enqueue, store
@@ -29,23 +34,24 @@ DOCUMENTS_BODY = {
 
 async def send_documents(request: Request) -> Response:
     send = await send_request(request)
-    state = send.state
+    runtime = send.state.runtime
     receipt = await store(request, send, transport=JSON_TRANSPORT, content_type=JSON_CONTENT_TYPE)
     if receipt.needs_processing:
         problem = await run_in_threadpool(
-            check_json_message,
-            state.runtime.db,
-            receipt.message_id,
-            state.runtime.process_config,
+            check_json_message, runtime.db, receipt.message_id, runtime.process_config
         )
-        if problem is not None:
-            raise DocumentError(
-                problem.message,
-                code=problem.code,
-                receipt_id=receipt.message_id,
-                errors=problem.context.get("errors", []),
-                links=receipt_links(receipt.message_id),
-            )
+    else:  # a re-send: answered as its content deserves, whatever was sent before
+        problem = await run_in_threadpool(
+            check_json_body, runtime.db, send.raw, send.sender.partner_id, runtime.process_config
+        )
+    if problem is not None:
+        raise DocumentError(
+            problem.message,
+            code=problem.code,
+            receipt_id=receipt.message_id,
+            errors=problem.context.get("errors", []),
+            links=receipt_links(receipt.message_id),
+        )
     await enqueue(send, receipt)
     return accepted(receipt)
 
