@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -69,7 +70,17 @@ def pg_problem() -> str | None:
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_problem: str | None
 ) -> Iterator[str]:
-    if request.param == "sqlite":
+    with fresh_database(request.param, tmp_path_factory, pg_problem) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(
+    kind: str, tmp_path_factory: pytest.TempPathFactory, pg_problem: str | None
+) -> Iterator[str]:
+    """The URL of a new, empty database of ``kind`` (sqlite, postgresql), dropped afterwards;
+    for fixtures of a wider scope than ``database_url``'s."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
         return
     if pg_problem:

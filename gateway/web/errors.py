@@ -11,18 +11,23 @@ Every error body has one shape, ``{"error": {"code": ..., "message": ..., <conte
     anything else            500  logged with its traceback, a safe message answered
 
 Bad input must never reach the last line: tests post garbage, truncated X12, huge bodies, wrong
-keys and foreign receipt ids and expect a 2xx or a 4xx.
+keys and foreign receipt ids and expect a 2xx or a 4xx (``tests/api/test_schemathesis.py`` too).
+
+Routes document the errors they answer with ``error_responses``, so the OpenAPI document promises
+this body (``ErrorAnswer``) and not FastAPI's default one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.errors import ConfigurationError, DeliveryError, DocumentError, GatewayError
@@ -39,6 +44,36 @@ class ApiError(HTTPException):
         self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
     ) -> None:
         super().__init__(status_code, {"code": code, "message": message}, headers)
+
+
+class ErrorDetail(BaseModel):
+    """A stable code, a sentence, and context that depends on the error (``errors``: every
+    problem found; ``receipt_id``, ``links``...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(
+        description="Stable and dotted: auth.invalid, request.invalid, json.invalid..."
+    )
+    message: str
+
+
+class ErrorAnswer(BaseModel):
+    """Every error answer's body."""
+
+    error: ErrorDetail
+
+
+def error_responses(
+    *statuses: int, described: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route's error statuses, each with the ``ErrorAnswer`` body;
+    ``described`` adds statuses with a sentence of their own instead of the standard phrase."""
+    descriptions = {status: HTTPStatus(status).phrase for status in statuses} | (described or {})
+    return {
+        status: {"model": ErrorAnswer, "description": text}
+        for status, text in sorted(descriptions.items())
+    }
 
 
 def error_body(code: str, message: str, **context: Any) -> dict[str, Any]:

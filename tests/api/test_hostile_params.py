@@ -65,12 +65,14 @@ def test_given_a_receipt_id_with_nul_then_the_supplier_api_answers_4xx(
     assert answer.status_code in (404, 422), answer.text
 
 
+@pytest.mark.parametrize("message_id", ["abc\x01def", "7 3\t7"])
 def test_given_a_message_id_header_with_control_characters_then_422_and_nothing_stored(
-    gateway: Gateway,
+    gateway: Gateway, message_id: str
 ) -> None:
-    headers = {**bearer(DEMO_KEY), "X-Message-Id": "abc\x01def"}
+    headers = {**bearer(DEMO_KEY), "X-Message-Id": message_id}
     answer = TestClient(gateway.app).post(
         "/v1/x12", content=SAMPLE_856.read_bytes(), headers=headers
     )
     assert answer.status_code == 422
     assert "control characters" in answer.json()["error"]["message"]
+    assert gateway.count() == 0

@@ -144,6 +144,23 @@ def test_given_the_same_document_again_under_reject_then_duplicate_and_delivered
     assert memory(gateway).receipts(demo("evt_again")) == 1 and len(gateway.enqueued) == 1
 
 
+def test_given_an_invalid_body_sent_twice_then_422_both_times(
+    gateway: Gateway, client: TestClient
+) -> None:
+    """Issue 17: the second copy, a duplicate by its X-Message-Id or its bytes, got 202."""
+    headers = {**bearer(DEMO_KEY), "X-Message-Id": "resend-1"}
+    first = client.post("/v1/documents", content=b'"not an event"', headers=headers)
+
+    again = client.post("/v1/documents", content=b'"not an event"', headers=headers)
+    other = client.post("/v1/documents", content=b"[]", headers=headers)
+
+    assert [first.status_code, again.status_code, other.status_code] == [422, 422, 422]
+    assert again.json()["error"]["errors"] == first.json()["error"]["errors"]
+    duplicate = gateway.message(again.json()["error"]["receipt_id"])
+    assert duplicate is not None and duplicate.status == "duplicate"
+    assert len(gateway.enqueued) == 0
+
+
 def test_given_a_new_id_for_a_known_shipment_under_reject_then_no_second_event(
     gateway: Gateway, client: TestClient
 ) -> None:

@@ -113,7 +113,8 @@ def test_given_another_partners_item_then_listing_fetching_and_acking_it_are_404
         ]
         == "queued"
     )  # untouched by the other partner
-    assert client.get("/v1/outbox", headers=ACME, params={"after": item_id}).status_code == 422
+    assert client.get("/v1/outbox", headers=ACME, params={"after": item_id}).status_code == 404
+    assert client.get("/v1/outbox", headers=ACME, params={"after": "x"}).status_code == 422
     assert client.get("/v1/outbox").status_code == 401
 
 

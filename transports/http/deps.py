@@ -12,6 +12,7 @@ solver costs more per request than storing the message does (``bench/README.md``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -93,6 +94,9 @@ def check_may_send(supplier: Supplier) -> Supplier:
 
 MESSAGE_ID_HEADER = "X-Message-Id"
 MAX_MESSAGE_ID = 255
+MESSAGE_ID_CHARACTERS = r"^[\x20-\x7e]*$"
+"""Printable ASCII: what the OpenAPI document can promise (``str.isprintable`` is Unicode's)."""
+_MESSAGE_ID = re.compile(MESSAGE_ID_CHARACTERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +124,12 @@ async def send_request(request: Request) -> Send:
             "request.invalid",
             f"{MESSAGE_ID_HEADER} is longer than {MAX_MESSAGE_ID} characters",
         )
-    if message_id is not None and not message_id.isprintable():
-        raise ApiError(422, "request.invalid", f"{MESSAGE_ID_HEADER} holds control characters")
+    if message_id is not None and _MESSAGE_ID.fullmatch(message_id) is None:
+        raise ApiError(
+            422,
+            "request.invalid",
+            f"{MESSAGE_ID_HEADER} may hold printable ASCII only, no control characters",
+        )
     return Send(state, http_transport(request), sender, raw, message_id)
 
 
@@ -133,6 +141,15 @@ def _api_key(request: Request) -> str | None:
     return request.headers.get(api_key_header.model.name)
 
 
+SEND_ERRORS = {
+    400: "An empty or incomplete body, or a Content-Length that is not a number",
+    401: "No API key, or an unknown one",
+    403: "The HTTP transport is disabled for this partner",
+    413: "Body over the size limit; nothing was stored",
+    422: f"{MESSAGE_ID_HEADER} is too long or holds other characters than printable ASCII",
+}
+"""What ``send_request`` answers before a route sees the body (for the OpenAPI document)."""
+
 SEND_OPENAPI = {
     "security": [{bearer.scheme_name: []}, {api_key_header.scheme_name: []}],
     "parameters": [
@@ -141,7 +158,11 @@ SEND_OPENAPI = {
             "in": "header",
             "required": False,
             "description": "Your id for this message: a re-send with the same id is a duplicate",
-            "schema": {"type": "string", "maxLength": MAX_MESSAGE_ID},
+            "schema": {
+                "type": "string",
+                "maxLength": MAX_MESSAGE_ID,
+                "pattern": MESSAGE_ID_CHARACTERS,
+            },
         }
     ],
 }

@@ -13,7 +13,7 @@ from gateway.pipeline.replay import retry_delivery
 from gateway.queries import deliveries
 from gateway.queries.views import DeadLetter
 from gateway.web.auth import AdminDep
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import RowId
 from gateway.web.state import StateDep
 
@@ -21,7 +21,7 @@ log = logging.getLogger("gateway.api")
 router = APIRouter(tags=["ops: deliveries"])
 
 
-@router.get("/dead-letters", response_model=list[DeadLetter])
+@router.get("/dead-letters", response_model=list[DeadLetter], responses=error_responses(422))
 async def list_dead_letters(
     state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[DeadLetter]:
@@ -29,7 +29,12 @@ async def list_dead_letters(
     return await run_in_threadpool(deliveries.dead_letters, state.runtime.db, limit)
 
 
-@router.post("/deliveries/{delivery_id}/retry", response_model=RetryAnswer, status_code=202)
+@router.post(
+    "/deliveries/{delivery_id}/retry",
+    response_model=RetryAnswer,
+    status_code=202,
+    responses=error_responses(404, 409, 422),
+)
 async def retry(delivery_id: RowId, state: StateDep, operator: AdminDep) -> RetryAnswer:
     """Back to ``pending`` (attempts kept, audit-logged) and enqueued; 409 when already delivered."""
     db = state.runtime.db

@@ -9,11 +9,17 @@ from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.schemas import ErpSinkListing
 from gateway.erp.sink import LocalSinkErpConnector
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import EventId, EventTypeQuery
 from gateway.web.state import StateDep
 
-router = APIRouter(prefix="/erp-sink", tags=["ops: erp sink"])
+router = APIRouter(
+    prefix="/erp-sink",
+    tags=["ops: erp sink"],
+    responses=error_responses(
+        422, described={404: "Not found, or the ERP connector is not the sink"}
+    ),
+)
 
 
 def _sink(state: StateDep) -> LocalSinkErpConnector:

@@ -9,14 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus, MessageSummary, MessageView
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import MessageId, PartnerQuery, is_message_id
 from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/messages", tags=["ops: messages"])
 
 
-@router.get("", response_model=list[MessageSummary])
+@router.get("", response_model=list[MessageSummary], responses=error_responses(422))
 async def list_messages(
     state: StateDep,
     status: MessageStatus | None = None,
@@ -29,7 +29,7 @@ async def list_messages(
     )
 
 
-@router.get("/{message_id}", response_model=MessageView)
+@router.get("/{message_id}", response_model=MessageView, responses=error_responses(404, 422))
 async def get_message(message_id: MessageId, state: StateDep) -> MessageView:
     """Raw size and SHA-256, interchanges, transactions, events with deliveries, acknowledgements."""
     found = None

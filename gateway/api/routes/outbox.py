@@ -13,12 +13,12 @@ from gateway.pipeline.outbox import RETRYABLE, retry_item
 from gateway.queries import outbox
 from gateway.queries.views import OutboxItemDetail, OutboxItemView, OutboxStatus
 from gateway.web.auth import AdminDep
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import OutboxId, PartnerQuery, is_outbox_id
 from gateway.web.state import StateDep
 
 log = logging.getLogger("gateway.api")
-router = APIRouter(prefix="/outbox", tags=["ops: outbox"])
+router = APIRouter(prefix="/outbox", tags=["ops: outbox"], responses=error_responses(404, 409, 422))
 
 
 @router.get("", response_model=list[OutboxItemView])

@@ -12,7 +12,7 @@ from gateway.api.schemas import CancelRequest, MessageRetryAnswer, ReplayAnswer
 from gateway.pipeline.replay import CANCELLABLE, cancel_message, replay_transaction, retry_message
 from gateway.queries import messages
 from gateway.web.auth import AdminDep
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import MessageId, RowId, is_message_id
 from gateway.web.state import GatewayState, StateDep
 
@@ -20,7 +20,11 @@ log = logging.getLogger("gateway.api")
 router = APIRouter(tags=["ops: replay"])
 
 
-@router.post("/transactions/{transaction_id}/replay", response_model=ReplayAnswer)
+@router.post(
+    "/transactions/{transaction_id}/replay",
+    response_model=ReplayAnswer,
+    responses=error_responses(404, 422),
+)
 async def replay(transaction_id: RowId, state: StateDep, operator: AdminDep) -> ReplayAnswer:
     """Translate the set's stored bytes again (today's maps and profile; no control numbers used):
     the old payload is kept as a revision, the answer carries the field-by-field diff, and the
@@ -44,7 +48,12 @@ async def replay(transaction_id: RowId, state: StateDep, operator: AdminDep) -> 
     )
 
 
-@router.post("/messages/{message_id}/retry", response_model=MessageRetryAnswer, status_code=202)
+@router.post(
+    "/messages/{message_id}/retry",
+    response_model=MessageRetryAnswer,
+    status_code=202,
+    responses=error_responses(404, 409, 422),
+)
 async def retry(message_id: MessageId, state: StateDep, operator: AdminDep) -> MessageRetryAnswer:
     """A ``failed`` message back to ``received`` and the queue (after its cause was fixed);
     409 when the message is not failed, 404 when there is none."""
@@ -63,7 +72,11 @@ async def retry(message_id: MessageId, state: StateDep, operator: AdminDep) -> M
     return MessageRetryAnswer(message_id=message_id, status="received")
 
 
-@router.post("/messages/{message_id}/cancel", response_model=MessageRetryAnswer)
+@router.post(
+    "/messages/{message_id}/cancel",
+    response_model=MessageRetryAnswer,
+    responses=error_responses(404, 409, 422, described={400: "The body could not be read as text"}),
+)
 async def cancel(
     message_id: MessageId, body: CancelRequest, state: StateDep, operator: AdminDep
 ) -> MessageRetryAnswer:

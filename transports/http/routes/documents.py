@@ -8,8 +8,13 @@ from fastapi.responses import FileResponse
 
 from gateway.canonical.schema import SCHEMA_PATH
 from gateway.errors import DocumentError
-from gateway.pipeline.json_documents import JSON_CONTENT_TYPE, JSON_TRANSPORT, check_json_message
-from transports.http.deps import SEND_OPENAPI, send_request
+from gateway.pipeline.json_documents import (
+    JSON_CONTENT_TYPE,
+    JSON_TRANSPORT,
+    check_json_message,
+)
+from gateway.web.errors import error_responses
+from transports.http.deps import SEND_ERRORS, SEND_OPENAPI, send_request
 from transports.http.intake import accepted, enqueue, store
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
@@ -28,23 +33,20 @@ DOCUMENTS_BODY = {
 
 async def send_documents(request: Request) -> Response:
     send = await send_request(request)
-    state = send.state
+    runtime = send.state.runtime
     receipt = await store(request, send, transport=JSON_TRANSPORT, content_type=JSON_CONTENT_TYPE)
-    if receipt.status in ("received", "duplicate", "ignored"):  # same body, same answer
-        problem = await run_in_threadpool(
-            check_json_message,
-            state.runtime.db,
-            receipt.message_id,
-            state.runtime.process_config,
+    # Duplicates are validated too: the same body gets the same answer, whatever came before.
+    problem = await run_in_threadpool(
+        check_json_message, runtime.db, receipt.message_id, runtime.process_config
+    )
+    if problem is not None:
+        raise DocumentError(
+            problem.message,
+            code=problem.code,
+            receipt_id=receipt.message_id,
+            errors=problem.context.get("errors", []),
+            links=receipt_links(receipt.message_id),
         )
-        if problem is not None:
-            raise DocumentError(
-                problem.message,
-                code=problem.code,
-                receipt_id=receipt.message_id,
-                errors=problem.context.get("errors", []),
-                links=receipt_links(receipt.message_id),
-            )
     await enqueue(send, receipt)
     return accepted(receipt)
 
@@ -54,7 +56,12 @@ async def send_documents(request: Request) -> Response:
     status_code=202,
     response_model=ReceiptAccepted,
     openapi_extra=DOCUMENTS_BODY,
-    responses={422: {"description": "Invalid documents: every error listed; the body is kept"}},
+    responses=error_responses(
+        described={
+            **SEND_ERRORS,
+            422: f"{SEND_ERRORS[422]}, or invalid documents: every error listed; the body is kept",
+        }
+    ),
 )
 async def post_documents(request: Request) -> Response:
     """Stored first (even when invalid: its receipt then says ``failed`` with the errors), then

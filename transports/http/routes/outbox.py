@@ -15,15 +15,18 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.pipeline.outbox import acknowledge_fetched, mark_fetched
 from gateway.queries import outbox
 from gateway.queries.views import OutboxDocument
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import OutboxId, is_outbox_id
 from gateway.web.state import StateDep
 from transports.http.deps import SupplierDep
 from transports.http.schemas import OutboxEntry, OutboxPage, outbox_entry
 
-router = APIRouter(prefix="/outbox", tags=["supplier: outbox"])
+router = APIRouter(
+    prefix="/outbox", tags=["supplier: outbox"], responses=error_responses(401, 404, 422)
+)
 AfterQuery = Annotated[
-    str | None, Query(max_length=64, description="The last id of the previous page")
+    str | None,
+    Query(pattern=r"^out_[0-9a-f]{24}$", description="The last id of the previous page"),
 ]
 
 
@@ -43,7 +46,7 @@ async def list_outbox(
             outbox.partner_outbox, db, supplier.partner_id, after=after, limit=limit
         )
     if page is None:
-        raise ApiError(422, "request.invalid", f"after: {after!r} is not one of your outbox ids")
+        raise ApiError(404, "outbox.not_found", f"after: {after!r} is not one of your outbox ids")
     await run_in_threadpool(mark_fetched, db, supplier.partner_id, [d.id for d in page])
     return OutboxPage(
         items=[outbox_entry(d, status="sent" if d.status == "queued" else None) for d in page],

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus
-from gateway.web.errors import ApiError
+from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import MessageId, is_message_id
 from gateway.web.state import StateDep
 from transports.http.deps import SupplierDep
@@ -21,7 +21,9 @@ from transports.http.schemas import (
     receipt_links,
 )
 
-router = APIRouter(prefix="/receipts", tags=["supplier: receipts"])
+router = APIRouter(
+    prefix="/receipts", tags=["supplier: receipts"], responses=error_responses(401, 422)
+)
 
 
 @router.get("", response_model=ReceiptList)
@@ -56,7 +58,7 @@ async def list_receipts(
     )
 
 
-@router.get("/{receipt_id}", response_model=Receipt)
+@router.get("/{receipt_id}", response_model=Receipt, responses=error_responses(404))
 async def get_receipt(receipt_id: MessageId, state: StateDep, supplier: SupplierDep) -> Receipt:
     """Status, validation per transaction set, our acknowledgements, events and their delivery.
     Another partner's receipt id is answered exactly like an unknown one (404)."""

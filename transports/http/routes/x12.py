@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from transports.http.deps import SEND_OPENAPI, send_request
+from gateway.web.errors import error_responses
+from transports.http.deps import SEND_ERRORS, SEND_OPENAPI, send_request
 from transports.http.intake import accepted, store
 from transports.http.schemas import ReceiptAccepted
 
@@ -15,7 +16,11 @@ X12_BODY = {
     "requestBody": {
         "required": True,
         "description": "One or more X12 interchanges (ISA..IEA), byte for byte.",
-        "content": {"application/edi-x12": {"schema": {"type": "string", "format": "binary"}}},
+        "content": {
+            "application/edi-x12": {
+                "schema": {"type": "string", "format": "binary", "minLength": 1}
+            }
+        },
     },
 }
 
@@ -37,11 +42,12 @@ async def send_x12(request: Request) -> Response:
     status_code=202,
     response_model=ReceiptAccepted,
     openapi_extra=X12_BODY,
-    responses={
-        400: {"description": "Empty body"},
-        401: {"description": "Unknown API key"},
-        413: {"description": "Body over the size limit; nothing was stored"},
-    },
+    responses=error_responses(
+        described={
+            **SEND_ERRORS,
+            422: f"{SEND_ERRORS[422]}; bad X12 is accepted (202) and answered at the receipt",
+        }
+    ),
 )
 async def post_x12(request: Request) -> Response:
     """Stored before this answers 202; validation, the 997/999/TA1 and the ERP delivery follow,
