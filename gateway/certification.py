@@ -77,9 +77,7 @@ def checklist(session: Session, profile: PartnerProfile) -> Checklist:
             for code, event_type, found_version, message_id in rows
             if _passes(item, code, event_type, found_version)
         )
-        items.append(
-            ChecklistItem(item.document, item.version, tuple(list(proofs)[:PROOFS_SHOWN]))
-        )
+        items.append(ChecklistItem(item.document, item.version, tuple(list(proofs)[:PROOFS_SHOWN])))
     return Checklist(profile.id, tuple(items))
 
 

@@ -87,7 +87,10 @@ def _sync_one(session: Session, profile: PartnerProfile) -> str | None:
         row.status = profile.status
         session.add(
             AuditEntry(
-                actor="partners sync", action="partner.registered", subject=profile.id, detail=detail
+                actor="partners sync",
+                action="partner.registered",
+                subject=profile.id,
+                detail=detail,
             )
         )
         return None
@@ -264,6 +267,4 @@ def _note_use(db: Database, key_id: int, last_used: datetime | None) -> None:
         if now - last_used < LAST_USED_EVERY:
             return
     with db.transaction() as session:
-        session.execute(
-            update(PartnerKey).where(PartnerKey.id == key_id).values(last_used_at=now)
-        )
+        session.execute(update(PartnerKey).where(PartnerKey.id == key_id).values(last_used_at=now))

@@ -323,26 +323,31 @@ def read_partners(
 def identity_problems(
     name: str, profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...], seen: dict[EnvelopeId, str]
 ) -> list[str]:
-    """``profile``'s ids against the others' (``seen``: sender id -> partner, filled as it goes)
-    and ours; ``name`` starts each problem."""
-    problems: list[str] = []
+    """``identity_findings``, each started with ``name``."""
+    return [f"{name}: {where}: {why}" for where, why in identity_findings(profile, our_ids, seen)]
+
+
+def identity_findings(
+    profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...], seen: dict[EnvelopeId, str]
+) -> list[tuple[str, str]]:
+    """(dotted path, problem) for ``profile``'s ids against the others' (``seen``: sender id ->
+    partner, filled as it goes) and ours."""
+    found: list[tuple[str, str]] = []
     for n, sender in enumerate(profile.x12.sender_ids):
         key = sender.envelope_id()
         if key in seen and seen[key] != profile.id:
-            problems.append(
-                f"{name}: x12.sender_ids.{n}: {key} is already a sender id of {seen[key]}"
-            )
+            found.append((f"x12.sender_ids.{n}", f"{key} is already a sender id of {seen[key]}"))
         elif key in our_ids:
-            problems.append(f"{name}: x12.sender_ids.{n}: {key} is one of our own ids")
+            found.append((f"x12.sender_ids.{n}", f"{key} is one of our own ids"))
         else:
             seen[key] = profile.id
     our = profile.x12.our()
     if our is not None and our not in our_ids:
         known = ", ".join(map(str, our_ids))
-        problems.append(
-            f"{name}: x12.our_id: {our} is not one of the gateway's ids ({known}; GATEWAY_OUR_IDS)"
+        found.append(
+            ("x12.our_id", f"{our} is not one of the gateway's ids ({known}; GATEWAY_OUR_IDS)")
         )
-    return problems
+    return found
 
 
 def forget_profiles() -> None:

@@ -1,5 +1,5 @@
 """Operator commands: ``run``, ``worker``, ``db upgrade``, ``messages``, ``replay``, ``dead-letters``,
-``partners issue-key``. They share one ``Runtime`` built from the ``GATEWAY_*`` settings."""
+``partners ...`` (``partner_commands``). They share one ``Runtime`` built from the ``GATEWAY_*`` settings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
+from gateway_app.partner_commands import add_partner_commands, run_partners
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -51,9 +52,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     dead.add_argument(
         "--limit", type=int, default=100, help="list: at most this many, newest first"
     )
-    partners = sub.add_parser("partners", help="partner profiles and API keys")
-    partners.add_argument("action", choices=["sync", "issue-key"])
-    partners.add_argument("partner_id", nargs="?")
+    add_partner_commands(sub)
 
 
 SERVICE_COMMANDS = {"run", "worker", "db", "messages", "replay", "dead-letters", "partners"}
@@ -239,28 +238,9 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
     return 0
 
 
-def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
-    from gateway.partner_store import sync_partners
-
-    config = runtime.process_config
-    problems = sync_partners(runtime.db, config.partners_dir, config.our_ids)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if args.action == "issue-key":
-        if not args.partner_id:
-            print("usage: gateway partners issue-key PARTNER_ID", file=sys.stderr)
-            return 2
-        try:
-            print(runtime.keys.issue(args.partner_id))
-        except KeyError:
-            print(f"gateway partners: no partner {args.partner_id!r}", file=sys.stderr)
-            return 1
-    return 1 if problems else 0
-
-
 _COMMANDS = {
     "messages": _messages,
     "replay": _replay,
     "dead-letters": _dead_letters,
-    "partners": _partners,
+    "partners": run_partners,
 }
