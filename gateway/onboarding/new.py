@@ -158,6 +158,8 @@ def _request_problems(
         problems.append(
             Problem(f"partner id {partner_id!r}: lower-case letters, digits and '-' (max 63)")
         )
+    elif partner_id == "templates":
+        problems.append(Problem("partner id 'templates' is reserved (the templates' folder)"))
     elif (partners_dir / f"{partner_id}.yaml").exists():
         problems.append(Problem(f"partner {partner_id} already exists ({partners_dir})"))
     if "PARTNER_ID" in values and values["PARTNER_ID"] != partner_id:

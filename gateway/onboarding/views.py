@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.certification import checklist
+from gateway.certification import ChecklistItem, checklist
 from gateway.partner_store import PartnerKeys
 from gateway.partners import PartnerProfile, read_partners
 from gateway.queries.rows import utc
@@ -48,6 +48,15 @@ class ChecklistItemView(BaseModel):
     version: str | None
     passed: bool
     message_ids: list[str] = Field(description="The accepted test messages that passed it")
+
+    @classmethod
+    def of(cls, item: ChecklistItem) -> ChecklistItemView:
+        return cls(
+            document=item.document,
+            version=item.version,
+            passed=item.passed,
+            message_ids=list(item.message_ids),
+        )
 
 
 class HistoryEntry(BaseModel):
@@ -100,15 +109,7 @@ def partner_detail(
             test_indicator=profile.test_indicator if profile else None,
             profile_status=profile.status if profile else None,
             transports=_transports(profile),
-            checklist=[
-                ChecklistItemView(
-                    document=i.document,
-                    version=i.version,
-                    passed=i.passed,
-                    message_ids=list(i.message_ids),
-                )
-                for i in items
-            ],
+            checklist=[ChecklistItemView.of(i) for i in items],
             key_list=key_list,
             history=[
                 HistoryEntry(at=utc(h.at), actor=h.actor, action=h.action, detail=h.detail)
