@@ -17,7 +17,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from gateway.lifecycle import REMOVED, TransitionRefused, transition
-from gateway.partners import DEFAULT_OUR_IDS, PartnerProfile, default_partners_dir, read_partners
+from gateway.partners import (
+    DEFAULT_OUR_IDS,
+    PartnerProfile,
+    default_partners_dir,
+    forget_profiles,
+    read_partners,
+)
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, Partner, PartnerKey, utcnow
 from gateway.x12.identities import EnvelopeId
@@ -70,6 +76,7 @@ def sync_partners(
             )
     except _Refused:
         return problems
+    forget_profiles()  # this process reads what it just synced
     return []
 
 
