@@ -14,6 +14,10 @@ beneath it; no layer imports one that imports it back.
     gateway.pipeline ── gateway.erp ── gateway.store ── gateway.settings
          │
     gateway.mapping ── gateway.partners ── gateway.x12 ── gateway.canonical ── gateway.errors
+
+Partners: ``gateway.onboarding`` (templates, ``partners new``, the sheet; under ``gateway.api``)
+-> ``gateway.partner_store`` -> ``gateway.lifecycle`` -> ``gateway.certification`` ->
+``gateway.partners`` -> ``gateway.partner_sections``.
 """
 
 from __future__ import annotations
