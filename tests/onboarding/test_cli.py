@@ -187,3 +187,33 @@ def test_given_the_database_fails_while_creating_then_no_file_row_or_key_is_left
     assert sorted(p.name for p in partners.iterdir()) == ["demo-supplier.yaml", "templates"]
     with gateway.runtime.db.sessions() as session:
         assert session.get(Partner, "newco") is None
+
+
+def test_given_a_terminal_then_new_asks_for_what_set_left_out(
+    partners: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    asked: list[str] = []
+    answers = iter(["x12-5010-api", "NewCo Parts", "", "NEWCOPARTSUS", "Ann Lee"])
+
+    def answer(prompt: str) -> str:
+        asked.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("builtins.input", answer)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+
+    code = main(["partners", "new", "newco", "--set", "CONTACT_EMAIL=edi@newco.example"])
+
+    assert code == 0, capsys.readouterr().err
+    assert asked[0].startswith("template (json-api, x12-4010-api")
+    assert asked[2] == "their ISA05 qualifier (ZZ mutually defined, 01 DUNS, 12 phone) " \
+                       "[ISA_QUALIFIER] (ZZ): "  # fmt: skip
+    profile = yaml.safe_load((partners / "newco.yaml").read_text())
+    assert profile["x12"]["sender_ids"] == [{"qualifier": "ZZ", "id": "NEWCOPARTSUS"}]
+    assert profile["x12"]["ack"]["kind"] == "999"
+    capsys.readouterr()
+    assert main(["partners", "show", "newco", "--sheet"]) == 0
+    assert "005010 / 00501" in capsys.readouterr().out
