@@ -26,7 +26,9 @@ from pydantic import (
 
 from gateway.errors import ConfigurationError
 from gateway.locations import partners_from_environment
+from gateway.partner_sections import Certification, Transports
 from gateway.x12.acks.reply_envelope import AckOptions
+from gateway.x12.headers import STANDARD_QUALIFIERS
 from gateway.x12.identities import EnvelopeId, ExpectedIdentities
 from gateway.x12.model import Delimiters
 from gateway.x12.validate import SUPPORTED_SETS, ValidationPolicy
@@ -57,11 +59,22 @@ DEFAULT_OUR_IDS = (EnvelopeId("ZZ", "GATEWAYBUYER"),)
 """The gateway's own ids when ``GATEWAY_OUR_IDS`` is not set (``Settings.our_ids``)."""
 
 
+def _standard_qualifier(value: str | None) -> str | None:
+    if value is not None and value not in STANDARD_QUALIFIERS:
+        raise ValueError(
+            f"{value!r} is not an ISA05/ISA07 code (ZZ mutually defined, 01 DUNS, 12 phone, "
+            "14 DUNS+suffix, 08 UCC EDI, ...)"
+        )
+    return value
+
+
 class SenderId(_Strict):
     """One ISA05/ISA06 pair a partner sends from, without padding."""
 
     qualifier: str = Field(min_length=2, max_length=2, pattern=_UNPADDED)
     id: str = Field(min_length=1, max_length=15, pattern=_UNPADDED)
+
+    _qualifier_code = field_validator("qualifier")(_standard_qualifier)
 
     def envelope_id(self) -> EnvelopeId:
         return EnvelopeId(self.qualifier, self.id)
@@ -79,6 +92,8 @@ class X12Identity(_Strict):
     our_qualifier: str | None = Field(None, min_length=2, max_length=2, pattern=_UNPADDED)
     our_id: str | None = Field(None, min_length=1, max_length=15, pattern=_UNPADDED)
     ack: AckSettings = AckSettings()
+
+    _our_qualifier_code = field_validator("our_qualifier")(_standard_qualifier)
 
     @model_validator(mode="before")
     @classmethod
@@ -122,18 +137,6 @@ class ValidationSettings(_Strict):
     group_mismatch: Literal["note", "reject"] = "note"
 
 
-class HttpTransport(_Strict):
-    enabled: bool = True
-
-
-class Transports(_Strict):
-    http: HttpTransport = HttpTransport()
-    outbound: str = Field("http", pattern=r"^[a-z][a-z0-9-]{0,19}$")
-    """The transport our documents (997/999/TA1, 850s) go out over, by its name in
-    ``transports.TRANSPORTS``: ``http`` (default) holds them for the partner to fetch
-    (``GET /v1/outbox``); a push transport (``as2``, ``sftp``) sends them from the workers."""
-
-
 class Contact(_Strict):
     name: str
     email: str | None = None
@@ -152,10 +155,33 @@ DUPLICATE_CHECKS: tuple[DuplicateCheck, ...] = (
 )
 
 
+PartnerStatus = Literal["draft", "testing", "live", "suspended"]
+STATUSES: tuple[PartnerStatus, ...] = ("draft", "testing", "live", "suspended")
+"""The lifecycle (``gateway.lifecycle``): ``draft`` sends nothing; ``testing`` sends, and all of it
+is received, validated, acknowledged and kept, but nothing reaches the ERP; ``live`` reaches the
+ERP; ``suspended`` sends nothing ("partner suspended")."""
+LEGACY_STATUSES = {"test": "testing", "production": "live"}
+"""Statuses of older profiles, read as their successors."""
+
+
+def holds_from_erp(status: str, test_indicator: str, test_interchange: bool) -> bool:
+    """Whether an event is kept from the ERP (stored, acknowledged, marked ``test``): anything
+    from a partner that is not ``live``, and a live partner's ISA15=T interchange when its
+    profile says ``test_indicator: hold``."""
+    if status != "live":
+        return True
+    return test_interchange and test_indicator == "hold"
+
+
 class PartnerProfile(_Strict):
     id: str
     name: str
-    status: Literal["test", "production", "suspended"] = "test"
+    status: PartnerStatus = "testing"
+    """What ``partners sync`` applies (``gateway partners promote`` rewrites it; a change made by
+    hand goes through the same checks, ``gateway.lifecycle``)."""
+    test_indicator: Literal["hold", "deliver"] = "hold"
+    """A live partner's test interchanges (ISA15=T): kept from the ERP like ``testing`` ones
+    (``hold``), or delivered (``deliver``: the ERP sees ``source.test``)."""
     x12: X12Identity
     accepted_sets: tuple[str, ...] = tuple(sorted(SUPPORTED_SETS))
     duplicate_policy: Literal["reject", "accept-and-flag", "ignore-silently"] = "reject"
@@ -165,6 +191,12 @@ class PartnerProfile(_Strict):
     validation: ValidationSettings = ValidationSettings()
     transports: Transports = Transports()
     contacts: tuple[Contact, ...] = ()
+    certification: Certification = Certification()
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _legacy_status(cls, value: Any) -> Any:
+        return LEGACY_STATUSES.get(value, value) if isinstance(value, str) else value
 
     @field_validator("id")
     @classmethod
@@ -182,6 +214,16 @@ class PartnerProfile(_Strict):
                 f"no map for transaction sets {unknown}; supported: {sorted(SUPPORTED_SETS)}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _certifiable(self) -> PartnerProfile:
+        """A checklist item nothing could pass is a mistake, not a hard exam."""
+        for n, item in enumerate(self.certification.documents):
+            if item.document in SUPPORTED_SETS and item.document not in self.accepted_sets:
+                raise ValueError(
+                    f"certification.documents.{n}: {item.document} is not in accepted_sets"
+                )
+        return self
 
     def policy(self) -> ValidationPolicy:
         return ValidationPolicy(
@@ -226,16 +268,23 @@ def _read(path: Path) -> tuple[PartnerProfile | None, list[str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         return None, [f"{path.name}: cannot read: {exc}"]
-    try:
-        profile = PartnerProfile.model_validate(data)
-    except ValidationError as exc:
-        return None, [
-            f"{path.name}: {'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}"
-            for err in exc.errors()
-        ]
+    profile, errors = validate_profile(data)
+    if profile is None:
+        return None, [f"{path.name}: {where or '(file)'}: {message}" for where, message in errors]
     if profile.id != path.stem:
         return None, [f"{path.name}: id {profile.id!r} must match the file name"]
     return profile, []
+
+
+def validate_profile(data: Any) -> tuple[PartnerProfile | None, list[tuple[str, str]]]:
+    """The profile, or every (dotted path, message) that is wrong with ``data``."""
+    try:
+        return PartnerProfile.model_validate(data), []
+    except ValidationError as exc:
+        return None, [
+            (".".join(str(p) for p in err["loc"]), err["msg"])
+            for err in exc.errors(include_url=False)
+        ]
 
 
 def gateway_ids(pairs: Iterable[tuple[str, str]]) -> tuple[EnvelopeId, ...]:
@@ -246,47 +295,69 @@ def gateway_ids(pairs: Iterable[tuple[str, str]]) -> tuple[EnvelopeId, ...]:
 def check_partners(
     partners_dir: Path | None = None, our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
 ) -> list[str]:
-    """Every problem in every profile (templates are checked by onboarding, not here): each
-    file's own, a sender id two profiles claim (a file from it could not be told apart), one of
-    our own ids claimed as a sender id, an ``our_id`` that is not one of ``our_ids``."""
+    """Every problem in every profile (templates: ``gateway.onboarding``): see ``read_partners``."""
+    return read_partners(partners_dir, our_ids)[1]
+
+
+def read_partners(
+    partners_dir: Path | None = None, our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
+) -> tuple[dict[str, PartnerProfile], list[str]]:
+    """Every profile, read now (not cached), and every problem: each file's own, a sender id two
+    profiles claim (a file from it could not be told apart), one of our own ids claimed as a
+    sender id, an ``our_id`` that is not one of ``our_ids``."""
     root = partners_dir or default_partners_dir()
     if not root.is_dir():
-        return [f"{root}: no such directory"]
+        return {}, [f"{root}: no such directory"]
+    profiles: dict[str, PartnerProfile] = {}
     problems: list[str] = []
     seen: dict[EnvelopeId, str] = {}
     for path in sorted(root.glob("*.yaml")):
         profile, found = _read(path)
         problems.extend(found)
         if profile is not None:
-            problems.extend(_identity_problems(path.name, profile, our_ids, seen))
-    return problems
+            problems.extend(identity_problems(path.name, profile, our_ids, seen))
+            profiles[profile.id] = profile
+    return profiles, problems
 
 
-def _identity_problems(
+def identity_problems(
     name: str, profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...], seen: dict[EnvelopeId, str]
 ) -> list[str]:
-    problems: list[str] = []
+    """``identity_findings``, each started with ``name``."""
+    return [f"{name}: {where}: {why}" for where, why in identity_findings(profile, our_ids, seen)]
+
+
+def identity_findings(
+    profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...], seen: dict[EnvelopeId, str]
+) -> list[tuple[str, str]]:
+    """(dotted path, problem) for ``profile``'s ids against the others' (``seen``: sender id ->
+    partner, filled as it goes) and ours."""
+    found: list[tuple[str, str]] = []
     for n, sender in enumerate(profile.x12.sender_ids):
         key = sender.envelope_id()
-        if key in seen:
-            problems.append(
-                f"{name}: x12.sender_ids.{n}: {key} is already a sender id of {seen[key]}"
-            )
+        if key in seen and seen[key] != profile.id:
+            found.append((f"x12.sender_ids.{n}", f"{key} is already a sender id of {seen[key]}"))
         elif key in our_ids:
-            problems.append(f"{name}: x12.sender_ids.{n}: {key} is one of our own ids")
+            found.append((f"x12.sender_ids.{n}", f"{key} is one of our own ids"))
         else:
             seen[key] = profile.id
     our = profile.x12.our()
     if our is not None and our not in our_ids:
         known = ", ".join(map(str, our_ids))
-        problems.append(
-            f"{name}: x12.our_id: {our} is not one of the gateway's ids ({known}; GATEWAY_OUR_IDS)"
+        found.append(
+            ("x12.our_id", f"{our} is not one of the gateway's ids ({known}; GATEWAY_OUR_IDS)")
         )
-    return problems
+    return found
 
 
-@lru_cache(maxsize=128)
-def load_partner(partner_id: str, partners_dir: Path | None = None) -> PartnerProfile:
+def forget_profiles() -> None:
+    """Drop the profiles ``load_partner`` cached: after this process wrote a profile file."""
+    load_partner.cache_clear()
+
+
+def read_profile(partner_id: str, partners_dir: Path | None = None) -> PartnerProfile:
+    """``partner_id``'s profile as its file says now; ``ConfigurationError`` when it has none or
+    it is invalid. Processes read profiles through ``load_partner`` (cached)."""
     root = partners_dir or default_partners_dir()
     path = root / f"{partner_id}.yaml"
     if not _ID.fullmatch(partner_id) or not path.is_file():
@@ -297,3 +368,9 @@ def load_partner(partner_id: str, partners_dir: Path | None = None) -> PartnerPr
     if profile is None:
         raise ConfigurationError(f"partner profile {path.name} is invalid: {'; '.join(problems)}")
     return profile
+
+
+@lru_cache(maxsize=128)
+def load_partner(partner_id: str, partners_dir: Path | None = None) -> PartnerProfile:
+    """``read_profile``, cached: the one way processes read a partner's profile."""
+    return read_profile(partner_id, partners_dir)

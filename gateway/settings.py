@@ -73,6 +73,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8080
+    public_url: str = ""
+    """Where suppliers reach the gateway (``https://edi.example.com``), for onboarding sheets;
+    unset: ``http://<host>:<port>``."""
     access_log: Literal["all", "errors", "off"] = "errors"
     """uvicorn's line per request: every one, only answers of 400 and above (accepted messages
     are in the database, with their client address and user agent), or none."""
@@ -181,6 +184,10 @@ class Settings(BaseSettings):
 
     def limits(self) -> Limits:
         return Limits(**{f.name: getattr(self, f.name) for f in fields(Limits)})
+
+    def base_url(self) -> str:
+        """``public_url``, else the address ``gateway run`` listens on."""
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'gateway.db'}"

@@ -20,6 +20,7 @@ from gateway.canonical import Event
 from gateway.errors import ConfigurationError
 from gateway.locations import Locations
 from gateway.mapping.loader import check_maps
+from gateway.onboarding.templates import check_templates
 from gateway.partners import check_partners, gateway_ids, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
 from gateway.settings import Settings
@@ -148,6 +149,7 @@ def _check_config(args: argparse.Namespace) -> int:
     problems = [f"maps/{p}" for p in check_maps(args.maps_dir)]
     problems += [f"partners/{p}" for p in check_partners(args.partners_dir, _our_ids())]
     problems += [f"partners/{p}" for p in _unknown_outbound(args.partners_dir)]
+    problems += [f"partners/{p}" for p in check_templates(args.partners_dir)]
     for problem in problems:
         print(problem, file=sys.stderr)
     print(f"gateway check-config: {len(problems)} problem(s)")

@@ -1,5 +1,6 @@
 """Operator commands: ``run``, ``worker``, ``db upgrade``, ``messages``, ``replay``, ``dead-letters``,
-``outbox``, ``partners issue-key``. They share one ``Runtime`` built from the ``GATEWAY_*`` settings."""
+``outbox``, ``partners ...`` (``partner_commands``). They share one ``Runtime`` built from the
+``GATEWAY_*`` settings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
+from gateway_app.partner_commands import add_partner_commands, run_partners
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -64,9 +66,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox.add_argument("--partner", help="list: only this partner's")
     outbox.add_argument("--status", choices=["queued", "sent", "acknowledged", "failed"])
     outbox.add_argument("--limit", type=int, default=50)
-    partners = sub.add_parser("partners", help="partner profiles and API keys")
-    partners.add_argument("action", choices=["sync", "issue-key"])
-    partners.add_argument("partner_id", nargs="?")
+    add_partner_commands(sub)
 
 
 SERVICE_COMMANDS = {
@@ -320,29 +320,10 @@ def _retry_outbox(runtime: Runtime, item_id: str | None) -> int:
     return 1 if outcome.status == "failed" else 0
 
 
-def _partners(runtime: Runtime, args: argparse.Namespace) -> int:
-    from gateway.partner_store import sync_partners
-
-    config = runtime.process_config
-    problems = sync_partners(runtime.db, config.partners_dir, config.our_ids)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if args.action == "issue-key":
-        if not args.partner_id:
-            print("usage: gateway partners issue-key PARTNER_ID", file=sys.stderr)
-            return 2
-        try:
-            print(runtime.keys.issue(args.partner_id))
-        except KeyError:
-            print(f"gateway partners: no partner {args.partner_id!r}", file=sys.stderr)
-            return 1
-    return 1 if problems else 0
-
-
 _COMMANDS = {
     "messages": _messages,
     "replay": _replay,
     "dead-letters": _dead_letters,
     "outbox": _outbox,
-    "partners": _partners,
+    "partners": run_partners,
 }

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
 from gateway.masking import mask_log_handlers, mask_secrets
-from gateway.partner_store import hash_api_key, sync_partners
+from gateway.partner_store import sync_partners
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Partner
@@ -138,10 +137,11 @@ def demo_key_for(runtime: Runtime) -> str | None:
     key = settings.demo_api_key.get_secret_value()
     with runtime.db.sessions() as session:
         partner = session.get(Partner, DEMO_PARTNER)
-        current = partner.api_key_hash if partner is not None else None
     if partner is None:
         return None
-    holds_demo_key = current is not None and hmac.compare_digest(current, hash_api_key(key))
+    has_keys = bool(runtime.keys.keys(DEMO_PARTNER))
+    owner = runtime.keys.partner_for(key)
+    holds_demo_key = owner is not None and owner.partner_id == DEMO_PARTNER
     if not settings.demo:
         if holds_demo_key:
             log.warning(
@@ -151,7 +151,7 @@ def demo_key_for(runtime: Runtime) -> str | None:
                 DEMO_PARTNER,
             )
         return None
-    if current is None:
+    if not has_keys:
         return runtime.keys.issue(DEMO_PARTNER, key)
     return key if holds_demo_key else None
 

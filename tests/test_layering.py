@@ -16,6 +16,9 @@ beneath it; no layer imports one that imports it back.
     gateway.mapping ── gateway.partners ── gateway.x12 ── gateway.canonical ── gateway.errors
 
     gateway.masking (hides credentials in text) and gateway.settings sit beneath everything.
+Partners: ``gateway.onboarding`` (templates, ``partners new``, the sheet; under ``gateway.api``)
+-> ``gateway.partner_store`` -> ``gateway.lifecycle`` -> ``gateway.certification`` ->
+``gateway.partners`` -> ``gateway.partner_sections``.
 """
 
 from __future__ import annotations
@@ -42,7 +45,13 @@ ALLOWED: dict[str, set[str]] = {
     "gateway.canonical": set(),
     "gateway.x12": {"gateway.errors"},
     "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors", "gateway.locations"},
-    "gateway.partners": {"gateway.x12", "gateway.errors", "gateway.locations"},
+    "gateway.partner_sections": {"gateway.x12"},  # profile sections: transports, certification
+    "gateway.partners": {
+        "gateway.partner_sections",
+        "gateway.x12",
+        "gateway.errors",
+        "gateway.locations",
+    },
     "gateway.store": {"gateway.settings"},
     "gateway.erp": {
         "gateway.canonical",
@@ -60,8 +69,31 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.partners",
         "gateway.masking",
     },
-    "gateway.partner_store": {"gateway.partners", "gateway.store", "gateway.x12"},
+    "gateway.certification": {"gateway.partners", "gateway.partner_sections", "gateway.store"},
+    "gateway.lifecycle": {
+        "gateway.certification",
+        "gateway.partners",
+        "gateway.store",
+        "gateway.errors",
+    },
+    "gateway.partner_store": {
+        "gateway.lifecycle",
+        "gateway.partners",
+        "gateway.store",
+        "gateway.x12",
+    },
     "gateway.queries": {"gateway.store"},
+    "gateway.onboarding": {
+        "gateway.certification",
+        "gateway.lifecycle",
+        "gateway.locations",
+        "gateway.partner_sections",
+        "gateway.partner_store",
+        "gateway.partners",
+        "gateway.queries",
+        "gateway.store",
+        "gateway.x12",
+    },
     "gateway.runtime": {
         "gateway.erp",
         "gateway.partners",
@@ -80,6 +112,10 @@ ALLOWED: dict[str, set[str]] = {
     },
     "gateway.web": {"gateway.runtime", "gateway.queries", "gateway.errors"},
     "gateway.api": {
+        "gateway.onboarding",
+        "gateway.lifecycle",
+        "gateway.partner_store",
+        "gateway.partners",
         "gateway.web",
         "gateway.queries",
         "gateway.pipeline",

@@ -21,7 +21,6 @@ import pytest
 from gateway.partner_store import KeyOwner, sync_partners
 from gateway.runtime import Runtime
 from gateway.settings import Settings
-from gateway.store.models import Partner
 from gateway_app.cli import main
 from gateway_app.server import DEMO_PARTNER, banner, demo_key_for, errors_only
 
@@ -171,12 +170,10 @@ def runtime_in(tmp_path: Path, **settings: Any) -> Runtime:
     return Runtime.from_settings(Settings(_env_file=None, **values))  # type: ignore[call-arg]
 
 
-def demo_partner_key_hash(runtime: Runtime) -> str | None:
+def demo_partner_keys(runtime: Runtime) -> list[str]:
+    """The demo partner's key prefixes (registering it first)."""
     sync_partners(runtime.db)
-    with runtime.db.sessions() as session:
-        partner = session.get(Partner, DEMO_PARTNER)
-        assert partner is not None
-        return partner.api_key_hash
+    return [key.prefix for key in runtime.keys.keys(DEMO_PARTNER)]
 
 
 def test_given_no_demo_setting_then_no_key_is_issued_and_the_banner_shows_none(
@@ -184,9 +181,9 @@ def test_given_no_demo_setting_then_no_key_is_issued_and_the_banner_shows_none(
 ) -> None:
     runtime = runtime_in(tmp_path)
     try:
-        assert demo_partner_key_hash(runtime) is None
+        assert demo_partner_keys(runtime) == []
         key = demo_key_for(runtime)
-        assert key is None and demo_partner_key_hash(runtime) is None
+        assert key is None and demo_partner_keys(runtime) == []
         shown = banner(runtime.settings, "127.0.0.1", 8080, key)
     finally:
         runtime.close()
@@ -198,19 +195,21 @@ def test_given_demo_mode_then_the_key_is_issued_shown_and_not_after_it_is_rotate
 ) -> None:
     runtime = runtime_in(tmp_path, demo=True)
     try:
-        demo_partner_key_hash(runtime)
+        demo_partner_keys(runtime)
         first = demo_key_for(runtime)
         again = demo_key_for(runtime)  # a restart: the key is still the partner's
-        assert runtime.keys.partner_for("demo-supplier-key") == KeyOwner(DEMO_PARTNER, "test")
+        assert runtime.keys.partner_for("demo-supplier-key") == KeyOwner(DEMO_PARTNER, "live")
 
         monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path))
-        assert main(["partners", "issue-key", DEMO_PARTNER]) == 0
-        rotated = capsys.readouterr().out.strip()
+        assert main(["partners", "issue-key", DEMO_PARTNER]) == 0  # overlapping rotation:
+        rotated = capsys.readouterr().out.strip().splitlines()[-1]
+        assert demo_key_for(runtime) == "demo-supplier-key"  # both work until the old one goes
+        assert main(["partners", "revoke-key", DEMO_PARTNER, "demo-sup"]) == 0
 
         after = demo_key_for(runtime)
         shown = banner(runtime.settings, "127.0.0.1", 8080, after)
         assert runtime.keys.partner_for("demo-supplier-key") is None
-        assert runtime.keys.partner_for(rotated) == KeyOwner(DEMO_PARTNER, "test")
+        assert runtime.keys.partner_for(rotated) == KeyOwner(DEMO_PARTNER, "live")
     finally:
         runtime.close()
     assert first == again == "demo-supplier-key"
@@ -222,7 +221,7 @@ def test_given_the_demo_key_left_from_a_demo_run_then_a_normal_start_warns_and_s
 ) -> None:
     runtime = runtime_in(tmp_path)
     try:
-        demo_partner_key_hash(runtime)
+        demo_partner_keys(runtime)
         runtime.keys.issue(DEMO_PARTNER, "demo-supplier-key")
         with caplog.at_level(logging.WARNING, "gateway"):
             assert demo_key_for(runtime) is None

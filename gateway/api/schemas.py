@@ -1,10 +1,13 @@
-"""What the operator API answers to its actions (retry, replay) and about the ERP sink."""
+"""What the operator API answers to its actions (retry, replay, onboarding) and about the ERP sink."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.onboarding.views import ChecklistItemView, PartnerDetail
+from gateway.partners import PartnerStatus
 
 
 class RetryAnswer(BaseModel):
@@ -45,3 +48,47 @@ class ErpSinkListing(BaseModel):
     connector: str
     count: int
     events: list[dict[str, Any]]
+
+
+class NewPartnerRequest(BaseModel):
+    """``gateway partners new`` over the API: the id, the template and its placeholders' values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=100)
+    template: str = Field(min_length=1, max_length=100)
+    values: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=50,
+        description='Placeholder -> value, e.g. {"ISA_ID": "ACME"} (GET /ops/partners/templates)',
+    )
+
+
+class NewPartnerAnswer(BaseModel):
+    partner: PartnerDetail
+    api_key: str | None = Field(description="Shown once (stored hashed); None without the HTTP API")
+    sheet: str = Field(description="The onboarding sheet for the supplier (plain text)")
+
+
+class TemplateView(BaseModel):
+    name: str
+    description: str
+    placeholders: list[str] = Field(description="What ``values`` must give (or takes defaults)")
+
+
+class PromoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: PartnerStatus
+    reason: str | None = Field(None, max_length=500, pattern=r"^[^\x00]*$")
+    override: bool = Field(
+        False, description="Go live with the certification incomplete (needs a reason)"
+    )
+
+
+class PromoteAnswer(BaseModel):
+    partner_id: str
+    before: str
+    after: str
+    overridden: bool
+    checklist: list[ChecklistItemView] = Field(description="For a change to live: as it stood")

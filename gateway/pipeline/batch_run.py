@@ -13,6 +13,10 @@ What a message leaves in the store is bounded by ``ProcessConfig.limits`` whatev
 (``x12.limits``): its ``errors`` entries (message metadata), each set's findings (its stored
 validation), the interchange messages, and the acknowledgements, which hold no more sets than
 the limits let through.
+
+Whether a new event is a test document kept from the ERP (``holds_from_erp``) is decided here, by
+the partner's status in the database (one query per batch, so a promotion counts at once in
+every worker) and its profile's ``test_indicator``.
 """
 
 from __future__ import annotations
@@ -22,17 +26,19 @@ import json
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
-from gateway.partners import DUPLICATE_CHECKS, PartnerProfile
+from gateway.canonical import Event
+from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, holds_from_erp
 from gateway.pipeline import json_documents
 from gateway.pipeline.config import ProcessConfig, partner_profile
 from gateway.pipeline.outcome import ProcessOutcome
-from gateway.pipeline.records import Recorder, SetRow
+from gateway.pipeline.records import Hold, Recorder, SetRow, deliver_all
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.models import (
     AuditEntry,
     InboundMessage,
     InterchangeRecord,
+    Partner,
     table_of,
     utcnow,
 )
@@ -97,6 +103,24 @@ class BatchRun:
         self.session, self.config, self.blocks = session, config, blocks
         self.recorder = Recorder(session, connectors=config.connectors, claim=claim)
         self.interchanges = _SeenInterchanges(session, messages, config.limits)
+        partner_ids = sorted({m.partner_id for m in messages if m.partner_id is not None})
+        self.statuses: dict[str, str] = {}
+        if partner_ids:
+            query = select(Partner.id, Partner.status).where(Partner.id.in_(partner_ids))
+            self.statuses = {row.id: row.status for row in session.execute(query)}
+
+    def hold(self, profile: PartnerProfile | None) -> Hold:
+        """Which of the partner's new events are test documents (a message without a partner:
+        none). A partner without a row yet is taken at its profile's status."""
+        if profile is None:
+            return deliver_all
+        status = self.statuses.get(profile.id, profile.status)
+        indicator = profile.test_indicator
+
+        def held(event: Event) -> bool:
+            return holds_from_erp(status, indicator, event.source.test)
+
+        return held
 
     def add(self, message: InboundMessage) -> ProcessOutcome:
         session, config = self.session, self.config
@@ -109,7 +133,14 @@ class BatchRun:
         if json_documents.is_json_documents(message):
             identities = profile.expected_identities(config.our_ids) if profile else None
             return json_documents.record_json_documents(
-                session, message, self.recorder, policy, checks, identities, config.limits
+                session,
+                message,
+                self.recorder,
+                policy,
+                checks,
+                identities,
+                config.limits,
+                self.hold(profile),
             )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
@@ -121,7 +152,7 @@ class BatchRun:
             counters=counters,
         )
         self.interchanges.remember(message)
-        outcome = _record(self.recorder, message, result, policy, checks)
+        outcome = _record(self.recorder, message, result, policy, checks, self.hold(profile))
         outcome.outbound = self.recorder.add_acks(
             message, result.acknowledgments, outbound_transport(profile)
         )
@@ -240,6 +271,7 @@ def _record(
     result: TranslationResult,
     policy: str,
     checks: frozenset[str],
+    hold: Hold,
 ) -> ProcessOutcome:
     recorder.interchange_rows += [
         {
@@ -279,7 +311,7 @@ def _record(
         )
         for ordinal, (ir, group, tr) in enumerate(_sets(result), 1)
     ]
-    recorded = recorder.add_sets(message, sets, policy, checks)
+    recorded = recorder.add_sets(message, sets, policy, checks, hold)
     return ProcessOutcome(message.id, "processed", errors=result.errors, recorded=recorded)
 
 

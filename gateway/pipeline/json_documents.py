@@ -38,7 +38,7 @@ from gateway.canonical import EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
 from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
 from gateway.pipeline.outcome import ProcessOutcome
-from gateway.pipeline.records import Recorder, SetRow
+from gateway.pipeline.records import Hold, Recorder, SetRow, deliver_all
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
 from gateway.x12.identities import ExpectedIdentities
@@ -154,6 +154,7 @@ def record_json_documents(
     checks: frozenset[str] = frozenset({"business_key"}),
     identities: ExpectedIdentities | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    hold: Hold = deliver_all,
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
@@ -183,7 +184,7 @@ def record_json_documents(
     message.processed_at = utcnow()
     message.error = None
     return ProcessOutcome(
-        message.id, "processed", recorded=recorder.add_sets(message, sets, policy, checks)
+        message.id, "processed", recorded=recorder.add_sets(message, sets, policy, checks, hold)
     )
 
 

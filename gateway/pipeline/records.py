@@ -11,11 +11,15 @@ partner in another message is a duplicate. ``reject`` and ``ignore-silently`` ke
 transaction row (``duplicate_of`` says of what); ``accept-and-flag`` stores and delivers the event
 flagged. The same content again has the same event id, so it is never new and never re-delivered;
 a changed payload under a known id (replay after a map change) becomes a new revision.
+
+Test documents (``Hold``: the partner is not live, or a live partner's ISA15=T interchange under
+``test_indicator: hold``) are stored like any other, marked ``test``, and get no delivery rows:
+nothing ever posts them to the ERP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +49,13 @@ _INTERCHANGES = table_of(InterchangeRecord)
 _ACKS = table_of(Acknowledgment)
 _MESSAGES = table_of(InboundMessage)
 _OUTBOX = table_of(OutboxItem)
+
+Hold = Callable[[Event], bool]
+"""Whether a new event is a test document, kept from the ERP (``partners.holds_from_erp``)."""
+
+
+def deliver_all(_event: Event) -> bool:
+    return False
 
 
 @dataclass(slots=True)
@@ -103,6 +114,7 @@ class _Pending:
     policy: str
     checks: frozenset[str]
     recorded: Recorded
+    hold: Hold
 
 
 LAYERS = (  # checked in this order; the first that matches decides
@@ -143,11 +155,13 @@ class Recorder:
         sets: list[SetRow],
         policy: str,
         checks: frozenset[str] = ALL_LAYERS,
+        hold: Hold = deliver_all,
     ) -> Recorded:
         """Queue ``sets`` of ``message``; the returned ``Recorded`` is filled by ``write``.
-        ``checks``: the duplicate layers the partner's policy applies to."""
+        ``checks``: the duplicate layers the partner's policy applies to; ``hold``: which new
+        events are test documents."""
         recorded = Recorded()
-        self._pending.append(_Pending(message, sets, policy, checks, recorded))
+        self._pending.append(_Pending(message, sets, policy, checks, recorded, hold))
         return recorded
 
     def add_acks(
@@ -197,7 +211,7 @@ class Recorder:
         stored = _stored_events(session, list(payloads))
         seen = _Seen(session, self._pending, stored)
         transaction_rows: list[dict[str, Any]] = []
-        new_events: dict[str, tuple[Event, InboundMessage, str | None, Recorded]] = {}
+        new_events: dict[str, tuple[Event, _Pending, str | None]] = {}
         for pending in self._pending:
             message, recorded = pending.message, pending.recorded
             for item in pending.sets:
@@ -227,7 +241,7 @@ class Recorder:
                     if stored[event.id] != payloads[event.id]:
                         _new_revision(session, event.id, payloads[event.id])
                 elif event.id not in new_events:
-                    new_events[event.id] = (event, message, flagged, recorded)
+                    new_events[event.id] = (event, pending, flagged)
                 recorded.event_ids.append(event.id)
             seen.remember(pending, transaction_rows[-len(pending.sets) :] if pending.sets else [])
         connection = session.connection()  # Core statements: no ORM bookkeeping needed
@@ -245,25 +259,30 @@ class Recorder:
     def _insert_events(
         self,
         connection: Connection,
-        new_events: dict[str, tuple[Event, InboundMessage, str | None, Recorded]],
+        new_events: dict[str, tuple[Event, _Pending, str | None]],
         payloads: dict[str, dict[str, Any]],
     ) -> None:
+        held = {
+            event_id for event_id, (event, pending, _) in new_events.items() if pending.hold(event)
+        }
         rows = [
             {
                 "id": event_id,
-                "message_id": message.id,
+                "message_id": pending.message.id,
                 "partner_id": event.partner_id,
                 "type": event.type,
                 "document_number": document_number(payloads[event_id]["document"]),
                 "payload": payloads[event_id],
                 "flagged_duplicate_of": flagged,
+                "test": event_id in held,
             }
-            for event_id, (event, message, flagged, _) in new_events.items()
+            for event_id, (event, pending, flagged) in new_events.items()
         ]
         connection.execute(insert(_EVENTS), rows)
         delivery_rows = [
             {"event_id": event_id, "connector": connector, "attempts": 1 if self.claim else 0}
             for event_id in new_events
+            if event_id not in held
             for connector in self.connectors
         ]
         if not delivery_rows:
@@ -272,7 +291,8 @@ class Recorder:
             insert(_DELIVERIES).returning(_DELIVERIES.c.id, _DELIVERIES.c.event_id), delivery_rows
         ).all()
         for delivery_id, event_id in sorted(created):
-            event, _, _, recorded = new_events[event_id]
+            event, pending, _ = new_events[event_id]
+            recorded = pending.recorded
             recorded.delivery_ids.append(delivery_id)
             if self.claim:
                 recorded.claims.append(Claim(delivery_id, event))

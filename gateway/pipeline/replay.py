@@ -5,7 +5,7 @@ the map changed, the old payload is kept as a revision and the caller gets the f
 the event's deliveries that did not succeed go back to ``pending`` (dead letters included) so the
 ERP gets the current version. A delivery that already succeeded is left alone: the ERP dedupes on
 the event id, so a corrected revision of a delivered event is shown to operators (diff) but not
-re-posted.
+re-posted. A test document (``events.test``) stays one: a replay never gives it deliveries.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.partners import PartnerProfile
+from gateway.partners import PartnerProfile, holds_from_erp
 from gateway.pipeline.batch_run import translate_options
 from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
 from gateway.pipeline.records import document_number, replace_event_payload
@@ -26,6 +26,7 @@ from gateway.store.models import (
     Delivery,
     EventRecord,
     InboundMessage,
+    Partner,
     TransactionRecord,
     utcnow,
 )
@@ -103,16 +104,22 @@ def replay_transaction(
         existing = session.get(EventRecord, event.id)
         changes: list[dict[str, Any]] = []
         if existing is None:
-            session.add(
-                EventRecord(
-                    id=event.id,
-                    message_id=message.id,
-                    partner_id=event.partner_id,
-                    type=event.type,
-                    document_number=document_number(payload["document"]),
-                    payload=payload,
-                )
+            row = session.get(Partner, profile.id) if profile is not None else None
+            test = profile is not None and holds_from_erp(
+                row.status if row is not None else profile.status,
+                profile.test_indicator,
+                event.source.test,
             )
+            existing = EventRecord(
+                id=event.id,
+                message_id=message.id,
+                partner_id=event.partner_id,
+                type=event.type,
+                document_number=document_number(payload["document"]),
+                payload=payload,
+                test=test,
+            )
+            session.add(existing)
             session.flush()
             changes = diff_json(None, payload)
         else:
@@ -120,7 +127,7 @@ def replay_transaction(
             if changes:
                 replace_event_payload(session, existing, payload)
         record.event_id = event.id
-        delivery_ids = _reset_deliveries(session, event.id, config)
+        delivery_ids = [] if existing.test else _reset_deliveries(session, event.id, config)
         session.add(
             AuditEntry(
                 actor="operator",

@@ -18,6 +18,7 @@ def event_summary(e: EventRecord) -> EventSummary:
         message_id=e.message_id,
         revision=e.revision,
         flagged_duplicate_of=e.flagged_duplicate_of,
+        test=e.test,
     )
 
 

@@ -36,6 +36,10 @@ class EventSummary(BaseModel):
     message_id: str
     revision: int
     flagged_duplicate_of: str | None
+    test: bool = Field(
+        description="A test document (partner not live, or ISA15=T under test_indicator: hold): "
+        "stored and acknowledged, never posted to the ERP"
+    )
 
 
 class EventView(EventSummary):

@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,13 +50,29 @@ class Partner(Base):
     id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
     name: Mapped[str] = mapped_column(StoredString(200))
     status: Mapped[str] = mapped_column(StoredString(20))
+    """draft | testing | live | suspended (``gateway.partners.STATUSES``), or removed (its profile
+    is gone); changed only through ``gateway.lifecycle``, audited."""
     isa_qualifier: Mapped[str] = mapped_column(StoredString(2))
     isa_id: Mapped[str] = mapped_column(StoredString(15))
-    api_key_hash: Mapped[str | None] = mapped_column(StoredString(128))
-    api_key_prefix: Mapped[str | None] = mapped_column(StoredString(12))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (UniqueConstraint("isa_qualifier", "isa_id", name="uq_partner_isa"),)
+
+
+class PartnerKey(Base):
+    """A partner's API key, stored hashed. A partner may hold several at once (rotation: the new
+    one is issued, the supplier switches, the old one is revoked)."""
+
+    __tablename__ = "partner_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(StoredString(128), unique=True, index=True)
+    prefix: Mapped[str] = mapped_column(StoredString(12))
+    """The key's first characters: enough for people to tell keys apart, never to use one."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Updated at most once a minute per key (``PartnerKeys``)."""
 
 
 class InboundMessage(Base):
@@ -150,6 +167,10 @@ class EventRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    test: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A test document, kept from the ERP: no delivery rows, ever (``partners.holds_from_erp``:
+    its partner was not live, or it came in an ISA15=T interchange under ``test_indicator:
+    hold``). It counts for the partner's certification (``gateway.certification``)."""
 
 
 class EventRevision(Base):

@@ -29,6 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from gateway.errors import ConfigurationError, DeliveryError, DocumentError, GatewayError
 
@@ -98,14 +99,28 @@ async def _gateway_error(_request: Request, exc: Exception) -> JSONResponse:
     return gateway_error_response(exc)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)  # routing's 404/405 are Starlette's
     detail: Any = exc.detail  # ApiError's is a dict, Starlette's a sentence
     if isinstance(detail, dict):
         body = error_body(**detail)
     else:
         body = error_body(f"http.{exc.status_code}", str(detail))
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the app serves at this path: Starlette's 405 names only the first route
+    that matched the path, though a path may have a route per method (``GET`` and ``POST``)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _request_invalid(_request: Request, exc: Exception) -> JSONResponse:

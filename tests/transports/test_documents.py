@@ -111,7 +111,8 @@ def test_given_an_event_id_another_partner_used_then_both_are_kept_apart_and_nei
     gateway: Gateway, client: TestClient
 ) -> None:
     theirs = sample_event(id="evt_shared")
-    theirs["source"] = {**theirs["source"], "sender_id": "ACMEFAST"}
+    # A production document: acme-fasteners keeps test ones from the ERP (test_indicator: hold).
+    theirs["source"] = {**theirs["source"], "sender_id": "ACMEFAST", "test": False}
     assert client.post("/v1/documents", json=theirs, headers=bearer(ACME_KEY)).status_code == 202
     mine = sample_event(id="evt_shared")
     mine["document"] = {**mine["document"], "shipment_id": "OTHER-SHIPMENT"}

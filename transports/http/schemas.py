@@ -42,6 +42,9 @@ class ReceiptEvent(BaseModel):
     id: str
     type: str
     document_number: str | None
+    test: bool = Field(
+        description="A test document: validated and acknowledged, kept from the ERP (no deliveries)"
+    )
     deliveries: list[DeliveryState]
 
 
@@ -101,6 +104,7 @@ def receipt_from(view: MessageView) -> Receipt:
                 id=e.id,
                 type=e.type,
                 document_number=e.document_number,
+                test=e.test,
                 deliveries=[
                     DeliveryState(status=d.status, attempts=d.attempts, delivered_at=d.delivered_at)
                     for d in e.deliveries

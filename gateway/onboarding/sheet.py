@@ -1,0 +1,155 @@
+"""The onboarding sheet: what a supplier needs from us to connect and to certify, in plain text.
+
+Built from the partner's profile alone (plus the gateway's address and ids), so ``partners new``,
+``partners show --sheet`` and ``POST /ops/partners`` print the same sheet. The API key is never
+on it (it goes to the supplier by another channel); its prefix is, so both sides can tell which
+key is meant.
+"""
+
+from __future__ import annotations
+
+from gateway.partner_sections import EVENT_TYPES
+from gateway.partners import PartnerProfile
+from gateway.x12.identities import EnvelopeId
+
+DOCUMENTS = {
+    "855": "purchase order acknowledgement",
+    "856": "advance ship notice",
+    "810": "invoice",
+    "997": "functional acknowledgement",
+    "999": "implementation acknowledgement",
+    "po_acknowledgment": "purchase order acknowledgement (JSON event)",
+    "ship_notice": "advance ship notice (JSON event)",
+    "invoice": "invoice (JSON event)",
+    "functional_ack": "functional acknowledgement (JSON event)",
+}
+ISA12 = {"004010": "00401", "005010": "00501", "003060": "00306", "004030": "00403"}
+
+
+def is_json_partner(profile: PartnerProfile) -> bool:
+    """Certified on JSON events rather than X12 sets."""
+    items = profile.certification.documents
+    return bool(items) and all(item.document in EVENT_TYPES for item in items)
+
+
+def onboarding_sheet(
+    profile: PartnerProfile,
+    *,
+    base_url: str,
+    our_ids: tuple[EnvelopeId, ...],
+    key_prefix: str | None = None,
+) -> str:
+    json_partner = is_json_partner(profile)
+    lines = [
+        f"Onboarding sheet: {profile.name} ({profile.id})",
+        "=" * 60,
+        *_connection(profile, base_url.rstrip("/"), key_prefix, json_partner),
+        "",
+        *(_json_rules(profile, our_ids) if json_partner else _x12_rules(profile, our_ids)),
+        "",
+        *_certification(profile),
+    ]
+    if profile.contacts:
+        lines += ["", "Your contacts on file:"]
+        lines += [f"  {c.name}" + (f" <{c.email}>" if c.email else "") for c in profile.contacts]
+    return "\n".join(lines) + "\n"
+
+
+def _connection(
+    profile: PartnerProfile, base: str, key_prefix: str | None, json_partner: bool
+) -> list[str]:
+    t = profile.transports
+    lines = ["How to connect:"]
+    if t.http.enabled:
+        send = "/v1/documents" if json_partner else "/v1/x12"
+        body = "JSON events" if json_partner else "X12 interchanges"
+        key = (
+            f"your API key ({key_prefix}..., sent to you separately)"
+            if key_prefix
+            else "your API key"
+        )
+        lines += [
+            f"  POST {base}{send}   {body}, header 'Authorization: Bearer <API key>'",
+            f"  GET  {base}/v1/receipts/<receipt_id>   the outcome and our acknowledgements",
+            f"  API key: {key}",
+            f"  API documentation: {base}/docs",
+            "  Optional header X-Message-Id: your id for the message (a re-send is a duplicate)",
+        ]
+    if t.as2 is not None:
+        lines += [
+            f"  AS2: from {t.as2.as2_id} to {t.as2.our_as2_id or '(our AS2 id, given at go-live)'},"
+            f" MDN {t.as2.mdn}, signed {t.as2.signing}, encrypted {t.as2.encryption}",
+            f"       your endpoint on file: {t.as2.url}",
+        ]
+    if t.sftp is not None:
+        s = t.sftp
+        if s.mode == "hosted":
+            lines.append(
+                f"  SFTP on our server, account {s.username}: put files in {s.inbox}, "
+                f"our acknowledgements appear in {s.outbox}"
+            )
+        else:
+            lines.append(
+                f"  SFTP on your server {s.host}:{s.port}, our account {s.username}: we pick "
+                f"files up from {s.inbox} every {s.poll_interval_s} s and put ours in {s.outbox}"
+            )
+    if any(x is not None and not x.enabled for x in (t.as2, t.sftp)):
+        lines.append("  (our AS2/SFTP service opens later: we will tell you the date)")
+    return lines
+
+
+def _x12_rules(profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...]) -> list[str]:
+    x12 = profile.x12
+    senders = ", ".join(f"{s.qualifier}/{s.id}" for s in x12.sender_ids)
+    ours = (x12.our(),) if x12.our() is not None else our_ids
+    versions = sorted({i.version for i in profile.certification.documents if i.version})
+    d = x12.ack.delimiters
+    ack = {"auto": "997 (004010) or 999 (005010)", "none": "none"}.get(x12.ack.kind, x12.ack.kind)
+    ta1 = {
+        "on_request": "when you ask (ISA14=1) or when the envelope is faulty",
+        "always": "for every interchange",
+        "on_error": "when the envelope is faulty",
+    }[x12.ack.ta1]
+    lines = [
+        "What we expect in your X12:",
+        f"  Your sender id (ISA05/ISA06, GS02):   {senders}",
+        f"  Our id (ISA07/ISA08, GS03):           {' or '.join(str(o) for o in ours)}",
+    ]
+    if versions:
+        isa = ", ".join(ISA12.get(v, "?") for v in versions)
+        lines.append(f"  Versions (GS08 / ISA12):             {', '.join(versions)} / {isa}")
+    lines += [
+        "  Delimiters: any, read from your ISA (element, ISA16 component, segment terminator)",
+        "  Test files: ISA15=T while we test; production files ISA15=P",
+        f"  Documents we accept:                 {', '.join(profile.accepted_sets)}",
+        f"  Our acknowledgements: {ack} per group, TA1 {ta1}",
+    ]
+    if d is not None:
+        lines.append(
+            f"  Our delimiters: element {d.element} component {d.component} "
+            f"segment {d.segment} repetition {d.repetition}"
+        )
+    return lines
+
+
+def _json_rules(profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...]) -> list[str]:
+    ours = (profile.x12.our(),) if profile.x12.our() is not None else our_ids
+    return [
+        "What we expect in your JSON documents:",
+        '  Schema: GET /docs (the canonical supply events, one or {"documents": [...]})',
+        f"  source.sender_id: {', '.join(s.id for s in profile.x12.sender_ids)} (or empty)",
+        f"  source.receiver_id: {' or '.join(o.id for o in ours if o is not None)} (or empty)",
+        "  Test documents: source.test true while we test",
+    ]
+
+
+def _certification(profile: PartnerProfile) -> list[str]:
+    items = profile.certification.documents
+    if not items:
+        return ["To certify: nothing to send; we tell you when you are live."]
+    lines = [
+        "To certify, send one of each as a test and get it accepted (997/999 AK5 A or E, or the",
+        "receipt's transaction status A); nothing reaches our ERP until we put you live:",
+    ]
+    lines += [f"  [ ] {item.label:<20} {DOCUMENTS.get(item.document, '')}" for item in items]
+    return lines

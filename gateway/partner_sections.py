@@ -1,0 +1,123 @@
+"""Two sections of a partner profile (``gateway.partners``): how the partner reaches us
+(``transports``) and what it must send before it goes live (``certification``).
+
+AS2 and SFTP are validated here before their transports exist, so the onboarding templates for
+them are complete profiles today and partners set up on them need no edit when they land; until
+then ``enabled: true`` is refused, as a setting the gateway could not honour.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.x12.validate import SUPPORTED_SETS
+
+EVENT_TYPES = frozenset({"po_acknowledgment", "ship_notice", "invoice", "functional_ack"})
+"""The canonical event types (``gateway.canonical``; a test keeps the two in step): a JSON
+partner's certification names these, an X12 partner's the transaction sets."""
+X12_VERSIONS = frozenset({"003060", "004010", "004030", "004060", "005010"})
+"""GS08 versions the validator reads (``x12/set_tables``); a checklist item may name one."""
+_URL = r"^https?://[^\s/]+\S*$"
+_NOT_BUILT = "the {name} transport is not built yet: keep transports.{key}.enabled false"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpSettings(_Strict):
+    enabled: bool = True
+
+
+class As2Settings(_Strict):
+    """AS2 (RFC 4130): who they are (AS2-From), whom they address, where MDNs go."""
+
+    enabled: bool = False
+    as2_id: str = Field(min_length=1, max_length=128, pattern=r"^[!-~]+$")
+    """Their AS2 name: the AS2-From of what they send, the AS2-To of what we send them."""
+    our_as2_id: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[!-~]+$")
+    """The AS2-To they must address; unset, the gateway's own."""
+    url: str = Field(pattern=_URL)
+    """Their AS2 endpoint: asynchronous MDNs and, later, our documents go there."""
+    mdn: Literal["sync", "async"] = "sync"
+    signing: Literal["sha256", "sha384", "sha512"] = "sha256"
+    encryption: Literal["aes128", "aes192", "aes256"] = "aes256"
+    certificate: str | None = None
+    """Their certificate (PEM file, relative to the partners folder)."""
+
+    @model_validator(mode="after")
+    def _not_yet(self) -> As2Settings:
+        if self.enabled:
+            raise ValueError(_NOT_BUILT.format(name="AS2", key="as2"))
+        return self
+
+
+class SftpSettings(_Strict):
+    """SFTP, either an account on our server they upload to (``hosted``) or their server we poll
+    (``remote``)."""
+
+    enabled: bool = False
+    mode: Literal["hosted", "remote"]
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    """``hosted``: the account we create for them; ``remote``: ours on their server."""
+    host: str | None = Field(None, min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:-]+$")
+    port: int = Field(22, ge=1, le=65535)
+    host_key: str | None = Field(None, pattern=r"^SHA256:[A-Za-z0-9+/=]{43,44}$")
+    """``remote``: their server's key fingerprint as ``ssh-keygen -l`` prints it."""
+    inbox: str = Field("/inbox", pattern=r"^/\S*$")
+    """Where their files are picked up from."""
+    outbox: str = Field("/outbox", pattern=r"^/\S*$")
+    """Where our acknowledgements are put."""
+    poll_interval_s: int = Field(300, ge=30, le=86400)
+
+    @model_validator(mode="after")
+    def _check_mode(self) -> SftpSettings:
+        if self.mode == "remote" and self.host is None:
+            raise ValueError("mode remote needs the host we poll")
+        if self.mode == "hosted" and (self.host is not None or self.host_key is not None):
+            raise ValueError("mode hosted runs on our server: no host or host_key")
+        if self.enabled:
+            raise ValueError(_NOT_BUILT.format(name="SFTP", key="sftp"))
+        return self
+
+
+class Transports(_Strict):
+    http: HttpSettings = HttpSettings()
+    as2: As2Settings | None = None
+    sftp: SftpSettings | None = None
+    outbound: str = Field("http", pattern=r"^[a-z][a-z0-9-]{0,19}$")
+    """The transport our documents (997/999/TA1, 850s) go out over, by its name in
+    ``transports.TRANSPORTS``: ``http`` (default) holds them for the partner to fetch
+    (``GET /v1/outbox``); a push transport (``as2``, ``sftp``) sends them from the workers."""
+
+
+class CertificationItem(_Strict):
+    """One kind of document a partner must get accepted while ``testing``: an X12 transaction
+    set (``855``) in a version (GS08, ``004010``; unset: any), or a JSON event type.
+
+    A "997 returned to us" item joins when the gateway sends 850s: nothing could satisfy it yet."""
+
+    document: str
+    version: str | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> CertificationItem:
+        if self.document not in SUPPORTED_SETS | EVENT_TYPES:
+            known = sorted(SUPPORTED_SETS) + sorted(EVENT_TYPES)
+            raise ValueError(f"document {self.document!r} is none of {', '.join(known)}")
+        if self.version is not None and self.version not in X12_VERSIONS:
+            raise ValueError(
+                f"version {self.version!r} is none of {', '.join(sorted(X12_VERSIONS))}"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{self.document} {self.version}" if self.version else self.document
+
+
+class Certification(_Strict):
+    documents: tuple[CertificationItem, ...] = ()
+    """Each must be passed by an accepted document received in ``testing`` before going live."""
