@@ -41,6 +41,10 @@ class Sent:
     status: Literal["sent", "held"]
     """``sent``: the partner has it; ``held``: kept for the partner to fetch (pull transports)."""
     detail: str = ""
+    transport_message_id: str | None = None
+    """The transport's id for what was sent (AS2 Message-ID): what its acknowledgement names."""
+    acknowledged: bool = False
+    """The partner confirmed receipt in the same exchange (AS2 sync MDN that verified)."""
 
 
 class Transport(ABC):
