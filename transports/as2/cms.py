@@ -149,7 +149,7 @@ def _identifies(identifier: Any, certificate: x509.Certificate) -> bool:
     return bool(identifier.chosen.native == cert.key_identifier)
 
 
-def _digest(name: str, data: bytes) -> bytes:
+def digest_of(name: str, data: bytes) -> bytes:
     h = hashes.Hash(DIGESTS[name]())
     h.update(data)
     return h.finalize()
@@ -173,7 +173,7 @@ def sign(
         cms.CMSAttribute(
             {"type": "signing_time", "values": [cms.Time(name="utc_time", value=_now())]}
         ),
-        cms.CMSAttribute({"type": "message_digest", "values": [_digest(digest, content)]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [digest_of(digest, content)]}),
     ]
     attrs.sort(key=lambda a: a.dump())  # DER: a SET OF is sorted by encoding
     signed_attrs = cms.CMSAttributes(attrs)
@@ -279,7 +279,7 @@ def _check_signer(
     digest = str(signer_info["digest_algorithm"]["algorithm"].native)
     if digest not in DIGESTS or (digest == "sha1" and not allow_sha1):
         raise IntegrityCheckFailed(f"digest algorithm {digest} is not accepted")
-    computed = _digest(digest, data)
+    computed = digest_of(digest, data)
     signed_attrs = signer_info["signed_attrs"]
     if signed_attrs.native is not None and len(signed_attrs):
         found = [a for a in signed_attrs if a["type"].native == "message_digest"]

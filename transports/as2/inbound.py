@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from transports.as2 import cms
 from transports.as2.directory import AS2Partner
 from transports.as2.mdn import Mic
-from transports.as2.mime import Entity, MimeError, parse_entity, split_multipart
+from transports.as2.mime import ContentType, Entity, MimeError, parse_entity, split_multipart
 
 PKCS7_MIME = ("application/pkcs7-mime", "application/x-pkcs7-mime")
 MAX_LAYERS = 6
@@ -59,7 +59,7 @@ def open_message(entity: Entity, partner: AS2Partner) -> Opened:
     for _ in range(MAX_LAYERS):
         kind = entity.content_type.type
         if kind in PKCS7_MIME:
-            layer = cms.content_type_of(data)
+            layer = _layer(data, entity.content_type.param("smime-type"))
             if layer in ("enveloped_data", "authenticated_enveloped_data"):
                 inner = cms.decrypt(data, partner.keys, allow_3des=settings.allow_3des)
                 encrypted, decrypted = True, inner
@@ -107,9 +107,23 @@ def open_message(entity: Entity, partner: AS2Partner) -> Opened:
     )
 
 
-def _filename(entity: Entity) -> str | None:
-    from transports.as2.mime import ContentType
+_UNREADABLE: dict[str, type[cms.CmsError]] = {
+    "enveloped-data": cms.DecryptionFailed,
+    "authenticated-enveloped-data": cms.DecryptionFailed,
+    "signed-data": cms.IntegrityCheckFailed,
+}
 
+
+def _layer(data: bytes, smime_type: str | None) -> str:
+    """The CMS content type; unreadable (say truncated), the error its ``smime-type`` means."""
+    try:
+        return cms.content_type_of(data)
+    except cms.CmsError as exc:
+        error = _UNREADABLE.get((smime_type or "").lower(), cms.CmsError)
+        raise error(exc.message) from exc
+
+
+def _filename(entity: Entity) -> str | None:
     disposition = entity.header("content-disposition")
     if not disposition:
         return None

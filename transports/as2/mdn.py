@@ -94,7 +94,7 @@ class Mic:
 
     @classmethod
     def over(cls, data: bytes, algorithm: str) -> Mic:
-        return cls(cms._digest(algorithm, data), algorithm)
+        return cls(cms.digest_of(algorithm, data), algorithm)
 
     def __str__(self) -> str:
         return f"{base64.b64encode(self.digest).decode()}, {mic_label(self.algorithm)}"
