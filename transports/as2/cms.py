@@ -29,6 +29,7 @@ from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -403,7 +404,7 @@ def encrypt(
 
 
 def _cbc(cipher: str, key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> bytes:
-    block: Any = algorithms.TripleDES(key) if cipher == "3des" else algorithms.AES(key)
+    block: Any = TripleDES(key) if cipher == "3des" else algorithms.AES(key)
     engine = Cipher(block, modes.CBC(iv))
     if encrypt:
         padder = padding.PKCS7(block.block_size).padder()
