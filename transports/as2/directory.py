@@ -56,7 +56,8 @@ class Directory:
         self.partners_dir = partners_dir
         self.our_id = our_id
         self.key_secret = key_secret
-        self._index: dict[tuple[str, str], str] = {}
+        self._index: dict[tuple[str, str], str | None] = {}
+        """None: two profiles claim the pair (refused until one is fixed)."""
         self._built_at = float("-inf")
         self._lock = threading.Lock()
 
@@ -65,8 +66,12 @@ class Directory:
         key = (their_id, our_id)
         if key not in self._index and time.monotonic() - self._built_at > REFRESH_S:
             self.refresh()
-        partner_id = self._index.get(key)
-        return self.partner(partner_id) if partner_id is not None else None
+        if key not in self._index:
+            return None
+        partner_id = self._index[key]
+        if partner_id is None:
+            raise ConfigurationError(f"AS2 ids {their_id} -> {our_id} are in several profiles")
+        return self.partner(partner_id)
 
     def partner(self, partner_id: str) -> AS2Partner:
         """``ConfigurationError`` when the profile has no AS2 section or a file is unusable."""
@@ -89,7 +94,7 @@ class Directory:
 
     def refresh(self) -> None:
         root = self.partners_dir or default_partners_dir()
-        index: dict[tuple[str, str], str] = {}
+        index: dict[tuple[str, str], str | None] = {}
         for path in sorted(root.glob("*.yaml")):
             try:
                 profile = load_partner(path.stem, self.partners_dir)
@@ -97,6 +102,6 @@ class Directory:
                 continue  # check-config reports it; it cannot be an AS2 partner meanwhile
             if profile.as2 is not None:
                 pair = (profile.as2.as2_id, profile.as2.our_as2_id or self.our_id)
-                index.setdefault(pair, profile.id)
+                index[pair] = None if pair in index else profile.id
         with self._lock:
             self._index, self._built_at = index, time.monotonic()

@@ -212,7 +212,8 @@ class ReceivedMdn:
     original_message_id: str | None
     disposition: str
     error: str | None
-    """The modifier after ``processed/error:`` (or ``failed/...``), ``None`` when processed."""
+    """The modifier after ``processed/error:`` (or ``failed/...``), ``None`` when processed
+    (``processed/warning: duplicate-document`` included: the partner has it)."""
     mic: Mic | None
     signed: bool
     text: str
@@ -276,8 +277,9 @@ def _report(entity: Entity, signed: bool) -> ReceivedMdn:
     _, _, status = disposition.partition(";")
     error = None
     kind, _, modifier = status.strip().partition(":")
-    if "/" in kind or kind.strip().lower() != "processed":
-        error = modifier.strip() or kind.strip()
+    kind = kind.strip().lower()
+    if kind != "processed" and kind != "processed/warning":  # a warning is still processed
+        error = modifier.strip() or kind
     return ReceivedMdn(
         original_message_id=fields.get("original-message-id"),
         disposition=disposition,

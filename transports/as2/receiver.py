@@ -147,7 +147,11 @@ class Intake:
                 mic=str(mic),
             ),
         )
-        receipt = self.transport.hand_in(inbound)  # committed: only now may we say "processed"
+        try:
+            receipt = self.transport.hand_in(inbound)  # committed: now we may say "processed"
+        except Exception as exc:  # nothing stored: the sender must try again
+            log.exception("storing AS2 message %s failed", self.message_id)
+            return self.answer(partner, asked, None, "unexpected-processing-error", repr(exc))
         try:
             said = "a duplicate, already received" if receipt.status != "received" else "received"
             answer = self.answer(partner, asked, mic, None, f"The AS2 message was {said}.")

@@ -183,6 +183,8 @@ def check_mdn(mdn: ReceivedMdn, packed: Packed) -> None:
         )
     if not mdn.processed:
         raise FatalDeliveryError(f"the partner refused it: {mdn.disposition}", mdn=mdn.text)
+    if mdn.mic is None and "/warning" in mdn.disposition.lower():
+        return  # "processed/warning: duplicate-document": it had the first one (with its MIC)
     if not mic_matches(mdn.mic, packed.mic):
         raise FatalDeliveryError(f"the MDN's MIC ({mdn.mic}) is not ours ({packed.mic})")
 

@@ -81,7 +81,7 @@ def as2_home(root: Path, **demo_as2: Any) -> Path:
         shutil.copy(path, partners / path.name)
     make_certificate(keys, "expired", days=(-400, -35))
     make_certificate(keys, "stranger")
-    make_certificate(keys, "next", days=(-1, 730))
+    make_certificate(keys, "next", days=(0, 730))  # newer than the demo certificate
     demo = partners / "demo-supplier.yaml"
     profile = yaml.safe_load(demo.read_text())
     profile["as2"]["certificates"] += ["../samples/as2/expired.crt", "../samples/as2/next.crt"]
