@@ -26,13 +26,14 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from gateway.errors import ConfigurationError
-from gateway.pipeline.inbox import Inbound
+from gateway.pipeline.inbox import Inbound, Inbox
+from gateway.pipeline.receive import Receipt
 from transports.as2 import cms
 from transports.as2.async_mdn import AsyncMdn
-from transports.as2.directory import AS2Partner
+from transports.as2.directory import AS2Partner, Directory
 from transports.as2.inbound import Opened, open_message
 from transports.as2.mdn import (
     MdnRequest,
@@ -45,11 +46,24 @@ from transports.as2.mdn import (
 )
 from transports.as2.mime import ContentType, MimeError, entity_from
 
-if TYPE_CHECKING:
-    from transports.as2.transport import AS2Transport
-
 log = logging.getLogger("gateway.as2")
 MAX_HEADER = 255
+
+
+class AS2Transport(Protocol):
+    """What the receiver needs of ``transport.AS2Transport`` (which passes itself)."""
+
+    @property
+    def name(self) -> str: ...
+
+    inbox: Inbox
+    directory: Directory
+
+    def hand_in(self, inbound: Inbound) -> Receipt: ...
+
+    def schedule_mdn(self, mdn: AsyncMdn) -> None: ...
+
+    def mdn_received(self, partner_id: str, mdn: ReceivedMdn) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
