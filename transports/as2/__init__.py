@@ -4,7 +4,8 @@ Modules, one concern each: ``mime`` (entities byte for byte), ``cms`` (sign, ver
 decrypt, compress), ``mdn`` (build, read), ``certificates`` (files, validity windows, our keys
 encrypted at rest), ``directory`` (AS2 names -> partners), ``inbound`` (opening a message),
 ``receiver`` (one request -> stored -> MDN), ``sender`` (pack, post, check the MDN),
-``async_mdn`` (posting MDNs later, with retries), ``transport`` (the seam).
+``async_mdn`` (posting MDNs later, with retries), ``transport`` (the seam), ``ops``
+(``GET /ops/certs``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from gateway.web.body import read_limited_body
 from gateway.web.state import gateway_state
-from transports.as2 import receiver
+from transports.as2 import ops, receiver
 from transports.as2.transport import AS2Transport
 
 router = APIRouter(tags=["AS2"])
@@ -45,6 +46,7 @@ async def post_as2(request: Request) -> Response:
 def install(app: FastAPI, transport: AS2Transport) -> None:
     app.state.as2_transport = transport
     app.include_router(router)
+    app.include_router(ops.router)
 
 
 __all__ = ["AS2Transport", "install"]

@@ -26,7 +26,7 @@ from gateway.errors import ConfigurationError
 from transports.as2.cms import KeyPair
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CertificateInfo:
     """What ``gateway certs list`` shows of one certificate."""
 
@@ -123,3 +123,32 @@ def describe(partner_id: str, role: str, path: Path) -> CertificateInfo:
         not_after=certificate.not_valid_after_utc,
         sha256=certificate.fingerprint(hashes.SHA256()).hex(),
     )
+
+
+def inventory(partners_dir: Path) -> tuple[list[CertificateInfo], list[str]]:
+    """Every certificate the AS2 profiles in ``partners_dir`` name (theirs and ours), soonest
+    expiry first, and the problems (a file that cannot be read) without stopping."""
+    import yaml  # the profiles are read as data here: a broken one is a problem, not a stop
+
+    found: list[CertificateInfo] = []
+    problems: list[str] = []
+    for path in sorted(partners_dir.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        as2 = data.get("as2") if isinstance(data, dict) else None
+        if not isinstance(as2, dict):
+            continue
+        named = [("partner", c) for c in as2.get("certificates") or []]
+        named += [("ours", k.get("certificate")) for k in as2.get("our_keys") or []]
+        for role, relative in named:
+            try:
+                found.append(
+                    describe(str(data.get("id", path.stem)), role, partners_dir / relative)
+                )
+            except (ConfigurationError, TypeError) as exc:
+                problems.append(f"{path.name}: {exc}")
+    found.sort(key=lambda c: (c.not_after, c.partner_id))
+    return found, problems
