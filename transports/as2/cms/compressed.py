@@ -6,7 +6,7 @@ import zlib
 
 from asn1crypto import cms
 
-from transports.as2.cms.common import CmsError, TooLarge, load
+from transports.as2.cms.common import CmsError, TooLarge, load, reading
 
 
 def compress(content: bytes) -> bytes:
@@ -22,6 +22,11 @@ def compress(content: bytes) -> bytes:
 
 def decompress(der: bytes, limit: int) -> bytes:
     """Inflate at most ``limit`` bytes: a bomb is refused (``TooLarge``) after ``limit + 1``."""
+    with reading(CmsError, "compressed-data"):
+        return _decompress(der, limit)
+
+
+def _decompress(der: bytes, limit: int) -> bytes:
     compressed = load(der, ("compressed_data",), CmsError)
     if compressed["compression_algorithm"]["algorithm"].native != "zlib":
         raise CmsError("compression other than zlib")

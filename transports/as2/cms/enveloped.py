@@ -26,6 +26,7 @@ from transports.as2.cms.common import (
     content_type_of,
     identifies,
     load,
+    reading,
 )
 
 
@@ -129,6 +130,11 @@ def _cbc(cipher: str, key: bytes, iv: bytes, data: bytes, *, encrypt: bool) -> b
 def decrypt(der: bytes, keys: Sequence[KeyPair], *, allow_3des: bool = False) -> bytes:
     """The content of enveloped-data or authenticated-enveloped-data addressed to one of
     ``keys`` (during a rollover, any of our valid key pairs); ``DecryptionFailed`` otherwise."""
+    with reading(DecryptionFailed, "enveloped-data"):
+        return _decrypt(der, keys, allow_3des=allow_3des)
+
+
+def _decrypt(der: bytes, keys: Sequence[KeyPair], *, allow_3des: bool = False) -> bytes:
     kind = content_type_of(der)
     envelope = load(der, ("enveloped_data", "authenticated_enveloped_data"), DecryptionFailed)
     cek = _content_key(envelope["recipient_infos"], keys)

@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from asn1crypto import algos, cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from transports.as2.cms.common import (
     DIGESTS,
@@ -25,7 +27,10 @@ from transports.as2.cms.common import (
     identifies,
     load,
     now,
+    reading,
 )
+
+DER = Encoding.DER
 
 
 def sign(
@@ -95,7 +100,9 @@ def sign(
                 "content_type": "data",
                 "content": None if detached else content,
             },
-            "certificates": [cert],
+            # a fresh copy: asn1crypto dumps it as loaded, where the shared parsed one would be
+            # re-encoded field by field (milliseconds per MDN)
+            "certificates": [asn1_x509.Certificate.load(signer.certificate.public_bytes(DER))],
             "signer_infos": [signer_info],
         }
     )
@@ -115,6 +122,18 @@ def verify(
     The signer must be one of ``certificates`` (the partner's) and valid at ``at`` (now):
     ``AuthenticationFailed`` otherwise. A digest or signature that does not match the content:
     ``IntegrityCheckFailed``."""
+    with reading(IntegrityCheckFailed, "signed-data"):
+        return _verify(der, content, certificates=certificates, allow_sha1=allow_sha1, at=at)
+
+
+def _verify(
+    der: bytes,
+    content: bytes | None,
+    certificates: Sequence[x509.Certificate],
+    *,
+    allow_sha1: bool = False,
+    at: datetime | None = None,
+) -> Verified:
     signed_data = load(der, ("signed_data",), IntegrityCheckFailed)
     encapsulated = signed_data["encap_content_info"]["content"].native
     data = content if content is not None else encapsulated
