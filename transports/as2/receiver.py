@@ -3,8 +3,9 @@
 Durability first: the payload and what we learnt about it are committed through the inbox
 (``Transport.hand_in``) before a positive MDN is built; the stored id is enqueued after that. A
 repeated Message-ID is a transport duplicate (``receive``): answered with a positive MDN, not
-processed again. What cannot be opened is kept as a ``refused`` message under the partner (none
-for an unknown pair) and answered with the error MDN:
+processed again. What cannot be opened is kept as a ``refused`` message under the partner its
+AS2-From names (for an unknown pair: no partner, and only the digest and size of the bytes) and
+answered with the error MDN:
 
 =============================  ==========================================================
 unknown AS2-From/AS2-To pair    ``unknown-trading-partner`` (unsigned: we know no key)
@@ -184,7 +185,8 @@ class Intake:
         inbound = Inbound(
             partner_id=partner.partner_id if partner is not None else "",
             transport=self.transport.name,
-            raw=self.request.body,
+            # a stranger's bytes are not kept (anyone can post them): their digest and size are
+            raw=self.request.body if partner is not None else b"",
             content_type=self.request.get("content-type") or "",
             transport_message_id=self.message_id,
             meta=self.meta(disposition=disposition),
@@ -214,7 +216,12 @@ class Intake:
     ) -> Answer:
         if not asked.wanted:
             return text(200, words)
-        signer = partner.signer() if partner is not None and asked.signed else None
+        signer = None
+        if partner is not None and asked.signed:
+            try:
+                signer = partner.signer()
+            except ConfigurationError as exc:  # no valid key of ours: unsigned beats no answer
+                log.error("AS2 MDN for %s unsigned: %s", self.message_id, exc.message)
         mdn = build_mdn(
             original_message_id=self.message_id,
             our_id=self.our_id,
