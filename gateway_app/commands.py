@@ -1,12 +1,13 @@
 """Operator commands: ``run``, ``worker``, ``db upgrade``, ``messages``, ``replay``, ``dead-letters``,
-``outbox``, ``partners ...`` (``partner_commands``). They share one ``Runtime`` built from the
-``GATEWAY_*`` settings."""
+``outbox``, ``partners ...`` (``partner_commands``), ``certs list|expiring``. They share one
+``Runtime`` built from the ``GATEWAY_*`` settings."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
@@ -67,6 +68,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox.add_argument("--status", choices=["queued", "sent", "acknowledged", "failed"])
     outbox.add_argument("--limit", type=int, default=50)
     add_partner_commands(sub)
+    certs = sub.add_parser("certs", help="AS2 certificates in the partner profiles")
+    certs.add_argument("action", choices=["list", "expiring"])
+    certs.add_argument(
+        "--days", type=int, default=30, help="expiring: within this many days (default 30)"
+    )
 
 
 SERVICE_COMMANDS = {
@@ -78,6 +84,7 @@ SERVICE_COMMANDS = {
     "dead-letters",
     "outbox",
     "partners",
+    "certs",
 }
 
 
@@ -93,6 +100,8 @@ def dispatch(args: argparse.Namespace) -> int:
         upgrade(settings.resolved_database_url())
         print(f"database at {mask_secrets(settings.resolved_database_url())} is up to date")
         return 0
+    if args.command == "certs":
+        return _certs(settings.partners_dir, args)
     if args.command == "run":
         from gateway_app.server import serve
 
@@ -111,6 +120,28 @@ def dispatch(args: argparse.Namespace) -> int:
         return _COMMANDS[args.command](runtime, args)
     finally:
         runtime.close()
+
+
+def _certs(partners_dir: Path | None, args: argparse.Namespace) -> int:
+    """``certs list``: every AS2 certificate; ``certs expiring --days N``: those expiring within
+    N days (exit 1 when there is any, for monitoring)."""
+    from gateway.partners import default_partners_dir
+    from transports.as2.certificates import inventory
+
+    found, problems = inventory(partners_dir or default_partners_dir())
+    if args.action == "expiring":
+        found = [c for c in found if c.expires_within(args.days)]
+    for c in found:
+        print(
+            f"{c.not_after:%Y-%m-%d}  {c.partner_id:<24} {c.role:<7} {c.serial[:16]:<16} "
+            f"{c.subject}  ({c.path})"
+        )
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if args.action == "expiring":
+        print(f"{len(found)} certificate(s) expiring within {args.days} days", file=sys.stderr)
+        return 1 if found or problems else 0
+    return 1 if problems else 0
 
 
 def _messages(runtime: Runtime, args: argparse.Namespace) -> int:

@@ -7,14 +7,20 @@ composition root builds from ``transports.TRANSPORTS``. Transports the partner f
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from gateway.errors import ConfigurationError
 from gateway.partners import load_partner
 from gateway.pipeline.inbox import Inbox
-from gateway.pipeline.outbox import Sender
+from gateway.pipeline.outbox import Sender, acknowledge_by_transport_id
 from gateway.runtime import Runtime
+from transports.as2.mdn import ReceivedMdn
+from transports.as2.transport import AS2Transport
+from transports.base import Transport
 from transports.registry import TRANSPORTS
+
+log = logging.getLogger("gateway.outbox")
 
 
 def build_senders(runtime: Runtime) -> dict[str, Sender]:
@@ -22,10 +28,35 @@ def build_senders(runtime: Runtime) -> dict[str, Sender]:
     is served by the web app's own instance)."""
     inbox = Inbox(runtime.db, _not_receiving, runtime.settings.partners_dir)
     return {
-        name: transport_class(inbox).send
+        name: _sending(transport_class, inbox, runtime).send
         for name, transport_class in TRANSPORTS.items()
         if not transport_class.partner_fetches
     }
+
+
+def _sending(transport_class: type[Transport], inbox: Inbox, runtime: Runtime) -> Transport:
+    if transport_class is AS2Transport:
+        settings = runtime.settings
+        return AS2Transport(
+            inbox, our_id=settings.as2_id, key_secret=settings.as2_key_secret.get_secret_value()
+        )
+    return transport_class(inbox)
+
+
+def mdn_to_outbox(runtime: Runtime, partner_id: str, mdn: ReceivedMdn, mic_ok: bool | None) -> None:
+    """An async MDN for something we sent over AS2 acknowledges its outbox item: positive (and
+    its MIC not contradicting ours) -> ``acknowledged``; negative -> ``failed`` with the reason."""
+    original = (mdn.original_message_id or "").strip()
+    if not original:
+        log.warning("async MDN from %s names no original message", partner_id)
+        return
+    error = None if mdn.processed else (mdn.error or mdn.disposition)
+    if error is None and mic_ok is False:
+        error = "the MDN's MIC does not match what we sent"
+    hint = original.strip("<>").split("@", 1)[0]  # AS2Transport's ids: <{item id}@{our id}.as2>
+    item = acknowledge_by_transport_id(runtime.db, "as2", original, error=error, item_hint=hint)
+    if item is None:
+        log.warning("async MDN from %s for %s matches nothing we sent", partner_id, original)
 
 
 def _not_receiving(message_id: str) -> None:

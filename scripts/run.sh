@@ -7,4 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/venv.sh
+# The demo AS2 key (samples/as2/gateway.key, TEST ONLY) is encrypted with this secret.
+export GATEWAY_AS2_KEY_SECRET=${GATEWAY_AS2_KEY_SECRET:-demo-as2-key-secret}
 exec .venv/bin/gateway run --demo "$@"

@@ -141,7 +141,15 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.canonical",
         "gateway.errors",
     },
-    "transports.registry": {"transports", "transports.http"},
+    "transports.as2": {
+        "transports",
+        "gateway.web",
+        "gateway.pipeline",
+        "gateway.partners",
+        "gateway.errors",
+        "gateway.http_client",
+    },
+    "transports.registry": {"transports", "transports.http", "transports.as2"},
     "gateway_app": {"*"},  # the composition root
 }
 

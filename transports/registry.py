@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from transports.as2.transport import AS2Transport
 from transports.base import Transport
 from transports.http.transport import HttpTransport
 from transports.memory import MemoryTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
+    AS2Transport.name: AS2Transport,
     HttpTransport.name: HttpTransport,
     MemoryTransport.name: MemoryTransport,
 }

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.partners import PartnerProfile, load_partner
-from gateway.pipeline.receive import Receipt, receive
+from gateway.pipeline.receive import Receipt, receive, refuse
 from gateway.store.db import Database
 
 log = logging.getLogger("gateway.pipeline")
@@ -66,6 +66,20 @@ class Inbox:
             meta=dict(inbound.meta),
             duplicate_policy=profile.duplicate_policy,
             checks=profile.duplicate_checks,
+        )
+
+    def refuse(self, inbound: Inbound, code: str, reason: str) -> str:
+        """Keep what the transport refused (``receive.refuse``); returns the stored id."""
+        return refuse(
+            self.db,
+            partner_id=inbound.partner_id or None,
+            transport=inbound.transport,
+            raw=inbound.raw,
+            code=code,
+            reason=reason,
+            transport_message_id=inbound.transport_message_id,
+            content_type=inbound.content_type,
+            meta=dict(inbound.meta),
         )
 
     def enqueue(self, receipt: Receipt) -> None:

@@ -163,7 +163,12 @@ def acknowledge_fetched(db: Database, partner_id: str, item_id: str) -> bool:
 
 
 def acknowledge_by_transport_id(
-    db: Database, transport: str, transport_message_id: str, *, error: str | None = None
+    db: Database,
+    transport: str,
+    transport_message_id: str,
+    *,
+    error: str | None = None,
+    item_hint: str | None = None,
 ) -> str | None:
     """A transport's receipt for something we sent (an async MDN), matched by the message id an
     attempt recorded (``Sent.message_id``). Positive: the item is ``acknowledged``, whatever it
@@ -172,8 +177,11 @@ def acknowledge_by_transport_id(
     it was already acknowledged. Idempotent. Returns the item id, or None when no attempt sent
     that id (the caller answers the receipt as unknown).
 
-    A receipt can only be matched once its attempt is recorded, right after ``send`` returns; a
-    transport whose receipts may come sooner derives its message id from ``Outbound.id``."""
+    A receipt is matched by the message id once its attempt is recorded, right after ``send``
+    returns. One that comes sooner (an async MDN posted while ``send`` still waits for its HTTP
+    answer) is matched by ``item_hint``, the item id a transport derives its message ids from
+    (AS2: ``<{item id}@...>``), if that item's attempt over ``transport`` is under way: the send
+    stage then leaves the acknowledgement as it is."""
     with db.transaction() as session:
         item_id = session.scalar(
             select(OutboxAttempt.item_id)
@@ -184,6 +192,14 @@ def acknowledge_by_transport_id(
             .order_by(OutboxAttempt.id.desc())
             .limit(1)
         )
+        if item_id is None and item_hint is not None:
+            item_id = session.scalar(
+                select(OutboxAttempt.item_id).where(
+                    OutboxAttempt.item_id == item_hint,
+                    OutboxAttempt.transport == transport,
+                    OutboxAttempt.result == "started",
+                )
+            )
         if item_id is None:
             return None
         item = session.get(OutboxItem, item_id, with_for_update=True)

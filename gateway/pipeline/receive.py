@@ -47,6 +47,7 @@ _COLUMNS = (_MESSAGES.c.id, _MESSAGES.c.transport, _MESSAGES.c.transport_message
 _ORIGINALS = (
     _MESSAGES.c.partner_id.is_not_distinct_from(bindparam("partner_id")),
     _MESSAGES.c.duplicate_of.is_(None),
+    _MESSAGES.c.status != "refused",  # a re-send of what the transport refused is not a duplicate
 )
 _SAME_BYTES = _MESSAGES.c.content_sha256 == bindparam("digest")
 _SAME_ID = and_(
@@ -152,3 +153,39 @@ def receive(
                 },
             )
     return Receipt(message_id, status, original, reason)
+
+
+def refuse(
+    db: Database,
+    *,
+    partner_id: str | None,
+    transport: str,
+    raw: bytes,
+    code: str,
+    reason: str,
+    transport_message_id: str | None = None,
+    content_type: str = "application/octet-stream",
+    meta: dict[str, Any] | None = None,
+) -> str:
+    """Keep what a transport refused (AS2: it did not decrypt or verify) as a ``refused``
+    message, its bytes as sent: visible per partner, never processed, never a duplicate's
+    original. ``partner_id`` is None when the channel proved no partner."""
+    message_id = new_message_id()
+    with db.engine.begin() as connection:
+        connection.execute(
+            _INSERT,
+            {
+                "id": message_id,
+                "partner_id": partner_id,
+                "transport": transport,
+                "transport_message_id": transport_message_id,
+                "content_type": content_type[:100],
+                "content_sha256": hashlib.sha256(raw).hexdigest(),
+                "size": len(raw),
+                "raw": raw,
+                "meta": {**(meta or {}), "refusal": code},
+                "status": "refused",
+                "error": reason,
+            },
+        )
+    return message_id

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-MessageStatus = Literal["received", "processed", "failed", "duplicate", "ignored", "cancelled"]
+MessageStatus = Literal[
+    "received", "processed", "failed", "duplicate", "ignored", "cancelled", "refused"
+]
 DeliveryStatus = Literal["pending", "retrying", "delivered", "dead"]
 Outcome = Literal["accepted", "accepted_with_errors", "partially_accepted", "rejected"]
 OutboxStatus = Literal["queued", "sent", "acknowledged", "failed"]

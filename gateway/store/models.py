@@ -91,7 +91,8 @@ class InboundMessage(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(StoredString(20), default="received", index=True)
-    """received -> processed | failed | duplicate | ignored | cancelled (by an operator)."""
+    """received -> processed | failed | duplicate | ignored | cancelled (by an operator); refused:
+    a transport kept it but could not open it (AS2: decryption or signature failed)."""
     duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
     duplicate_reason: Mapped[str | None] = mapped_column(StoredString(200))
     error: Mapped[str | None] = mapped_column(StoredText())

@@ -1,0 +1,4 @@
+import os
+from django.core.wsgi import get_wsgi_application
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "as2proj.settings")
+application = get_wsgi_application()

@@ -1,0 +1,154 @@
+"""Certificates and our key pairs, per partner, with their validity windows.
+
+A partner may list several certificates (a rollover): a signature from any of them verifies while
+it is within its validity window, and we encrypt to the newest valid one. Our own key pairs are
+listed the same way: we decrypt with whichever one a message is addressed to and sign with the
+newest valid one.
+
+Our private keys are kept encrypted at rest (PKCS#8, ``BestAvailableEncryption``: AES-256 with a
+scrypt or PBKDF2 key) under ``GATEWAY_AS2_KEY_SECRET``; an unencrypted key file is refused, so a
+key copied off the machine is no use without the secret. ``encrypt_key_file`` writes one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from gateway.errors import ConfigurationError
+from transports.as2.cms import KeyPair
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What ``gateway certs list`` shows of one certificate."""
+
+    partner_id: str
+    role: str
+    """``partner`` (theirs: verify, encrypt to) or ``ours`` (sign, decrypt)."""
+    path: str
+    subject: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    sha256: str
+
+    def expires_within(self, days: int, now: datetime | None = None) -> bool:
+        return self.not_after <= (now or datetime.now(UTC)) + timedelta(days=days)
+
+
+def valid_at(certificate: x509.Certificate, when: datetime) -> bool:
+    return certificate.not_valid_before_utc <= when <= certificate.not_valid_after_utc
+
+
+def newest_valid(
+    certificates: Sequence[x509.Certificate], when: datetime | None = None
+) -> x509.Certificate | None:
+    """The valid certificate that became valid last (during a rollover: the new one)."""
+    now = when or datetime.now(UTC)
+    valid = [c for c in certificates if valid_at(c, now)]
+    return max(valid, key=lambda c: c.not_valid_before_utc, default=None)
+
+
+@lru_cache(maxsize=256)
+def _read_certificate(path: Path, mtime: float) -> x509.Certificate:
+    data = path.read_bytes()
+    if b"-----BEGIN" in data:
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
+
+
+def load_certificate(path: Path) -> x509.Certificate:
+    try:
+        return _read_certificate(path, path.stat().st_mtime)
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"AS2 certificate {path}: {exc}") from exc
+
+
+@lru_cache(maxsize=64)
+def _read_key(path: Path, mtime: float, secret: bytes) -> rsa.RSAPrivateKey:
+    data = path.read_bytes()
+    if b"ENCRYPTED" not in data:
+        raise ValueError("the private key is not encrypted at rest (see encrypt_key_file)")
+    key = serialization.load_pem_private_key(data, password=secret)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("only RSA keys are supported")
+    return key
+
+
+def load_key_pair(certificate: Path, key: Path, secret: str) -> KeyPair:
+    if not secret:
+        raise ConfigurationError(
+            f"AS2 key {key}: set GATEWAY_AS2_KEY_SECRET, the secret our keys are encrypted with",
+            code="config.as2.secret_missing",
+        )
+    try:
+        private_key = _read_key(key, key.stat().st_mtime, secret.encode())
+    except (OSError, ValueError, TypeError) as exc:
+        raise ConfigurationError(f"AS2 key {key}: {exc}", code="config.as2.key") from exc
+    return KeyPair(load_certificate(certificate), private_key)
+
+
+def encrypt_key_file(source: Path, target: Path, secret: str, source_password: str = "") -> None:
+    """Write ``source`` (PEM, encrypted with ``source_password`` or not) to ``target``,
+    encrypted with ``secret`` (mode 0600)."""
+    key = serialization.load_pem_private_key(
+        source.read_bytes(), password=source_password.encode() or None
+    )
+    data = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(secret.encode()),
+    )
+    target.write_bytes(data)
+    target.chmod(0o600)
+
+
+def describe(partner_id: str, role: str, path: Path) -> CertificateInfo:
+    certificate = load_certificate(path)
+    return CertificateInfo(
+        partner_id=partner_id,
+        role=role,
+        path=str(path),
+        subject=certificate.subject.rfc4514_string(),
+        serial=f"{certificate.serial_number:x}",
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+        sha256=certificate.fingerprint(hashes.SHA256()).hex(),
+    )
+
+
+def inventory(partners_dir: Path) -> tuple[list[CertificateInfo], list[str]]:
+    """Every certificate the AS2 profiles in ``partners_dir`` name (theirs and ours), soonest
+    expiry first, and the problems (a file that cannot be read) without stopping."""
+    import yaml  # the profiles are read as data here: a broken one is a problem, not a stop
+
+    found: list[CertificateInfo] = []
+    problems: list[str] = []
+    for path in sorted(partners_dir.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(f"{path.name}: {exc}")
+            continue
+        as2 = data.get("as2") if isinstance(data, dict) else None
+        if not isinstance(as2, dict):
+            continue
+        named = [("partner", c) for c in as2.get("certificates") or []]
+        named += [("ours", k.get("certificate")) for k in as2.get("our_keys") or []]
+        for role, relative in named:
+            try:
+                found.append(
+                    describe(str(data.get("id", path.stem)), role, partners_dir / relative)
+                )
+            except (ConfigurationError, TypeError) as exc:
+                problems.append(f"{path.name}: {exc}")
+    found.sort(key=lambda c: (c.not_after, c.partner_id))
+    return found, problems
