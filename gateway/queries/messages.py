@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.queries.rows import delivery_view, event_summary, utc
@@ -74,23 +74,55 @@ def message_status(db: Database, message_id: str) -> str | None:
         return session.scalar(select(InboundMessage.status).where(InboundMessage.id == message_id))
 
 
+PAGE = 100
+"""Transaction sets per page of a message's view (with their events): a message may hold
+thousands, and a receipt stays small whatever was sent."""
+
+
 def message_detail(
-    db: Database, message_id: str, partner_id: str | None = None
+    db: Database,
+    message_id: str,
+    partner_id: str | None = None,
+    *,
+    after: int = 0,
+    limit: int = PAGE,
 ) -> MessageView | None:
+    """The message with the transaction sets after ordinal ``after`` (at most ``limit``, with
+    their events); ``next_after`` says where the next page starts."""
     with db.sessions() as session:
         message = session.get(InboundMessage, message_id)
         if message is None or (partner_id is not None and message.partner_id != partner_id):
             return None
-        return _detail(session, message)
+        return _detail(session, message, after, limit)
 
 
-def _detail(session: Session, message: InboundMessage) -> MessageView:
+def _detail(session: Session, message: InboundMessage, after: int, limit: int) -> MessageView:
     def rows(model: Any, order: Any) -> list[Any]:
         query = select(model).where(model.message_id == message.id).order_by(order)
         return list(session.execute(query).scalars())
 
-    transactions = [_transaction(t) for t in rows(TransactionRecord, TransactionRecord.ordinal)]
-    events = rows(EventRecord, EventRecord.created_at)
+    page = list(
+        session.scalars(
+            select(TransactionRecord)
+            .where(TransactionRecord.message_id == message.id, TransactionRecord.ordinal > after)
+            .order_by(TransactionRecord.ordinal)
+            .limit(limit + 1)
+        )
+    )
+    more = len(page) > limit
+    transactions = [_transaction(t) for t in page[:limit]]
+    event_ids = [t.event_id for t in transactions if t.event_id]
+    events = (
+        list(
+            session.scalars(
+                select(EventRecord)
+                .where(EventRecord.id.in_(event_ids))
+                .order_by(EventRecord.created_at, EventRecord.id)
+            )
+        )
+        if event_ids
+        else []
+    )
     deliveries: dict[str, list[DeliveryView]] = {e.id: [] for e in events}
     if events:
         query = select(Delivery).where(Delivery.event_id.in_(deliveries)).order_by(Delivery.id)
@@ -102,13 +134,15 @@ def _detail(session: Session, message: InboundMessage) -> MessageView:
         content_type=message.content_type,
         sha256=message.content_sha256,
         attempts=message.attempts,
-        outcome=_outcome(message.status, transactions, errors),
+        outcome=_outcome(session, message, errors),
         duplicate_reason=message.duplicate_reason,
         error=message.error,
         errors=errors,
         meta=message.meta,
         interchanges=[_interchange(i) for i in rows(InterchangeRecord, InterchangeRecord.ordinal)],
         transactions=transactions,
+        transactions_total=_count(session, message.id),
+        next_after=transactions[-1].ordinal if more else None,
         events=[
             EventView(**event_summary(e).model_dump(), deliveries=deliveries[e.id]) for e in events
         ],
@@ -136,20 +170,24 @@ def _acknowledgments(session: Session, message_id: str) -> list[AckView]:
     ]
 
 
-def _outcome(status: str, transactions: list[TransactionView], errors: list[Any]) -> Outcome | None:
-    """How the content of a processed message fared, in one word for dashboards and partners."""
-    if status != "processed":
+def _count(session: Session, message_id: str, *statuses: str) -> int:
+    query = select(func.count()).where(TransactionRecord.message_id == message_id)
+    if statuses:
+        query = query.where(TransactionRecord.status.in_(statuses))
+    return int(session.scalar(query) or 0)
+
+
+def _outcome(session: Session, message: InboundMessage, errors: list[Any]) -> Outcome | None:
+    """How the content of a processed message fared, in one word for dashboards and partners
+    (over all its sets, not one page)."""
+    if message.status != "processed":
         return None
     if not errors:
         return "accepted"
-    accepted = sum(t.status in ("A", "E") for t in transactions)
-    if accepted == 0:
+    if _count(session, message.id, "A", "E") == 0:
         return "rejected"
-    return (
-        "partially_accepted"
-        if any(t.status == "R" for t in transactions)
-        else "accepted_with_errors"
-    )
+    rejected = _count(session, message.id, "R")
+    return "partially_accepted" if rejected else "accepted_with_errors"
 
 
 def _summary(m: InboundMessage) -> MessageSummary:

@@ -162,8 +162,14 @@ class MessageView(MessageSummary):
     errors: list[dict[str, Any]] = Field(description="Document errors found while processing")
     meta: dict[str, Any]
     interchanges: list[InterchangeView]
-    transactions: list[TransactionView]
-    events: list[EventView]
+    transactions: list[TransactionView] = Field(
+        description="One page of the message's transaction sets (``after``/``limit``)"
+    )
+    transactions_total: int
+    next_after: int | None = Field(
+        description="Pass as ``after`` for the next page of sets; null on the last page"
+    )
+    events: list[EventView] = Field(description="The events of this page's sets")
     acknowledgments: list[AckView]
 
 

@@ -36,4 +36,8 @@ def is_outbox_id(value: str) -> bool:
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 EventId = Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)]
 PartnerQuery = Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+AfterOrdinal = Annotated[
+    int, Query(ge=0, le=MAX_DB_INT, description="The last set ordinal of the previous page")
+]
+PageLimit = Annotated[int, Query(ge=1, le=1000, description="Sets per page")]
 EventTypeQuery = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 from gateway.store.db import Database
 from gateway.store.models import Partner
+from tests.support.documents import numbered_asn
 from tests.transports.harness import ACME_856, ACME_KEY, DEMO_KEY, SAMPLE_856, Gateway, bearer
 
 
@@ -95,3 +98,38 @@ def test_given_an_unreachable_database_when_asking_health_then_503(
         gateway.runtime.db = healthy
 
     assert answer.status_code == 503 and answer.json()["status"] == "unavailable"
+
+
+def many_sets(count: int) -> bytes:
+    """One interchange with ``count`` ship notices (own ST02 and BSN02 each)."""
+    lines = numbered_asn(9_001).decode().splitlines(keepends=True)
+    head, body, tail = lines[:2], lines[2:36], lines[36:]
+    sets = []
+    for n in range(1, count + 1):
+        text = "".join(body).replace("ST*856*0001~", f"ST*856*{n:04d}~")
+        text = text.replace("SE*34*0001~", f"SE*34*{n:04d}~").replace("SHPN009001", f"SHPM{n:06d}")
+        sets.append(text)
+    tail[0] = re.sub(r"^GE\*1\*", f"GE*{count}*", tail[0])
+    return ("".join(head) + "".join(sets) + "".join(tail)).encode()
+
+
+def test_given_a_message_of_250_sets_then_its_receipt_comes_in_pages(
+    gateway: Gateway, client: TestClient
+) -> None:
+    posted = client.post("/v1/x12", content=many_sets(250), headers=bearer(DEMO_KEY))
+    receipt_id = posted.json()["receipt_id"]
+
+    pages, url = [], f"/v1/receipts/{receipt_id}"
+    while url:
+        page = client.get(url, headers=bearer(DEMO_KEY)).json()
+        pages.append(page)
+        url = page["links"].get("next")
+
+    assert [len(p["transactions"]) for p in pages] == [100, 100, 50]
+    assert {p["transactions_total"] for p in pages} == {250}
+    ordinals = [t["ordinal"] for p in pages for t in p["transactions"]]
+    assert ordinals == list(range(1, 251))
+    assert [len(p["events"]) for p in pages] == [100, 100, 50]
+    assert {p["outcome"] for p in pages} == {"accepted"}
+    small = client.get(f"/v1/receipts/{receipt_id}?limit=10", headers=bearer(DEMO_KEY)).json()
+    assert len(small["transactions"]) == 10 and small["links"]["next"].endswith("after=10")

@@ -14,8 +14,11 @@ from pydantic import BaseModel, Field
 from gateway.queries.views import AckView, MessageView, OutboxDocument, Outcome, TransactionView
 
 
-def receipt_links(message_id: str) -> dict[str, str]:
-    return {"self": f"/v1/receipts/{message_id}"}
+def receipt_links(message_id: str, next_after: int | None = None) -> dict[str, str]:
+    links = {"self": f"/v1/receipts/{message_id}"}
+    if next_after is not None:
+        links["next"] = f"/v1/receipts/{message_id}?after={next_after}"
+    return links
 
 
 def outbox_links(item_id: str) -> dict[str, str]:
@@ -57,7 +60,10 @@ class Receipt(BaseModel):
     duplicate_of: str | None
     duplicate_reason: str | None
     errors: list[dict[str, Any]]
-    transactions: list[TransactionView]
+    transactions: list[TransactionView] = Field(
+        description="One page of the sets (``?after=&limit=``); ``links.next`` is the next page"
+    )
+    transactions_total: int
     acknowledgments: list[AckView] = Field(
         description="The TA1/997/999 we produced, as EDI text, with their outbox state"
     )
@@ -98,6 +104,7 @@ def receipt_from(view: MessageView) -> Receipt:
         duplicate_reason=view.duplicate_reason,
         errors=errors,
         transactions=view.transactions,
+        transactions_total=view.transactions_total,
         acknowledgments=view.acknowledgments,
         events=[
             ReceiptEvent(
@@ -112,7 +119,7 @@ def receipt_from(view: MessageView) -> Receipt:
             )
             for e in view.events
         ],
-        links=receipt_links(view.id),
+        links=receipt_links(view.id, view.next_after),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus, MessageSummary, MessageView
 from gateway.web.errors import ApiError, error_responses
-from gateway.web.params import MessageId, PartnerQuery, is_message_id
+from gateway.web.params import AfterOrdinal, MessageId, PageLimit, PartnerQuery, is_message_id
 from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/messages", tags=["ops: messages"])
@@ -30,11 +31,19 @@ async def list_messages(
 
 
 @router.get("/{message_id}", response_model=MessageView, responses=error_responses(404, 422))
-async def get_message(message_id: MessageId, state: StateDep) -> MessageView:
-    """Raw size and SHA-256, interchanges, transactions, events with deliveries, acknowledgements."""
+async def get_message(
+    message_id: MessageId,
+    state: StateDep,
+    after: AfterOrdinal = 0,
+    limit: PageLimit = messages.PAGE,
+) -> MessageView:
+    """Raw size and SHA-256, interchanges, acknowledgements, and a page of transaction sets with
+    their events and deliveries (``next_after``)."""
     found = None
     if is_message_id(message_id):
-        found = await run_in_threadpool(messages.message_detail, state.runtime.db, message_id)
+        found = await run_in_threadpool(
+            partial(messages.message_detail, state.runtime.db, message_id, after=after, limit=limit)
+        )
     if found is None:
         raise ApiError(404, "message.not_found", f"no message {message_id!r}")
     return found

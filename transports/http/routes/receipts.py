@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus
 from gateway.web.errors import ApiError, error_responses
-from gateway.web.params import MessageId, is_message_id
+from gateway.web.params import AfterOrdinal, MessageId, PageLimit, is_message_id
 from gateway.web.state import StateDep
 from transports.http.deps import SupplierDep
 from transports.http.schemas import (
@@ -59,13 +60,27 @@ async def list_receipts(
 
 
 @router.get("/{receipt_id}", response_model=Receipt, responses=error_responses(404))
-async def get_receipt(receipt_id: MessageId, state: StateDep, supplier: SupplierDep) -> Receipt:
-    """Status, validation per transaction set, our acknowledgements, events and their delivery.
-    Another partner's receipt id is answered exactly like an unknown one (404)."""
+async def get_receipt(
+    receipt_id: MessageId,
+    state: StateDep,
+    supplier: SupplierDep,
+    after: AfterOrdinal = 0,
+    limit: PageLimit = messages.PAGE,
+) -> Receipt:
+    """Status, validation per transaction set, our acknowledgements, events and their delivery,
+    a page of sets at a time (``links.next``). Another partner's receipt id is answered exactly
+    like an unknown one (404)."""
     found = None
     if is_message_id(receipt_id):
         found = await run_in_threadpool(
-            messages.message_detail, state.runtime.db, receipt_id, supplier.partner_id
+            partial(
+                messages.message_detail,
+                state.runtime.db,
+                receipt_id,
+                supplier.partner_id,
+                after=after,
+                limit=limit,
+            )
         )
     if found is None:
         raise ApiError(404, "receipt.not_found", f"no receipt {receipt_id!r}")
