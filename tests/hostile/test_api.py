@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from tests.hostile.conftest import KINDS, MB
+from tests.service.test_durability import broker_problem
 from tests.test_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,6 +46,9 @@ class Gateway:
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    if problem := broker_problem("redis"):
+        print(problem)
+        pytest.skip(problem)
     home = tmp_path_factory.mktemp("hostile-run")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
