@@ -48,20 +48,6 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     rt.db.dispose()
 
 
-@pytest.fixture
-def running(runtime: Runtime) -> Iterator[tuple[Actors, StubBroker]]:
-    broker = make_broker(Settings(broker="embedded"))
-    assert isinstance(broker, StubBroker)
-    actors = build_actors(broker, runtime, "test")
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
-    worker.start()
-    try:
-        yield actors, broker
-    finally:
-        worker.stop()
-        broker.close()
-
-
 def asn(n: int) -> bytes:
     return numbered_asn(600_000 + n)
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import dramatiq
 import pytest
 import yaml
 from dramatiq.brokers.stub import StubBroker
@@ -36,8 +35,7 @@ from gateway.settings import Settings
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
 from gateway.store.models import AuditEntry, OutboxAttempt, OutboxItem, utcnow
-from gateway.workers.actors import Actors, build_actors
-from gateway.workers.broker import make_broker
+from gateway.workers.actors import Actors
 from gateway.workers.run import enqueue_unfinished
 from gateway_app.webapp import create_app
 from tests.support.documents import numbered_asn
@@ -93,20 +91,6 @@ def memory(runtime: Runtime) -> MemoryTransport:
     transport = MemoryTransport(Inbox(runtime.db, lambda _id: None))
     runtime.senders = {"memory": transport.send}
     return transport
-
-
-@pytest.fixture
-def running(runtime: Runtime) -> Iterator[tuple[Actors, StubBroker]]:
-    broker = make_broker(Settings(broker="embedded"))
-    assert isinstance(broker, StubBroker)
-    actors = build_actors(broker, runtime, "test")
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
-    worker.start()
-    try:
-        yield actors, broker
-    finally:
-        worker.stop()
-        broker.close()
 
 
 def drain(broker: StubBroker) -> None:
