@@ -16,6 +16,8 @@ from gateway.pipeline.inbox import Inbox
 from gateway.pipeline.outbox import Sender, acknowledge_by_transport_id
 from gateway.runtime import Runtime
 from transports.as2.mdn import ReceivedMdn
+from transports.as2.receiver import MdnCallback
+from transports.as2.sender import outbound_id_in
 from transports.as2.transport import AS2Transport
 from transports.base import Transport
 from transports.registry import TRANSPORTS
@@ -36,11 +38,22 @@ def build_senders(runtime: Runtime) -> dict[str, Sender]:
 
 def _sending(transport_class: type[Transport], inbox: Inbox, runtime: Runtime) -> Transport:
     if transport_class is AS2Transport:
-        settings = runtime.settings
-        return AS2Transport(
-            inbox, our_id=settings.as2_id, key_secret=settings.as2_key_secret.get_secret_value()
-        )
+        return as2_transport(inbox, runtime)
     return transport_class(inbox)
+
+
+def as2_transport(
+    inbox: Inbox, runtime: Runtime, on_mdn: MdnCallback | None = None
+) -> AS2Transport:
+    """The AS2 transport with the gateway's AS2 name and key secret (the web app's receives and
+    hands async MDNs to ``on_mdn``; the workers' only sends)."""
+    settings = runtime.settings
+    return AS2Transport(
+        inbox,
+        our_id=settings.as2_id,
+        key_secret=settings.as2_key_secret.get_secret_value(),
+        on_mdn=on_mdn,
+    )
 
 
 def mdn_to_outbox(runtime: Runtime, partner_id: str, mdn: ReceivedMdn, mic_ok: bool | None) -> None:
@@ -53,8 +66,9 @@ def mdn_to_outbox(runtime: Runtime, partner_id: str, mdn: ReceivedMdn, mic_ok: b
     error = None if mdn.processed else (mdn.error or mdn.disposition)
     if error is None and mic_ok is False:
         error = "the MDN's MIC does not match what we sent"
-    hint = original.strip("<>").split("@", 1)[0]  # AS2Transport's ids: <{item id}@{our id}.as2>
-    item = acknowledge_by_transport_id(runtime.db, "as2", original, error=error, item_hint=hint)
+    item = acknowledge_by_transport_id(
+        runtime.db, "as2", original, error=error, item_hint=outbound_id_in(original)
+    )
     if item is None:
         log.warning("async MDN from %s for %s matches nothing we sent", partner_id, original)
 

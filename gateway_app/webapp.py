@@ -19,7 +19,7 @@ from gateway.runtime import Runtime
 from gateway.web import health
 from gateway.web.errors import install_error_handlers
 from gateway.web.state import GatewayState
-from gateway_app.senders import mdn_to_outbox
+from gateway_app.senders import as2_transport, mdn_to_outbox
 from transports import as2, http
 
 DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v1/documents`) with
@@ -44,15 +44,6 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(health.router)
     inbox = Inbox(runtime.db, enqueue_process, runtime.settings.partners_dir)
-    settings = runtime.settings
-    as2.install(
-        app,
-        as2.AS2Transport(
-            inbox,
-            our_id=settings.as2_id,
-            key_secret=settings.as2_key_secret.get_secret_value(),
-            on_mdn=partial(mdn_to_outbox, runtime),
-        ),
-    )
+    as2.install(app, as2_transport(inbox, runtime, on_mdn=partial(mdn_to_outbox, runtime)))
     http.install(app, http.HttpTransport(inbox))  # last: see transports.http.install
     return app

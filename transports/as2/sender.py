@@ -46,6 +46,11 @@ def message_id_for(outbound_id: str, our_id: str) -> str:
     return f"<{outbound_id}@{safe}.as2>"
 
 
+def outbound_id_in(message_id: str) -> str:
+    """The outbound id ``message_id_for`` put in ``message_id`` (an MDN's Original-Message-ID)."""
+    return message_id.strip().strip("<>").split("@", 1)[0]
+
+
 def pack(
     partner: AS2Partner,
     payload: bytes,
