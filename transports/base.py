@@ -12,7 +12,7 @@ defines ``Outbound`` and ``Sent``: the gateway never imports a transport) as an 
 the ``send_outbound`` worker calls ``send`` of a push transport through the name -> sender table
 ``gateway_app.senders`` builds, records the attempt and the ``Sent.message_id``, and a later
 receipt (an async MDN) calls ``gateway.pipeline.outbox.acknowledge_by_transport_id``.
-``TRANSPORTS`` (in ``transports``) names every implementation; ``MemoryTransport`` is the stub
+``TRANSPORTS`` (``transports.registry``) names every implementation; ``MemoryTransport`` is the stub
 tests use, and ``tests/transports/test_conformance.py`` runs every transport through the seam.
 """
 
