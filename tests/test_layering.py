@@ -86,6 +86,7 @@ ALLOWED: dict[str, set[str]] = {
     # Live reload: checked snapshots of profiles and maps, the watcher, the map version history.
     "gateway.live": {
         "gateway.mapping",
+        "gateway.pipeline",
         "gateway.partners",
         "gateway.partner_store",
         "gateway.store",

@@ -68,7 +68,7 @@ def repost_transaction(
     config: ProcessConfig = DEFAULT_CONFIG,
     *,
     force: bool = False,
-    operator: str = "operator",
+    actor: str = "operator",
 ) -> RepostResult:
     """Supersede the delivered event of ``transaction_id`` by its translation with today's maps
     (``KeyError``: no such transaction). The caller enqueues ``delivery_ids``."""
@@ -119,7 +119,7 @@ def repost_transaction(
         session.flush()
         session.add(
             AuditEntry(
-                actor=operator,
+                actor=actor,
                 action="event.superseded",
                 subject=head.id,
                 detail={"by": new_id, "transaction": transaction_id, "changes": len(result.diff)},
