@@ -28,13 +28,10 @@ def record_map_versions(db: Database, snapshot: Snapshot) -> list[str]:
     returns the partners whose version was new. Safe to run from several processes at once."""
     wanted = {pid: snapshot.map_version(pid) for pid in snapshot.profiles}
     with db.sessions() as session:
-        known = set(
-            session.execute(
-                select(MapVersion.partner_id, MapVersion.version).where(
-                    MapVersion.partner_id.in_(list(wanted))
-                )
-            ).tuples()
+        query = select(MapVersion.partner_id, MapVersion.version).where(
+            MapVersion.partner_id.in_(list(wanted))
         )
+        known = {(row[0], row[1]) for row in session.execute(query)}
     added = []
     for partner_id, version in sorted(wanted.items()):
         if (partner_id, version) in known:
