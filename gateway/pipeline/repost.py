@@ -113,6 +113,7 @@ def repost_transaction(
                 supersedes=head.id,
             )
         )
+        session.flush()  # the event before the deliveries that reference it
         head.superseded_by, head.updated_at = new_id, utcnow()
         deliveries = [Delivery(event_id=new_id, connector=c) for c in config.connectors]
         session.add_all(deliveries)
