@@ -33,7 +33,7 @@ async def replay(
     operator: AdminDep,
     repost: Annotated[bool, Query(description="Supersede the delivered event (see below)")] = False,
     force: Annotated[
-        bool, Query(description="With repost: even when the output is the same")
+        bool, Query(description="With repost: even when the output is the same (else ignored)")
     ] = False,
 ) -> ReplayAnswer:
     """Translate the set's stored bytes again (today's maps and profile; no control numbers used):
@@ -45,8 +45,6 @@ async def replay(
     the answer). 409 when there is nothing delivered to supersede, or the output is the same
     (``force=true`` posts it anyway)."""
     runtime = state.runtime
-    if force and not repost:
-        raise ApiError(422, "replay.force_without_repost", "force goes with repost=true")
     if repost:
         return await _repost(state, transaction_id, operator, force)
     try:
