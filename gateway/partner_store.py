@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -63,6 +64,16 @@ def sync_partners(
     profiles, problems = read_partners(root, our_ids)
     if problems:
         return problems
+    problems = apply_profiles(db, profiles)
+    if not problems:
+        forget_profiles()  # this process reads what it just synced
+    return problems
+
+
+def apply_profiles(db: Database, profiles: Mapping[str, PartnerProfile]) -> list[str]:
+    """``sync_partners`` for profiles already read and checked as a whole (live reload): every
+    row in one transaction, or none when a status change is refused; returns the refusals."""
+    problems: list[str] = []
     try:
         with db.transaction() as session:
             refused = [_sync_one(session, profile) for profile in profiles.values()]
@@ -76,7 +87,6 @@ def sync_partners(
             )
     except _Refused:
         return problems
-    forget_profiles()  # this process reads what it just synced
     return []
 
 

@@ -8,8 +8,9 @@ every file is reported at once (``check_partners``), at start-up and in CI.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -316,10 +317,27 @@ def default_partners_dir() -> Path:
 
 
 def _read(path: Path) -> tuple[PartnerProfile | None, list[str]]:
+    profile, _, problems = _read_versioned(path)
+    return profile, problems
+
+
+def _read_versioned(path: Path) -> tuple[PartnerProfile | None, str, list[str]]:
+    """The profile, the version of the bytes it was read from (``version_of``), its problems."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        return None, [f"{path.name}: cannot read: {exc}"]
+        raw = path.read_bytes()
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, "", [f"{path.name}: cannot read: {exc}"]
+    profile, problems = _checked(path, data)
+    return profile, version_of(raw), problems
+
+
+def version_of(raw: bytes) -> str:
+    """A profile's version: sha256[:12] of its file's bytes."""
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def _checked(path: Path, data: Any) -> tuple[PartnerProfile | None, list[str]]:
     profile, errors = validate_profile(data)
     if profile is None:
         return None, [f"{path.name}: {where or '(file)'}: {message}" for where, message in errors]
@@ -357,18 +375,26 @@ def read_partners(
     """Every profile, read now (not cached), and every problem: each file's own, a sender id two
     profiles claim (a file from it could not be told apart), one of our own ids claimed as a
     sender id, an ``our_id`` that is not one of ``our_ids``."""
+    found, problems = read_partner_set(partners_dir, our_ids)
+    return {partner_id: profile for partner_id, (profile, _) in found.items()}, problems
+
+
+def read_partner_set(
+    partners_dir: Path | None = None, our_ids: tuple[EnvelopeId, ...] = DEFAULT_OUR_IDS
+) -> tuple[dict[str, tuple[PartnerProfile, str]], list[str]]:
+    """``read_partners`` with each profile's version (``version_of`` its bytes)."""
     root = partners_dir or default_partners_dir()
     if not root.is_dir():
         return {}, [f"{root}: no such directory"]
-    profiles: dict[str, PartnerProfile] = {}
+    profiles: dict[str, tuple[PartnerProfile, str]] = {}
     problems: list[str] = []
     seen: dict[EnvelopeId, str] = {}
     for path in sorted(root.glob("*.yaml")):
-        profile, found = _read(path)
+        profile, version, found = _read_versioned(path)
         problems.extend(found)
         if profile is not None:
             problems.extend(identity_problems(path.name, profile, our_ids, seen))
-            profiles[profile.id] = profile
+            profiles[profile.id] = (profile, version)
     return profiles, problems
 
 
@@ -402,9 +428,41 @@ def identity_findings(
     return found
 
 
+LiveProfiles = Mapping[str, tuple[PartnerProfile, str]]
+"""Partner id -> (profile, version): a whole checked set of profiles (``use_profiles``)."""
+_LIVE: dict[Path, LiveProfiles] = {}
+_AFTER_FORGET: list[Callable[[], None]] = []
+
+
+def use_profiles(partners_dir: Path, profiles: LiveProfiles | None) -> None:
+    """Read ``partners_dir``'s profiles from ``profiles`` from now on, in this process (live
+    reload installs each checked set); None: read the files again. One assignment: a reader gets
+    the old set or the new one. A partner the set does not know (a profile written since) is read
+    from its file, as without a set."""
+    if profiles is None:
+        _LIVE.pop(partners_dir, None)
+    else:
+        _LIVE[partners_dir] = profiles
+    _cached_profile.cache_clear()
+    _version_on_disk.cache_clear()
+
+
+def after_forget(callback: Callable[[], None] | None, *, remove: bool = False) -> None:
+    """Call ``callback`` whenever ``forget_profiles`` runs (live reload takes the change in at
+    once); ``remove=True`` stops that."""
+    if remove:
+        if callback in _AFTER_FORGET:
+            _AFTER_FORGET.remove(callback)
+    elif callback is not None:
+        _AFTER_FORGET.append(callback)
+
+
 def forget_profiles() -> None:
     """Drop the profiles ``load_partner`` cached: after this process wrote a profile file."""
-    load_partner.cache_clear()
+    _cached_profile.cache_clear()
+    _version_on_disk.cache_clear()
+    for callback in list(_AFTER_FORGET):
+        callback()
 
 
 def read_profile(partner_id: str, partners_dir: Path | None = None) -> PartnerProfile:
@@ -422,7 +480,37 @@ def read_profile(partner_id: str, partners_dir: Path | None = None) -> PartnerPr
     return profile
 
 
-@lru_cache(maxsize=128)
 def load_partner(partner_id: str, partners_dir: Path | None = None) -> PartnerProfile:
-    """``read_profile``, cached: the one way processes read a partner's profile."""
+    """The one way processes read a partner's profile: from the installed set of
+    ``partners_dir`` (``use_profiles``) when there is one, else ``read_profile`` cached."""
+    if partners_dir is not None:
+        live = _LIVE.get(partners_dir)
+        if live is not None and partner_id in live:
+            return live[partner_id][0]
+    return _cached_profile(partner_id, partners_dir)
+
+
+def profile_version(partner_id: str, partners_dir: Path | None = None) -> str | None:
+    """The version of the profile ``load_partner`` gives (None: no readable file)."""
+    if partners_dir is not None:
+        live = _LIVE.get(partners_dir)
+        if live is not None and partner_id in live:
+            return live[partner_id][1]
+    return _version_on_disk(partner_id, partners_dir)
+
+
+@lru_cache(maxsize=128)
+def _cached_profile(partner_id: str, partners_dir: Path | None) -> PartnerProfile:
     return read_profile(partner_id, partners_dir)
+
+
+@lru_cache(maxsize=128)
+def _version_on_disk(partner_id: str, partners_dir: Path | None) -> str | None:
+    if not _ID.fullmatch(partner_id):
+        return None
+    try:
+        return version_of(
+            ((partners_dir or default_partners_dir()) / f"{partner_id}.yaml").read_bytes()
+        )
+    except OSError:
+        return None

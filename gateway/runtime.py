@@ -6,11 +6,13 @@ FastAPI, so each of them stays replaceable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gateway.erp.base import ErpConnector
 from gateway.erp.registry import build_connector
+from gateway.live.snapshot import ExtraCheck
+from gateway.live.watcher import LiveConfig
 from gateway.partner_store import PartnerKeys
 from gateway.partners import gateway_ids
 from gateway.pipeline.config import ProcessConfig
@@ -32,6 +34,8 @@ class Runtime:
     (``gateway_app.senders``: the gateway never imports a transport); without a sender here,
     an item waits (pull items for the partner, push items for a process that has one)."""
     keys: PartnerKeys = field(init=False)
+    live: LiveConfig | None = None
+    """The profiles and maps this process runs with, reloaded on change (``watch_config``)."""
 
     def __post_init__(self) -> None:
         self.keys = PartnerKeys(self.db, ttl_s=self.settings.api_key_cache_s)
@@ -59,7 +63,30 @@ class Runtime:
         s = self.settings
         return SendPolicy(s.outbox_max_attempts, s.outbox_min_backoff_ms, s.outbox_max_backoff_ms)
 
+    def watch_config(self, extra_checks: Sequence[ExtraCheck] = ()) -> list[str]:
+        """Load the profiles and maps as one checked set (to the database too) and watch them
+        for changes (``gateway.live``); every problem when the set cannot run (nothing loaded)."""
+        config = self.process_config
+        assert (
+            config.partners_dir is not None and config.maps_dir is not None
+        )  # Settings fills them
+        live = LiveConfig(
+            config.partners_dir,
+            config.maps_dir,
+            db=self.db,
+            our_ids=config.our_ids,
+            extra_checks=extra_checks,
+            interval_s=self.settings.reload_interval_s,
+        )
+        problems = live.load()
+        if not problems:
+            live.start()
+            self.live = live
+        return problems
+
     def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
         self.connector.close()
         self.db.dispose()
 

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     the one its profile names (``x12.our_qualifier``/``our_id``, which must be in this list)."""
     maps_dir: Path | None = None
     """Default: ``<home>/maps`` if it exists, else the packaged maps (``gateway.locations``)."""
+    reload_interval_s: float = Field(1.0, ge=0)
+    """How often a running process (``gateway run``, each ``gateway worker``) looks for changed
+    partner profiles and maps, taking a valid change in without a restart (``gateway.live``); 0:
+    never (a profile this process writes itself is still taken in)."""
     api_key_cache_s: float = 5.0
     """How long the API trusts an API key it has looked up: a revoked key, or a suspended partner,
     stops working within this many seconds (0: look up every request)."""

@@ -53,6 +53,15 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     replay.add_argument("transaction_ids", type=int, nargs="*", metavar="TRANSACTION_ID")
     replay.add_argument("--message", metavar="MESSAGE_ID", help="every set of this message")
+    replay.add_argument(
+        "--repost",
+        action="store_true",
+        help="an event the ERP already has: post the corrected one as a new event that "
+        "supersedes it (refused when nothing was delivered, or the output is the same)",
+    )
+    replay.add_argument(
+        "--force", action="store_true", help="--repost even when the output is the same"
+    )
     dead = sub.add_parser("dead-letters", help="list dead deliveries, or retry one or all")
     dead.add_argument("--retry", type=int, metavar="DELIVERY_ID")
     dead.add_argument("--retry-all", action="store_true", help="retry every dead delivery")
@@ -110,9 +119,15 @@ def dispatch(args: argparse.Namespace) -> int:
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
-        from gateway_app.senders import build_senders
+        from gateway_app.senders import build_senders, unknown_outbound
 
-        run_workers(settings, args.processes, args.threads, senders_for=build_senders)
+        run_workers(
+            settings,
+            args.processes,
+            args.threads,
+            senders_for=build_senders,
+            checks=[unknown_outbound],
+        )
         return 0
     settings.require_database()  # only run, worker and db upgrade start a new one
     runtime = Runtime.from_settings(settings)
@@ -193,6 +208,11 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
     if not ids:
         print("usage: gateway replay TRANSACTION_ID... | --message MESSAGE_ID", file=sys.stderr)
         return 2
+    if args.force and not args.repost:
+        print("gateway replay: --force goes with --repost", file=sys.stderr)
+        return 2
+    if args.repost:
+        return _repost(runtime, ids, force=args.force)
     results, missing = [], 0
     with Progress(len(ids), "replayed") as progress:
         for transaction_id in ids:
@@ -219,6 +239,47 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
     shown = results[0] if single and results else results
     print(json.dumps(shown, indent=2, default=str))
     return 1 if missing else 0
+
+
+def _repost(runtime: Runtime, ids: list[int], *, force: bool) -> int:
+    """``replay --repost``: a correction per delivered event, delivered in-process; one line per
+    refusal (exit 1 when any was refused or missing)."""
+    from gateway.pipeline.repost import repost_transaction
+    from gateway_app.partner_commands import operator
+
+    results, refused = [], 0
+    for transaction_id in ids:
+        try:
+            result = repost_transaction(
+                runtime.db, transaction_id, runtime.process_config, force=force, actor=operator()
+            )
+        except KeyError as exc:
+            print(str(exc).strip("'\""), file=sys.stderr)
+            refused += 1
+            continue
+        if result.refused:
+            print(f"transaction {transaction_id}: not reposted: {result.refused}", file=sys.stderr)
+            refused += 1
+            continue
+        statuses = _deliver_now(runtime, result.delivery_ids, quiet=True)
+        print(
+            f"transaction {transaction_id}: event {result.event_id} supersedes "
+            f"{result.supersedes} ({len(result.diff)} change(s)); delivery: "
+            f"{', '.join(statuses) or 'none'}",
+            file=sys.stderr,
+        )
+        results.append(
+            {
+                "transaction_id": transaction_id,
+                "event_id": result.event_id,
+                "supersedes": result.supersedes,
+                "diff": result.diff,
+                "deliveries": result.delivery_ids,
+            }
+        )
+    if results:
+        print(json.dumps(results, indent=2, default=str))
+    return 1 if refused else 0
 
 
 def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:

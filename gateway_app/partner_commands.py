@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.partners import STATUSES
+from gateway_app.trial_command import add_test_command, run_test
 
 if TYPE_CHECKING:
     from gateway.onboarding.new import Problem
@@ -66,6 +67,7 @@ def add_partner_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     revoke = actions.add_parser("revoke-key", help="revoke one API key by its prefix")
     revoke.add_argument("partner_id", metavar="ID")
     revoke.add_argument("prefix", metavar="PREFIX")
+    add_test_command(actions)
 
 
 def run_partners(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -92,7 +94,21 @@ def _sync(runtime: Runtime, args: argparse.Namespace) -> int:
     problems = sync_partners(runtime.db, config.partners_dir, config.our_ids)
     for problem in problems:
         print(problem, file=sys.stderr)
+    if not problems:
+        _record_map_versions(runtime)
     return EXIT_REFUSED if problems else EXIT_OK
+
+
+def _record_map_versions(runtime: Runtime) -> None:
+    """Keep the map versions just synced in the history (``gateway partners test`` compares)."""
+    from gateway.live.history import record_map_versions
+    from gateway.live.snapshot import read_snapshot
+
+    config = runtime.process_config
+    assert config.partners_dir is not None and config.maps_dir is not None
+    snapshot, _ = read_snapshot(config.partners_dir, config.maps_dir, config.our_ids)
+    if snapshot is not None:
+        record_map_versions(runtime.db, snapshot)
 
 
 def _list(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -348,6 +364,7 @@ def _sheet(runtime: Runtime, profile: PartnerProfile, prefix: str | None) -> str
 
 _ACTIONS = {
     "sync": _sync,
+    "test": run_test,
     "list": _list,
     "templates": _templates,
     "show": _show,

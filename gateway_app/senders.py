@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from gateway.errors import ConfigurationError
-from gateway.partners import load_partner
+from gateway.partners import read_profile
 from gateway.pipeline.inbox import Inbox
 from gateway.pipeline.outbox import Sender, acknowledge_by_transport_id
 from gateway.runtime import Runtime
@@ -84,7 +84,8 @@ def unknown_outbound(partners_dir: Path) -> list[str]:
     problems = []
     for path in sorted(partners_dir.glob("*.yaml")):
         try:
-            outbound = load_partner(path.stem, partners_dir).transports.outbound
+            # the file as it is now (live reload checks a change before it is installed)
+            outbound = read_profile(path.stem, partners_dir).transports.outbound
         except ConfigurationError:
             continue
         if outbound not in TRANSPORTS:

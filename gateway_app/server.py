@@ -7,7 +7,6 @@ import logging
 from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
 from gateway.masking import mask_log_handlers, mask_secrets
-from gateway.partner_store import sync_partners
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Partner
@@ -16,7 +15,7 @@ from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import freeze_startup_objects, start_worker
-from gateway_app.senders import build_senders
+from gateway_app.senders import build_senders, unknown_outbound
 
 log = logging.getLogger("gateway")
 
@@ -50,12 +49,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     )
     runtime = Runtime.from_settings(settings)
     runtime.senders = build_senders(runtime)
-    problems = sync_partners(runtime.db, settings.partners_dir, runtime.process_config.our_ids)
+    problems = runtime.watch_config(extra_checks=[unknown_outbound])  # synced to the database
     for problem in problems:
-        log.error("partner profile problem: %s", problem)
+        log.error("partner profile or map problem: %s", problem)
     if problems:  # e.g. two partners claiming one sender id: never run with that
         runtime.close()
-        raise ConfigurationError(f"{len(problems)} partner profile problem(s), listed above")
+        raise ConfigurationError(f"{len(problems)} partner profile or map problem(s), listed above")
     demo_key = demo_key_for(runtime)
     if settings.broker == "embedded":
         handle = start_worker(runtime, threads=settings.embedded_workers)

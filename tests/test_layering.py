@@ -83,6 +83,15 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.x12",
     },
     "gateway.queries": {"gateway.store"},
+    # Live reload: checked snapshots of profiles and maps, the watcher, the map version history.
+    "gateway.live": {
+        "gateway.mapping",
+        "gateway.pipeline",
+        "gateway.partners",
+        "gateway.partner_store",
+        "gateway.store",
+        "gateway.x12",
+    },
     "gateway.onboarding": {
         "gateway.certification",
         "gateway.lifecycle",
@@ -96,6 +105,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "gateway.runtime": {
         "gateway.erp",
+        "gateway.live",
         "gateway.partners",
         "gateway.partner_store",
         "gateway.pipeline",
@@ -103,6 +113,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
     },
     "gateway.workers": {
+        "gateway.live",
         "gateway.masking",
         "gateway.pipeline",
         "gateway.runtime",

@@ -29,8 +29,11 @@ class ReplayAnswer(BaseModel):
     diff: list[dict[str, Any]]
     """One entry per changed leaf: ``path`` (JSON pointer), ``old``, ``new``."""
     deliveries: list[int]
-    """Deliveries put back in the queue (those that had not succeeded)."""
+    """Deliveries put back in the queue (those that had not succeeded); with repost: the
+    correction's."""
     message: str
+    supersedes: str | None = None
+    """With repost: the delivered event the new one (``event_id``) supersedes."""
 
 
 class CancelRequest(BaseModel):

@@ -66,6 +66,14 @@ class EventBase(CanonicalModel):
         "it and the partner, so one partner's ids never meet another's.",
     )
     partner_id: str | None = None
+    supersedes: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="A correction: the id of the delivered event this one replaces (the "
+        "operator re-translated it with corrected maps, ``gateway replay --repost``). It has its "
+        "own ``id`` (and idempotency key); apply it in place of the superseded event. Absent on "
+        "every other event.",
+    )
     source: Source
     warnings: list[str] = Field(
         default_factory=list,

@@ -13,6 +13,13 @@ implementation keeps (``tests/erp/conformance.py`` runs it over each of them):
   connector name, the event id and, where there is one, the HTTP status and a response excerpt.
 * Synchronous, and safe to call from several worker threads at once.
 
+**Corrections** (``gateway replay --repost``): when an operator re-translates an event the ERP
+already has (a map was wrong), the corrected one is a new, complete event with its own ``id`` (so
+its own idempotency key) and ``supersedes: <the delivered event's id>``; the ERP applies it in
+place of that one. It is posted like any event (once in effect, retried, dead-lettered); a later
+correction supersedes the previous correction. ``supersedes`` is absent from every other event, and
+suppliers cannot set it (a JSON document carrying it is refused).
+
 The pipeline reaches connectors through ``gateway.erp.build_connector(name, **settings)`` and never
 imports an implementation directly.
 """

@@ -12,6 +12,7 @@ string (so codes such as ``010``, ``ON`` or ``NO`` stay codes), and a key given 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -53,16 +54,43 @@ def load_map(
 ) -> Map:
     """The map for ``document_type``: the partner's override when it has one, else the base.
 
-    Cached per (type, partner, directory); ``clear_map_cache`` forgets. Raises
-    ``ConfigurationError`` listing every problem of the file.
+    From the directory's installed ``MapSet`` when a running process installed one
+    (``use_maps``: live reload), else read once and cached per (type, partner, directory);
+    ``clear_map_cache`` forgets. Raises ``ConfigurationError`` listing every problem of the file.
     """
-    return _load(document_type, partner_id, _resolved(maps_dir or default_maps_dir()))
+    root = _resolved(maps_dir or default_maps_dir())
+    live = _LIVE.get(root)
+    if live is not None:
+        return live.map_for(document_type, partner_id)
+    return _load(document_type, partner_id, root)
+
+
+def map_version(partner_id: str | None, maps_dir: Path | None = None) -> str:
+    """The version of the maps ``partner_id`` is translated with (``map_files``): the installed
+    set's, else computed from the files once and cached like the maps."""
+    root = _resolved(maps_dir or default_maps_dir())
+    live = _LIVE.get(root)
+    if live is not None:
+        return live.version(partner_id)
+    return _version_on_disk(partner_id, root)
+
+
+def use_maps(maps_dir: Path, maps: MapSet | None) -> None:
+    """Translate with ``maps`` (every file of ``maps_dir``, built and checked) from now on, in
+    this process; None: read the files again (cached). One assignment: a reader gets the old set
+    or the new one, never a mix."""
+    root = _resolved(maps_dir)
+    if maps is None:
+        _LIVE.pop(root, None)
+    else:
+        _LIVE[root] = maps
 
 
 def clear_map_cache() -> None:
     _resolved.cache_clear()
     _load.cache_clear()
     _load_file.cache_clear()
+    _version_on_disk.cache_clear()
 
 
 @lru_cache(maxsize=64)
@@ -102,22 +130,107 @@ def _load_file(root: Path, directory: str, name: str) -> Map:
 
 def check_maps(maps_dir: Path | None = None) -> list[str]:
     """Every problem in every map file under ``maps_dir`` (empty when all is well)."""
+    return read_map_set(maps_dir)[1]
+
+
+def read_map_set(maps_dir: Path | None = None) -> tuple[MapSet | None, list[str]]:
+    """Every map file under ``maps_dir`` built, or every problem there is (then no set)."""
     root = maps_dir or default_maps_dir()
     if not (root / BASE).is_dir():
-        return [f"{root}: no {BASE}/ directory"]
+        return None, [f"{root}: no {BASE}/ directory"]
     problems = [
         f"{BASE}/x12-{t}.yaml: missing (every document type needs a base map)"
         for t in sorted(DOCUMENT_TYPES)
         if not (root / BASE / f"x12-{t}.yaml").is_file()
     ]
+    maps: dict[tuple[str, str], Map] = {}
     for directory in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] != "."):
         if not _DIR.fullmatch(directory.name):
             problems.append(f"{directory.name}/: not a valid partner id")
             continue
         for path in sorted(directory.iterdir()):
             if path.suffix in (".yaml", ".yml"):
-                problems.extend(_build(root, directory.name, path.name)[1])
-    return problems
+                built, errors = _build(root, directory.name, path.name)
+                problems.extend(errors)
+                if built is not None:
+                    maps[(directory.name, path.name)] = built
+    if problems:
+        return None, problems
+    return MapSet(_resolved(root), maps, _files(root)), []
+
+
+def map_files(partner_id: str | None, maps_dir: Path | None = None) -> dict[str, bytes]:
+    """The files that make ``partner_id``'s maps: ``base/`` and its own ``<partner_id>/``
+    overrides, by path under the maps directory (a file ``extends``-ing another directory is
+    counted by its own bytes only)."""
+    root = maps_dir or default_maps_dir()
+    return _applying(_files(root), partner_id)
+
+
+def version_of(files: dict[str, bytes]) -> str:
+    """sha256[:12] over the files' paths and bytes, in path order: the same files, the same
+    version, whichever machine computes it."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name] + b"\0")
+    return digest.hexdigest()[:12]
+
+
+class MapSet:
+    """Every map file of one maps directory, built and checked together: what a running process
+    translates with once it is installed (``use_maps``), and the files' bytes for versions."""
+
+    def __init__(
+        self, root: Path, maps: dict[tuple[str, str], Map], files: dict[str, bytes]
+    ) -> None:
+        self.root, self.maps, self.files = root, maps, files
+        self._versions: dict[str | None, str] = {}
+
+    def map_for(self, document_type: str, partner_id: str | None) -> Map:
+        if document_type not in _MAPS:
+            raise ConfigurationError(
+                f"no map for document type {document_type!r}",
+                code="config.map.unsupported",
+                document_type=document_type,
+            )
+        name = f"x12-{document_type}.yaml"
+        found = self.maps.get((partner_id, name)) if partner_id else None
+        return found or self.maps[(BASE, name)]
+
+    def files_for(self, partner_id: str | None) -> dict[str, bytes]:
+        return _applying(self.files, partner_id)
+
+    def version(self, partner_id: str | None) -> str:
+        found = self._versions.get(partner_id)
+        if found is None:
+            found = self._versions[partner_id] = version_of(self.files_for(partner_id))
+        return found
+
+
+_LIVE: dict[Path, MapSet] = {}
+"""Resolved maps directory -> its installed set (``use_maps``)."""
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every map file's bytes by path under ``root`` (``base/x12-856.yaml``)."""
+    found: dict[str, bytes] = {}
+    if not root.is_dir():
+        return found
+    for directory in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] != "."):
+        for path in sorted(directory.iterdir()):
+            if path.suffix in (".yaml", ".yml") and path.is_file():
+                found[f"{directory.name}/{path.name}"] = path.read_bytes()
+    return found
+
+
+def _applying(files: dict[str, bytes], partner_id: str | None) -> dict[str, bytes]:
+    dirs = {BASE, partner_id} if partner_id else {BASE}
+    return {name: data for name, data in files.items() if name.split("/", 1)[0] in dirs}
+
+
+@lru_cache(maxsize=256)
+def _version_on_disk(partner_id: str | None, root: Path) -> str:
+    return version_of(map_files(partner_id, root))
 
 
 def _build(root: Path, directory: str, name: str) -> tuple[Map | None, list[str]]:

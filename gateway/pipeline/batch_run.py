@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 from gateway.canonical import Event
 from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, holds_from_erp
 from gateway.pipeline import json_documents
-from gateway.pipeline.config import ProcessConfig, partner_profile
+from gateway.pipeline.config import ProcessConfig, partner_profile, versions_of
 from gateway.pipeline.outcome import ProcessOutcome
-from gateway.pipeline.records import Hold, Recorder, SetRow, deliver_all
+from gateway.pipeline.records import Hold, Recorder, SetRow, Versions, deliver_all
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.models import (
@@ -130,7 +130,9 @@ class BatchRun:
             profile.duplicate_checks if profile else frozenset(DUPLICATE_CHECKS)
         )
         message.attempts += 1
-        if json_documents.is_json_documents(message):
+        is_json = json_documents.is_json_documents(message)
+        versions = versions_of(message.partner_id, config, mapped=not is_json)
+        if is_json:
             identities = profile.expected_identities(config.our_ids) if profile else None
             return json_documents.record_json_documents(
                 session,
@@ -141,6 +143,7 @@ class BatchRun:
                 identities,
                 config.limits,
                 self.hold(profile),
+                versions,
             )
         counters = StoreControlNumbers(session, message.partner_id or "unknown", blocks=self.blocks)
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
@@ -152,7 +155,9 @@ class BatchRun:
             counters=counters,
         )
         self.interchanges.remember(message)
-        outcome = _record(self.recorder, message, result, policy, checks, self.hold(profile))
+        outcome = _record(
+            self.recorder, message, result, policy, checks, self.hold(profile), versions
+        )
         outcome.outbound = self.recorder.add_acks(
             message, result.acknowledgments, outbound_transport(profile)
         )
@@ -272,6 +277,7 @@ def _record(
     policy: str,
     checks: frozenset[str],
     hold: Hold,
+    versions: Versions,
 ) -> ProcessOutcome:
     recorder.interchange_rows += [
         {
@@ -311,7 +317,7 @@ def _record(
         )
         for ordinal, (ir, group, tr) in enumerate(_sets(result), 1)
     ]
-    recorded = recorder.add_sets(message, sets, policy, checks, hold)
+    recorded = recorder.add_sets(message, sets, policy, checks, hold, versions)
     return ProcessOutcome(message.id, "processed", errors=result.errors, recorded=recorded)
 
 

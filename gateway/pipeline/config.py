@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.partners import DEFAULT_OUR_IDS, PartnerProfile, load_partner
+from gateway.mapping.loader import map_version
+from gateway.partners import DEFAULT_OUR_IDS, PartnerProfile, load_partner, profile_version
 from gateway.x12.identities import EnvelopeId
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 
@@ -34,3 +35,13 @@ def partner_profile(partner_id: str | None, config: ProcessConfig) -> PartnerPro
     if partner_id is None:
         return None
     return load_partner(partner_id, config.partners_dir)
+
+
+def versions_of(
+    partner_id: str | None, config: ProcessConfig, *, mapped: bool = True
+) -> tuple[str | None, str | None]:
+    """(profile version, map version) of what ``partner_id``'s messages are translated with now;
+    ``mapped=False``: documents no map touches (JSON), no map version. Dictionary lookups in a
+    process with live reload, read once and cached otherwise: nothing per document."""
+    profile = profile_version(partner_id, config.partners_dir) if partner_id else None
+    return profile, map_version(partner_id, config.maps_dir) if mapped else None

@@ -38,7 +38,7 @@ from gateway.canonical import EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
 from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
 from gateway.pipeline.outcome import ProcessOutcome
-from gateway.pipeline.records import Hold, Recorder, SetRow, deliver_all
+from gateway.pipeline.records import Hold, Recorder, SetRow, Versions, deliver_all
 from gateway.store.db import Database
 from gateway.store.models import AuditEntry, EventRecord, InboundMessage, utcnow
 from gateway.x12.identities import ExpectedIdentities
@@ -95,7 +95,9 @@ def parse_documents(
                 for e in exc.errors(include_url=False, include_context=False, include_input=False)
             )
             continue
-        if len(event.id) > MAX_EVENT_ID:
+        if event.supersedes is not None:  # only an operator's corrected replay names one
+            errors.append(_error(n, "supersedes", "set by the gateway only", "not_allowed"))
+        elif len(event.id) > MAX_EVENT_ID:
             errors.append(_error(n, "id", f"at most {MAX_EVENT_ID} characters", "string_too_long"))
         elif event.id in seen:
             errors.append(_error(n, "id", f"{event.id} appears twice in this body", "duplicate_id"))
@@ -155,6 +157,7 @@ def record_json_documents(
     identities: ExpectedIdentities | None = None,
     limits: Limits = DEFAULT_LIMITS,
     hold: Hold = deliver_all,
+    versions: Versions = (None, None),
 ) -> ProcessOutcome:
     """``process`` for a JSON message, inside its transaction (the message row is locked).
 
@@ -184,7 +187,9 @@ def record_json_documents(
     message.processed_at = utcnow()
     message.error = None
     return ProcessOutcome(
-        message.id, "processed", recorded=recorder.add_sets(message, sets, policy, checks, hold)
+        message.id,
+        "processed",
+        recorded=recorder.add_sets(message, sets, policy, checks, hold, versions),
     )
 
 

@@ -50,6 +50,8 @@ _ACKS = table_of(Acknowledgment)
 _MESSAGES = table_of(InboundMessage)
 _OUTBOX = table_of(OutboxItem)
 
+Versions = tuple[str | None, str | None]
+"""(profile version, map version) a message's events were made with (``events`` columns)."""
 Hold = Callable[[Event], bool]
 """Whether a new event is a test document, kept from the ERP (``partners.holds_from_erp``)."""
 
@@ -115,6 +117,7 @@ class _Pending:
     checks: frozenset[str]
     recorded: Recorded
     hold: Hold
+    versions: Versions = (None, None)
 
 
 LAYERS = (  # checked in this order; the first that matches decides
@@ -156,12 +159,13 @@ class Recorder:
         policy: str,
         checks: frozenset[str] = ALL_LAYERS,
         hold: Hold = deliver_all,
+        versions: Versions = (None, None),
     ) -> Recorded:
         """Queue ``sets`` of ``message``; the returned ``Recorded`` is filled by ``write``.
         ``checks``: the duplicate layers the partner's policy applies to; ``hold``: which new
-        events are test documents."""
+        events are test documents; ``versions``: the profile and maps they were made with."""
         recorded = Recorded()
-        self._pending.append(_Pending(message, sets, policy, checks, recorded, hold))
+        self._pending.append(_Pending(message, sets, policy, checks, recorded, hold, versions))
         return recorded
 
     def add_acks(
@@ -275,6 +279,8 @@ class Recorder:
                 "payload": payloads[event_id],
                 "flagged_duplicate_of": flagged,
                 "test": event_id in held,
+                "profile_version": pending.versions[0],
+                "map_version": pending.versions[1],
             }
             for event_id, (event, pending, flagged) in new_events.items()
         ]

@@ -15,9 +15,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gateway.canonical import Event
 from gateway.partners import PartnerProfile, holds_from_erp
 from gateway.pipeline.batch_run import translate_options
-from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
+from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile, versions_of
 from gateway.pipeline.records import document_number, replace_event_payload
 from gateway.pipeline.translate import translate_bytes
 from gateway.store.db import Database
@@ -70,29 +71,7 @@ def replay_transaction(
         message = session.get(InboundMessage, record.message_id)
         assert message is not None
         profile: PartnerProfile | None = partner_profile(message.partner_id, config)
-        # Acks were sent the first time; a replay must not consume real control numbers.
-        result = translate_bytes(
-            message.raw,
-            options=translate_options(profile, message.partner_id, config),
-            counters=MemoryControlNumbers(),
-        )
-        event = next(
-            (
-                e
-                for e in result.documents
-                if (
-                    e.source.interchange_control_number,
-                    e.source.group_control_number,
-                    e.source.control_number,
-                )
-                == (
-                    record.interchange_control_number,
-                    record.group_control_number,
-                    record.control_number,
-                )
-            ),
-            None,
-        )
+        event = translate_set(message, record, profile, config)
         if event is None:
             return ReplayResult(
                 transaction_id,
@@ -104,6 +83,7 @@ def replay_transaction(
         existing = session.get(EventRecord, event.id)
         changes: list[dict[str, Any]] = []
         if existing is None:
+            profile_version, map_version = versions_of(message.partner_id, config)
             row = session.get(Partner, profile.id) if profile is not None else None
             test = profile is not None and holds_from_erp(
                 row.status if row is not None else profile.status,
@@ -118,6 +98,8 @@ def replay_transaction(
                 document_number=document_number(payload["document"]),
                 payload=payload,
                 test=test,
+                profile_version=profile_version,
+                map_version=map_version,
             )
             session.add(existing)
             session.flush()
@@ -137,6 +119,36 @@ def replay_transaction(
             )
         )
         return ReplayResult(transaction_id, event.id, bool(changes), changes, delivery_ids)
+
+
+def translate_set(
+    message: InboundMessage,
+    record: TransactionRecord,
+    profile: PartnerProfile | None,
+    config: ProcessConfig,
+) -> Event | None:
+    """The event ``record``'s set yields from its message's stored bytes with today's maps and
+    profile (None: rejected). Acks were sent the first time: no real control numbers are used."""
+    result = translate_bytes(
+        message.raw,
+        options=translate_options(profile, message.partner_id, config),
+        counters=MemoryControlNumbers(),
+    )
+    wanted = (
+        record.interchange_control_number,
+        record.group_control_number,
+        record.control_number,
+    )
+    for event in result.documents:
+        source = event.source
+        found = (
+            source.interchange_control_number,
+            source.group_control_number,
+            source.control_number,
+        )
+        if found == wanted:
+            return event
+    return None
 
 
 def _reset_deliveries(session: Any, event_id: str, config: ProcessConfig) -> list[int]:

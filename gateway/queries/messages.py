@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.queries.rows import delivery_view, event_summary, utc
@@ -112,17 +112,7 @@ def _detail(session: Session, message: InboundMessage, after: int, limit: int) -
     more = len(page) > limit
     transactions = [_transaction(t) for t in page[:limit]]
     event_ids = [t.event_id for t in transactions if t.event_id]
-    events = (
-        list(
-            session.scalars(
-                select(EventRecord)
-                .where(EventRecord.id.in_(event_ids))
-                .order_by(EventRecord.created_at, EventRecord.id)
-            )
-        )
-        if event_ids
-        else []
-    )
+    events = _events_and_corrections(session, message.id, event_ids)
     deliveries: dict[str, list[DeliveryView]] = {e.id: [] for e in events}
     if events:
         query = select(Delivery).where(Delivery.event_id.in_(deliveries)).order_by(Delivery.id)
@@ -148,6 +138,38 @@ def _detail(session: Session, message: InboundMessage, after: int, limit: int) -
         ],
         acknowledgments=_acknowledgments(session, message.id),
     )
+
+
+def _events_and_corrections(
+    session: Session, message_id: str, event_ids: list[str]
+) -> list[EventRecord]:
+    """The events of ``event_ids`` and the corrections that superseded them (``replay
+    --repost``), in the order they were made."""
+    if not event_ids:
+        return []
+    found = list(
+        session.scalars(
+            select(EventRecord)
+            .where(
+                or_(
+                    EventRecord.id.in_(event_ids),
+                    and_(EventRecord.message_id == message_id, EventRecord.supersedes.is_not(None)),
+                )
+            )
+            .order_by(EventRecord.created_at, EventRecord.id)
+        )
+    )
+    by_id = {e.id: e for e in found}
+    wanted = set(event_ids)
+
+    def root(event: EventRecord) -> str:
+        seen = {event.id}
+        while event.supersedes in by_id and event.supersedes not in seen:
+            event = by_id[event.supersedes]
+            seen.add(event.id)
+        return event.id
+
+    return [e for e in found if e.id in wanted or root(e) in wanted]
 
 
 def _acknowledgments(session: Session, message_id: str) -> list[AckView]:

@@ -19,6 +19,10 @@ def event_summary(e: EventRecord) -> EventSummary:
         revision=e.revision,
         flagged_duplicate_of=e.flagged_duplicate_of,
         test=e.test,
+        profile_version=e.profile_version,
+        map_version=e.map_version,
+        supersedes=e.supersedes,
+        superseded_by=e.superseded_by,
     )
 
 

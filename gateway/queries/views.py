@@ -42,6 +42,16 @@ class EventSummary(BaseModel):
         description="A test document (partner not live, or ISA15=T under test_indicator: hold): "
         "stored and acknowledged, never posted to the ERP"
     )
+    profile_version: str | None = Field(
+        None, description="The partner profile it was made with (sha256[:12] of the file)"
+    )
+    map_version: str | None = Field(
+        None, description="The maps it was made with (sha256[:12] over the partner's map files)"
+    )
+    supersedes: str | None = Field(
+        None, description="A correction (replay --repost): the delivered event it replaces"
+    )
+    superseded_by: str | None = Field(None, description="The correction that replaced it")
 
 
 class EventView(EventSummary):

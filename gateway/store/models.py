@@ -172,6 +172,31 @@ class EventRecord(Base):
     """A test document, kept from the ERP: no delivery rows, ever (``partners.holds_from_erp``:
     its partner was not live, or it came in an ISA15=T interchange under ``test_indicator:
     hold``). It counts for the partner's certification (``gateway.certification``)."""
+    profile_version: Mapped[str | None] = mapped_column(StoredString(12))
+    """The partner profile it was made with: sha256[:12] of the file (``partners.profile_version``)."""
+    map_version: Mapped[str | None] = mapped_column(StoredString(12))
+    """The maps it was made with: sha256[:12] over every map file that applies to the partner
+    (``mapping.loader.map_version``; ``map_versions`` keeps their text)."""
+    supersedes: Mapped[str | None] = mapped_column(StoredString(40), index=True)
+    """A correction (``replay --repost``): the delivered event this one replaces at the ERP."""
+    superseded_by: Mapped[str | None] = mapped_column(StoredString(40))
+    """The correction that replaced this event at the ERP, if any."""
+
+
+class MapVersion(Base):
+    """Every version of a partner's maps a gateway process has loaded, with the files' text, so
+    a later one can be compared with it (``gateway partners test``)."""
+
+    __tablename__ = "map_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(StoredString(63))
+    version: Mapped[str] = mapped_column(StoredString(12))
+    files: Mapped[dict[str, Any]] = mapped_column()
+    """Path under the maps directory (``base/x12-856.yaml``) -> the file's text."""
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("partner_id", "version", name="uq_map_version"),)
 
 
 class EventRevision(Base):

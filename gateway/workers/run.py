@@ -12,13 +12,14 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import dramatiq
 from pydantic import SecretStr
 
+from gateway.live.snapshot import ExtraCheck
 from gateway.masking import mask_log_handlers
 from gateway.pipeline.outbox import Sender
 from gateway.pipeline.sweep import sweep
@@ -115,7 +116,10 @@ function, so that it reaches the spawned worker processes by name."""
 
 
 def _worker_process(
-    values: dict[str, object], threads: int, senders_for: SendersFor | None
+    values: dict[str, object],
+    threads: int,
+    senders_for: SendersFor | None,
+    checks: Sequence[ExtraCheck] = (),
 ) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -125,6 +129,12 @@ def _worker_process(
     runtime = Runtime.from_settings(settings, migrate=False, pre_ping=False)
     if senders_for is not None:
         runtime.senders = senders_for(runtime)
+    problems = runtime.watch_config(checks)  # the same checked set as the API, reloaded alike
+    if problems:
+        for problem in problems:
+            log.error("partner profile or map problem: %s", problem)
+        runtime.close()
+        raise SystemExit(f"{len(problems)} partner profile or map problem(s), listed above")
     handle = start_worker(runtime, threads=threads)
     freeze_startup_objects()
     done = threading.Event()
@@ -140,9 +150,11 @@ def run_workers(
     processes: int = 1,
     threads: int = 4,
     senders_for: SendersFor | None = None,
+    checks: Sequence[ExtraCheck] = (),
 ) -> None:
     """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT;
-    ``senders_for`` gives each its outbox sender table."""
+    ``senders_for`` gives each its outbox sender table, ``checks`` the profile checks of the
+    composition root (module-level functions: they reach the processes by name)."""
     if settings.broker in ("embedded", "stub"):
         raise SystemExit(
             "gateway worker needs GATEWAY_BROKER=redis or rabbitmq (embedded workers run inside `gateway run`)"
@@ -150,7 +162,10 @@ def run_workers(
     Runtime.from_settings(settings).close()  # migrate once, before the workers start
     ctx = multiprocessing.get_context("spawn")
     children = [
-        ctx.Process(target=_worker_process, args=(settings_values(settings), threads, senders_for))
+        ctx.Process(
+            target=_worker_process,
+            args=(settings_values(settings), threads, senders_for, tuple(checks)),
+        )
         for _ in range(processes)
     ]
     for child in children:

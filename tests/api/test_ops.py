@@ -208,6 +208,33 @@ def test_given_a_transaction_when_replayed_over_the_api_then_diff_and_no_second_
     assert client.post(f"/ops/transactions/{transaction['id']}/replay").status_code == 401
 
 
+def test_given_a_delivered_event_when_reposted_over_the_api_then_a_correction_supersedes_it(
+    gateway: Gateway, client: TestClient
+) -> None:
+    receipt = post_sample(client)
+    [transaction] = client.get(f"/ops/messages/{receipt}", headers=OPS).json()["transactions"]
+    route = f"/ops/transactions/{transaction['id']}/replay"
+
+    same = client.post(f"{route}?repost=true", headers=OPS)
+    assert same.status_code == 409 and "same output" in same.json()["error"]["message"]
+    answer = client.post(f"{route}?repost=true&force=true", headers=OPS)
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["supersedes"] == transaction["event_id"] != body["event_id"]
+    posted = memory(gateway).events[body["event_id"]]
+    assert posted.supersedes == transaction["event_id"]
+    assert memory(gateway).receipts(body["event_id"]) == 1
+    events = client.get(f"/ops/messages/{receipt}", headers=OPS).json()["events"]
+    assert [(e["id"], e["superseded_by"], e["supersedes"]) for e in events] == [
+        (transaction["event_id"], body["event_id"], None),
+        (body["event_id"], None, transaction["event_id"]),
+    ]
+    assert all(e["map_version"] and e["profile_version"] for e in events)
+    plain = client.post(f"{route}?force=true", headers=OPS).json()  # force is for repost only
+    assert plain["event_id"] == transaction["event_id"] and plain["supersedes"] is None
+
+
 def test_given_a_failed_message_when_retried_over_the_api_then_processed_and_delivered(
     gateway: Gateway, client: TestClient
 ) -> None:

@@ -5,12 +5,15 @@ the rest (they once all went into the message, the 422 and the stored metadata).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from gateway.errors import DocumentError
 from gateway.pipeline.json_documents import MAX_ERRORS, parse_documents
 from gateway.x12.limits import Limits
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def body(count: int) -> bytes:
@@ -32,3 +35,15 @@ def test_given_many_invalid_documents_then_first_errors_kept_and_all_counted() -
     assert len(errors) == MAX_ERRORS
     found = int(caught.value.message.split(" ", 1)[0])
     assert found > MAX_ERRORS and "in 500 document(s)" in caught.value.message
+
+
+def test_given_a_document_naming_an_event_it_supersedes_then_refused() -> None:
+    """Only an operator's corrected replay makes a correction (``supersedes``, the ERP contract
+    in ``gateway/erp/base.py``): a supplier cannot claim to replace another event."""
+    sample = ROOT / "samples" / "demo-supplier" / "856-SOPI-4010.canonical.json"
+    [event] = json.loads(sample.read_text())["documents"]
+    with pytest.raises(DocumentError) as caught:
+        parse_documents(json.dumps({**event, "supersedes": "evt_x"}).encode(), "demo-supplier")
+    [error] = caught.value.context["errors"]
+    assert (error["loc"], error["message"]) == ("supersedes", "set by the gateway only")
+    assert parse_documents(json.dumps(event).encode(), "demo-supplier")[0].supersedes is None

@@ -54,7 +54,7 @@ def test_given_two_profiles_claiming_one_sender_id_when_the_gateway_starts_then_
 ) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path, partners_dir=clashing_partners(tmp_path))  # type: ignore[call-arg]
 
-    with pytest.raises(ConfigurationError, match="1 partner profile problem"):
+    with pytest.raises(ConfigurationError, match="1 partner profile or map problem"):
         serve(settings)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.schemas import CancelRequest, MessageRetryAnswer, ReplayAnswer
 from gateway.pipeline.replay import CANCELLABLE, cancel_message, replay_transaction, retry_message
+from gateway.pipeline.repost import repost_transaction
 from gateway.queries import messages
 from gateway.web.auth import AdminDep
 from gateway.web.errors import ApiError, error_responses
@@ -23,13 +25,28 @@ router = APIRouter(tags=["ops: replay"])
 @router.post(
     "/transactions/{transaction_id}/replay",
     response_model=ReplayAnswer,
-    responses=error_responses(404, 422),
+    responses=error_responses(404, 409, 422),
 )
-async def replay(transaction_id: RowId, state: StateDep, operator: AdminDep) -> ReplayAnswer:
+async def replay(
+    transaction_id: RowId,
+    state: StateDep,
+    operator: AdminDep,
+    repost: Annotated[bool, Query(description="Supersede the delivered event (see below)")] = False,
+    force: Annotated[
+        bool, Query(description="With repost: even when the output is the same (else ignored)")
+    ] = False,
+) -> ReplayAnswer:
     """Translate the set's stored bytes again (today's maps and profile; no control numbers used):
     the old payload is kept as a revision, the answer carries the field-by-field diff, and the
-    event's deliveries that had not succeeded go back to the queue."""
+    event's deliveries that had not succeeded go back to the queue.
+
+    ``repost=true``: the event was delivered, so the corrected one goes to the ERP as a new event
+    (its own id) with ``supersedes`` naming it, delivered once like any event (``supersedes`` in
+    the answer). 409 when there is nothing delivered to supersede, or the output is the same
+    (``force=true`` posts it anyway)."""
     runtime = state.runtime
+    if repost:
+        return await _repost(state, transaction_id, operator, force)
     try:
         result = await run_in_threadpool(
             partial(replay_transaction, runtime.db, transaction_id, runtime.process_config)
@@ -45,6 +62,38 @@ async def replay(transaction_id: RowId, state: StateDep, operator: AdminDep) -> 
         diff=result.diff,
         deliveries=result.delivery_ids,
         message=result.message,
+    )
+
+
+async def _repost(
+    state: GatewayState, transaction_id: int, operator: str, force: bool
+) -> ReplayAnswer:
+    runtime = state.runtime
+    try:
+        result = await run_in_threadpool(
+            partial(
+                repost_transaction,
+                runtime.db,
+                transaction_id,
+                runtime.process_config,
+                force=force,
+                actor=operator,
+            )
+        )
+    except KeyError:
+        raise ApiError(404, "transaction.not_found", f"no transaction {transaction_id}") from None
+    if result.refused:
+        raise ApiError(409, "replay.nothing_to_repost", result.refused)
+    log.info("%s reposted transaction %d: %s", operator, transaction_id, result.event_id)
+    await _enqueue(state, result.delivery_ids)
+    return ReplayAnswer(
+        transaction_id=transaction_id,
+        event_id=result.event_id,
+        changed=bool(result.diff),
+        diff=result.diff,
+        deliveries=result.delivery_ids,
+        message=f"event {result.event_id} supersedes {result.supersedes}",
+        supersedes=result.supersedes,
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from gateway.partner_store import sync_partners
-from gateway.partners import load_partner
+from gateway.partners import forget_profiles
 from tests.transports.as2.conftest import SECRET, as2_home, make_certificate
 from tests.transports.as2.peers_harness import PEERS, free_port, keycert, peers_python, wait_port
 from tests.transports.as2.test_pyas2lib import PAYLOAD, profile
@@ -102,7 +102,7 @@ def django(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Django]:
                 "async_mdn_url": server.url + "/as2",
             }
             (partners / "djpeer-async.yaml").write_text(yaml.safe_dump(async_profile))
-            load_partner.cache_clear()
+            forget_profiles()
             assert sync_partners(runtime.db, partners) == []
             peer = Django(python, project, env, gateway, transport, mdns)
             pem = keycert(keys / "djpeer.crt", keys / "djpeer.key")

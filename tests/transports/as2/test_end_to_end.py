@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from gateway.erp.memory import MemoryErpConnector
 from gateway.partner_store import sync_partners
-from gateway.partners import load_partner
+from gateway.partners import forget_profiles
 from gateway.pipeline.send import send_item
 from gateway.store.models import OutboxItem
 from gateway_app.senders import build_senders
@@ -79,7 +79,7 @@ def supplier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supplier]:
                 },
             }
             (partners / "e2epeer.yaml").write_text(yaml.safe_dump(profile))
-            load_partner.cache_clear()
+            forget_profiles()
             assert sync_partners(runtime.db, partners) == []
             process = subprocess.Popen(
                 [

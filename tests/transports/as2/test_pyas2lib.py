@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from gateway.partner_store import sync_partners
-from gateway.partners import load_partner
+from gateway.partners import forget_profiles
 from tests.transports.as2.conftest import SECRET, as2_home, make_certificate
 from tests.transports.as2.peers_harness import PEERS, free_port, keycert, peers_python, wait_port
 from tests.transports.harness import (
@@ -92,7 +92,7 @@ def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peer]:
                 our_as2_id="GATEWAYASYNC",  # the same peer: the pair must differ
             )
             (partners / "libpeer-async.yaml").write_text(yaml.safe_dump(async_profile))
-            load_partner.cache_clear()
+            forget_profiles()
             assert sync_partners(runtime.db, partners) == []
             transport: AS2Transport = gateway.app.state.as2_transport
             transport.on_mdn = lambda *args: mdns.append(args)
