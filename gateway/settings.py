@@ -37,9 +37,10 @@ class Settings(BaseSettings):
     queue_prefix: str = "gateway"
     embedded_workers: int = 4
 
-    erp_connector: Literal["sink", "webhook", "sql", "memory"] = "sink"
+    erp_connector: Literal["sink", "webhook", "sql", "memory", "tryton"] = "sink"
     erp_url: str = ""
-    """Webhook URL, or SQLAlchemy URL of the ERP's interface tables; sink: its database URL."""
+    """Webhook URL, or SQLAlchemy URL of the ERP's interface tables; sink: its database URL;
+    tryton: ``http://USER:PASSWORD@HOST:PORT/DATABASE/``."""
     erp_secret: SecretStr = SecretStr("")
     erp_timeout: float = 10.0
     erp_ca_file: str = ""
