@@ -90,7 +90,11 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Decimal):
         return {"__class__": "Decimal", "decimal": str(value)}
     if isinstance(value, dt.datetime):
-        raise TypeError("datetimes are not sent to Tryton")
+        return {
+            "__class__": "datetime", "year": value.year, "month": value.month, "day": value.day,
+            "hour": value.hour, "minute": value.minute, "second": value.second,
+            "microsecond": value.microsecond,
+        }
     if isinstance(value, dt.date):
         return {"__class__": "date", "year": value.year, "month": value.month, "day": value.day}
     raise TypeError(f"cannot send {type(value).__name__} to Tryton")
