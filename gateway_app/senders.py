@@ -21,6 +21,7 @@ from transports.as2.sender import outbound_id_in
 from transports.as2.transport import AS2Transport
 from transports.base import Transport
 from transports.registry import TRANSPORTS
+from transports.sftp.transport import SftpTransport, default_root
 
 log = logging.getLogger("gateway.outbox")
 
@@ -39,6 +40,8 @@ def build_senders(runtime: Runtime) -> dict[str, Sender]:
 def _sending(transport_class: type[Transport], inbox: Inbox, runtime: Runtime) -> Transport:
     if transport_class is AS2Transport:
         return as2_transport(inbox, runtime)
+    if transport_class is SftpTransport:
+        return SftpTransport(inbox, default_root(runtime.settings))
     return transport_class(inbox)
 
 
