@@ -270,16 +270,30 @@ class UploadHandle(paramiko.SFTPHandle):
             final,
         )
         self.aborted = False
+        """The connection dropped with the file open: a final name is dropped, a temporary
+        one kept (a client may resume it)."""
+        self.spoiled = False
+        """A write failed: the file is dropped whatever its name."""
         self.closed = False
         self.limit = session.account.settings.max_file_bytes
 
     def write(self, offset: int, data: bytes) -> int:  # type: ignore[override]
+        if self.spoiled:
+            return FAILURE
         if offset + len(data) > self.limit:
             self.session._count("quota", f"{self.claimed.name}: over {self.limit} bytes")
+            self.spoiled = True  # never completed, whatever the client does next
             return FAILURE
         view, written = memoryview(data), 0
-        while written < len(data):
-            written += os.pwrite(self.fd, view[written:], offset + written)
+        try:
+            while written < len(data):
+                written += os.pwrite(self.fd, view[written:], offset + written)
+        except OSError:  # a full disk: this upload is lost, the client is told
+            log.exception(
+                "sftp %s: writing %s failed", self.session.account.partner_id, self.target
+            )
+            self.spoiled = True
+            return FAILURE
         return OK
 
     def read(self, offset: int, length: int) -> bytes | int:
@@ -297,6 +311,9 @@ class UploadHandle(paramiko.SFTPHandle):
         self.closed = True
         try:
             os.close(self.fd)
+            if self.spoiled:
+                os.unlink(self.target)
+                return FAILURE
             if self.final is None:  # temporary: completed by a rename, kept when aborted
                 return OK
             if self.aborted:
