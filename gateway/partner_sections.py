@@ -1,16 +1,17 @@
 """Two sections of a partner profile (``gateway.partners``): how the partner reaches us
 (``transports``) and what it must send before it goes live (``certification``).
 
-AS2 and SFTP are validated here before their transports exist, so the onboarding templates for
-them are complete profiles today and partners set up on them need no edit when they land; until
-then ``enabled: true`` is refused, as a setting the gateway could not honour.
+AS2 and SFTP were validated here before their transports existed, so the onboarding templates
+for them were complete profiles early; a mode not built yet (SFTP ``remote``) still refuses
+``enabled: true``, as a setting the gateway could not honour.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.x12.validate import SUPPORTED_SETS
 
@@ -94,6 +95,19 @@ class SftpSettings(_Strict):
     after_commit: Literal["archive", "delete"] = "archive"
     """``hosted``: where a file goes once its bytes are stored: ``archive/`` (they can read it
     back) or nowhere."""
+
+    @field_validator("authorized_keys")
+    @classmethod
+    def _keys_readable(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for line in keys:
+            kind, blob = line.split()[:2]
+            try:
+                decoded = base64.b64decode(blob, validate=True)
+            except ValueError as exc:
+                raise ValueError(f"authorized key {blob[:20]}...: not base64") from exc
+            if decoded[4 : 4 + len(kind)] != kind.encode():
+                raise ValueError(f"authorized key {blob[:20]}...: not a {kind} key")
+        return keys
 
     @model_validator(mode="after")
     def _check_mode(self) -> SftpSettings:

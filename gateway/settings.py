@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -205,6 +206,12 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """``public_url``, else the address ``gateway run`` listens on."""
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def sftp_address(self) -> tuple[str, int]:
+        """Where partners reach our SFTP server (the onboarding sheet): the host of
+        ``public_url`` if set, else the address it listens on; and ``sftp_port``."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return public or self.sftp_host or self.host, self.sftp_port
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'gateway.db'}"

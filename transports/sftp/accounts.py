@@ -39,7 +39,7 @@ class Account:
         return self.settings.username
 
     def key_allowed(self, key_type: str, blob: bytes) -> bool:
-        for line in self.settings.authorized_keys:
+        for line in self.settings.authorized_keys:  # readable: the profile checked them
             kind, encoded = line.split()[:2]
             if kind == key_type and hmac.compare_digest(base64.b64decode(encoded), blob):
                 return True

@@ -37,7 +37,11 @@ def load_or_create(path: Path) -> paramiko.PKey:
         else:
             with os.fdopen(fd, "wb") as out:
                 out.write(pem)
-    return paramiko.Ed25519Key.from_private_key_file(str(path))
+    key = paramiko.Ed25519Key.from_private_key_file(str(path))
+    public = path.with_name(path.name + ".pub")  # what the onboarding sheet reads
+    if not public.exists():
+        public.write_text(f"{key.get_name()} {key.get_base64()} gateway-sftp-host\n")
+    return key
 
 
 def fingerprint(key: paramiko.PKey) -> str:
