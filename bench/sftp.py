@@ -12,7 +12,7 @@ run (the ceiling: no Python, no database).
   ``authorized_keys``; logs in as the current user, so run it as root like CI), writing to a
   temporary folder.
 
-Each client opens one session and puts its share of the files (distinct demo 856s, ~1.9 KB,
+Each client opens one session and puts its share of the files (distinct demo 856s, ~1 KB,
 under final names). Usage::
 
     .venv/bin/python bench/sftp.py [--files 400] [--sqlite] [--quick]

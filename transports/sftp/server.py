@@ -128,6 +128,7 @@ class SftpServer:
                 self._connections.discard(ssh)
             ssh.close()
             login.ended()
+            self.sftp.activity.flush()
             self._slots.release()
 
     def _wait_for_login(self, ssh: paramiko.Transport, login: Login) -> None:

@@ -175,6 +175,7 @@ class SftpTransport(Transport):
                     taken += receipt is not None
         if taken:
             log.info("sftp: %d file(s) left in inbound/ were handed in at start-up", taken)
+        self.activity.flush()
         return taken
 
     def claim_upload(self, path: Path) -> bool:
