@@ -124,14 +124,14 @@ def dispatch(args: argparse.Namespace) -> int:
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
-        from gateway_app.senders import build_senders, unknown_outbound
+        from gateway_app.senders import build_senders, transport_problems
 
         run_workers(
             settings,
             args.processes,
             args.threads,
             senders_for=build_senders,
-            checks=[unknown_outbound],
+            checks=[transport_problems],
         )
         return 0
     settings.require_database()  # only run, worker and db upgrade start a new one

@@ -17,7 +17,7 @@ from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import freeze_startup_objects, start_worker
-from gateway_app.senders import build_senders, unknown_outbound
+from gateway_app.senders import build_senders, transport_problems
 from transports.sftp.hostkey import host_key_path, load_or_create
 from transports.sftp.server import SftpServer
 from transports.sftp.transport import SftpTransport, default_root
@@ -60,7 +60,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     )
     runtime = Runtime.from_settings(settings)
     runtime.senders = build_senders(runtime)
-    problems = runtime.watch_config(extra_checks=[unknown_outbound])  # synced to the database
+    problems = runtime.watch_config(extra_checks=[transport_problems])  # synced to the database
     for problem in problems:
         log.error("partner profile or map problem: %s", problem)
     if problems:  # e.g. two partners claiming one sender id: never run with that

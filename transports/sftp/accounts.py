@@ -103,6 +103,23 @@ class Accounts:
         return by_user
 
 
+def username_clashes(partners_dir: Path) -> list[str]:
+    """Hosted accounts two enabled profiles claim (``check-config``, the live reload): neither
+    can log in until one is renamed."""
+    profiles, _ = read_partners(partners_dir)
+    owners: dict[str, list[str]] = {}
+    for partner_id, profile in sorted(profiles.items()):
+        sftp = profile.transports.sftp
+        if sftp is not None and sftp.enabled and sftp.mode == "hosted":
+            owners.setdefault(sftp.username, []).append(partner_id)
+    return [
+        f"{', '.join(f'{p}.yaml' for p in ids)}: transports.sftp.username {name!r} is claimed "
+        "by each (neither logs in)"
+        for name, ids in owners.items()
+        if len(ids) > 1
+    ]
+
+
 def hash_password(password: str) -> str:
     salt = os.urandom(16)
     digest = hashlib.scrypt(
