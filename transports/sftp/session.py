@@ -84,10 +84,8 @@ class MailboxSftp(paramiko.SFTPServerInterface):
         parts: list[str] = []
         for part in path.split("/"):
             if part == "..":
-                if not parts:
-                    self._count("traversal", f"realpath {path!r} climbs out of the mailbox")
-                    return "/"
-                parts.pop()
+                if parts:  # above the root stays at the root (clients ask for ".." of "/")
+                    parts.pop()
             elif part not in ("", "."):
                 parts.append(part)
         return "/" + "/".join(parts)

@@ -5,6 +5,7 @@ what a partner may see."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gateway.erp.memory import MemoryErpConnector
 from gateway.store.models import InboundMessage
@@ -100,3 +101,91 @@ def test_given_a_file_in_inbound_then_the_partner_cannot_read_it_back_there(
 
     assert got.returncode != 0
     assert not Path(sftp_gateway.work / "back").exists()
+
+
+def test_given_a_997_in_outbound_when_the_partner_removes_it_then_it_is_acknowledged(
+    sftp_gateway: SftpGateway,
+) -> None:
+    (sftp_gateway.work / "asn.edi").write_bytes(numbered_asn(14))
+    assert sftp_gateway.sftp("put asn.edi inbound/asn.edi\n").returncode == 0
+    [item_id] = sftp_gateway.send_outbox()
+
+    removed = sftp_gateway.sftp(f"rm outbound/997-{item_id}.edi\n")
+
+    assert removed.returncode == 0, removed.stderr
+    assert [i.status for i in sftp_gateway.outbox()] == ["acknowledged"]
+    assert list((sftp_gateway.mailbox() / "outbound").iterdir()) == []
+
+
+def test_given_a_997_read_only_in_part_then_it_is_not_acknowledged(
+    sftp_gateway: SftpGateway,
+) -> None:
+    (sftp_gateway.work / "asn.edi").write_bytes(numbered_asn(15))
+    assert sftp_gateway.sftp("put asn.edi inbound/asn.edi\n").returncode == 0
+    [item_id] = sftp_gateway.send_outbox()
+    key = sftp_gateway.keys["demo-supplier"]
+    client = paramiko_sftp(sftp_gateway, key)
+    try:
+        with client.open(f"/outbound/997-{item_id}.edi") as handle:
+            assert handle.read(20).startswith(b"ISA*")
+    finally:
+        client.close()
+        client.ssh.close()
+
+    assert [i.status for i in sftp_gateway.outbox()] == ["sent"]
+
+
+def test_given_after_commit_delete_then_the_stored_file_is_not_kept(
+    sftp_gateway: SftpGateway,
+) -> None:
+    from tests.transports.sftp.test_confinement import edit_profile
+
+    edit_profile(sftp_gateway, "demo-supplier", after_commit="delete")
+    (sftp_gateway.work / "asn.edi").write_bytes(numbered_asn(16))
+
+    assert sftp_gateway.sftp("put asn.edi inbound/asn.edi\n").returncode == 0
+
+    assert [m.raw for m in stored(sftp_gateway)] == [numbered_asn(16)]
+    mailbox = sftp_gateway.mailbox()
+    assert list((mailbox / "inbound").iterdir()) == list((mailbox / "archive").iterdir()) == []
+
+
+def test_given_the_operator_api_then_sftp_accounts_need_the_admin_token(
+    sftp_gateway: SftpGateway,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.transports.harness import ADMIN_TOKEN, bearer
+
+    (sftp_gateway.work / "asn.edi").write_bytes(numbered_asn(17))
+    assert sftp_gateway.sftp("put asn.edi inbound/asn.edi\n").returncode == 0
+    with TestClient(sftp_gateway.gateway.app) as client:
+        refused = client.get("/ops/sftp/accounts")
+        answer = client.get("/ops/sftp/accounts", headers=bearer(ADMIN_TOKEN))
+
+    assert refused.status_code == 401
+    accounts = {a["partner_id"]: a for a in answer.json()["accounts"]}
+    assert set(accounts) == {"acme-fasteners", "demo-supplier"}
+    assert accounts["demo-supplier"]["files_received"] == 1
+    assert (
+        accounts["acme-fasteners"]["logins"] == 0
+        and accounts["acme-fasteners"]["username"] == "acme"
+    )
+
+
+def paramiko_sftp(sftp_gateway: SftpGateway, key_path: Path) -> Any:
+    import paramiko
+
+    ssh = paramiko.SSHClient()
+    ssh.load_host_keys(str(sftp_gateway.known_hosts))
+    ssh.connect(
+        "127.0.0.1",
+        port=sftp_gateway.port,
+        username="demo-supplier",
+        pkey=paramiko.Ed25519Key.from_private_key_file(str(key_path)),
+        allow_agent=False,
+        look_for_keys=False,
+    )
+    client = ssh.open_sftp()
+    client.ssh = ssh  # the caller closes both
+    return client
