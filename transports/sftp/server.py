@@ -31,6 +31,12 @@ from transports.sftp.transport import SftpTransport
 
 log = logging.getLogger("gateway.sftp")
 TIMEOUT_S = 30.0
+PRE_AUTH_PER_ADDRESS = 16
+"""Connections from one address still authenticating at once; more are closed (idle TCP
+connections from one host would otherwise hold every slot for ``TIMEOUT_S`` each)."""
+SESSIONS_PER_ACCOUNT = 16
+"""Authenticated connections of one account at once; more are closed (and counted as quota):
+one partner cannot take every slot from the others."""
 
 
 class SftpServer:
@@ -53,6 +59,8 @@ class SftpServer:
         self._connections: set[paramiko.Transport] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._authenticating: dict[str, int] = {}
+        self._sessions: dict[str, int] = {}
 
     @property
     def fingerprint(self) -> str:
@@ -101,6 +109,11 @@ class SftpServer:
                 log.warning("sftp: connection from %s refused: too many connections", address[0])
                 client.close()
                 continue
+            if not _take(self._lock, self._authenticating, address[0], PRE_AUTH_PER_ADDRESS):
+                log.warning("sftp: connection from %s refused: too many logging in", address[0])
+                client.close()
+                self._slots.release()
+                continue
             threading.Thread(
                 target=self._serve, args=(client, address[0]), name="sftp-conn", daemon=True
             ).start()
@@ -109,6 +122,7 @@ class SftpServer:
         login = Login(self.sftp, self.accounts, address)
         ssh = paramiko.Transport(client)
         login.ssh = ssh
+        held: dict[str, str] = {"authenticating": address}
         try:
             ssh.banner_timeout = ssh.handshake_timeout = ssh.auth_timeout = TIMEOUT_S
             ssh.add_server_key(self.host_key)
@@ -120,20 +134,24 @@ class SftpServer:
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 log.info("sftp: handshake with %s failed: %s", address, exc)
                 return
-            self._wait_for_login(ssh, login)
+            self._wait_for_login(ssh, login, held)
             while ssh.is_active() and not self._stopping.is_set():
                 ssh.join(timeout=1.0)
         finally:
             with self._lock:
                 self._connections.discard(ssh)
+                if "authenticating" in held:
+                    _give_back(self._authenticating, held["authenticating"])
+                if "sessions" in held:
+                    _give_back(self._sessions, held["sessions"])
             ssh.close()
             login.ended()
             self.sftp.activity.flush()
             self._slots.release()
 
-    def _wait_for_login(self, ssh: paramiko.Transport, login: Login) -> None:
-        """Close a connection that has not authenticated within ``TIMEOUT_S``; record a login
-        that did."""
+    def _wait_for_login(self, ssh: paramiko.Transport, login: Login, held: dict[str, str]) -> None:
+        """Close a connection that has not authenticated within ``TIMEOUT_S``, or whose account
+        has ``SESSIONS_PER_ACCOUNT`` already; record a login that did."""
         deadline = time.monotonic() + TIMEOUT_S
         while not ssh.is_authenticated():
             if not ssh.is_active() or time.monotonic() > deadline:
@@ -142,4 +160,27 @@ class SftpServer:
             time.sleep(0.02)
         account = login.account
         assert account is not None
+        with self._lock:
+            _give_back(self._authenticating, held.pop("authenticating"))
+        if not _take(self._lock, self._sessions, account.partner_id, SESSIONS_PER_ACCOUNT):
+            reason = f"more than {SESSIONS_PER_ACCOUNT} connections at once"
+            self.sftp.activity.failure(account.partner_id, account.username, "quota", reason)
+            ssh.close()
+            return
+        held["sessions"] = account.partner_id
         self.sftp.activity.login(account.partner_id, account.username, login.address)
+
+
+def _take(lock: threading.Lock, counts: dict[str, int], key: str, limit: int) -> bool:
+    with lock:
+        if counts.get(key, 0) >= limit:
+            return False
+        counts[key] = counts.get(key, 0) + 1
+        return True
+
+
+def _give_back(counts: dict[str, int], key: str) -> None:
+    """Under the caller's lock."""
+    counts[key] -= 1
+    if counts[key] <= 0:
+        del counts[key]

@@ -10,6 +10,7 @@ import pytest
 from tests.transports.harness import wait_for
 from tests.transports.sftp.conftest import SftpGateway, client_key
 from tests.transports.sftp.test_confinement import edit_profile
+from transports.sftp import server as server_module
 from transports.sftp.accounts import hash_password
 
 
@@ -104,3 +105,24 @@ def test_given_an_authenticated_account_then_exec_shell_and_forwarding_are_refus
         client.close()
     wait_for(lambda: sftp_gateway.activity()["demo-supplier"]["logins"] == 1)
     assert sftp_gateway.activity()["demo-supplier"]["last_login_from"] == "127.0.0.1"
+
+
+def test_given_an_account_at_its_connection_limit_then_one_more_is_closed_and_counted(
+    sftp_gateway: SftpGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server_module, "SESSIONS_PER_ACCOUNT", 1)
+    key = paramiko.Ed25519Key.from_private_key_file(str(sftp_gateway.keys["demo-supplier"]))
+    first = paramiko_client(sftp_gateway, "demo-supplier", pkey=key)
+    try:
+        first.open_sftp().listdir("/")
+        wait_for(lambda: sftp_gateway.activity()["demo-supplier"]["logins"] == 1)
+
+        second = sftp_gateway.sftp("ls\n")
+        other_account = sftp_gateway.sftp("ls\n", "acme")
+    finally:
+        first.close()
+
+    assert second.returncode != 0
+    assert other_account.returncode == 0, other_account.stderr
+    wait_for(lambda: sftp_gateway.activity()["demo-supplier"]["quota_failures"] == 1)
+    wait_for(lambda: sftp_gateway.sftp("ls\n").returncode == 0, 10)  # the slot is free again
