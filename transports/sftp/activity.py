@@ -36,6 +36,9 @@ class SftpActivity:
         self._files: dict[str, tuple[str, int, int, datetime]] = {}
         """partner -> (user name, files, bytes, last at), not yet written."""
         self._flushed = time.monotonic()
+        self._writing = threading.Lock()
+        """Held from taking the counts to writing them: a reader's ``flush`` waits for one
+        under way, so it sees those counts written."""
 
     def login(self, partner_id: str, username: str, address: str | None) -> None:
         def change(row: SftpAccount) -> None:
@@ -54,9 +57,13 @@ class SftpActivity:
 
     def flush(self) -> None:
         """Write the file counts gathered since the last flush."""
-        with self._lock:
-            pending, self._files = self._files, {}
-            self._flushed = time.monotonic()
+        with self._writing:
+            with self._lock:
+                pending, self._files = self._files, {}
+                self._flushed = time.monotonic()
+            self._write_files(pending)
+
+    def _write_files(self, pending: dict[str, tuple[str, int, int, datetime]]) -> None:
         for partner_id, (username, files, total, last) in pending.items():
 
             def change(

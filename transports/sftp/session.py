@@ -142,11 +142,12 @@ class MailboxSftp(paramiko.SFTPServerInterface):
             return self._open_upload(place, place.name, flags)
         if place.folder == "inbound":
             return DENIED
-        try:
-            fd = os.open(place.path, os.O_RDONLY | NOFOLLOW)
-        except FileNotFoundError:
+        try:  # never through a link, never blocking on a planted FIFO
+            fd = os.open(place.path, os.O_RDONLY | NOFOLLOW | os.O_NONBLOCK)
+        except OSError:  # missing, or ELOOP: a link
             return MISSING
-        except OSError:  # ELOOP: a link
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
             return MISSING
         return DownloadHandle(self, fd, place)
 
@@ -215,11 +216,10 @@ class MailboxSftp(paramiko.SFTPServerInterface):
             return DENIED  # only an upload under a temporary name is renamed into place
         if self.sftp.is_uploading(old.path) or not os.path.lexists(old.path):
             return MISSING if not os.path.lexists(old.path) else FAILURE
-        if os.path.lexists(new.path) or self.sftp.is_uploading(new.path):
+        if self.sftp.is_uploading(new.path) or os.path.islink(old.path):
             return FAILURE
-        if os.path.islink(old.path):
-            return MISSING
-        os.rename(old.path, new.path)
+        if not move_into_place(old.path, new.path):
+            return FAILURE  # a file waiting under that name is never replaced
         if is_temporary(new.name, suffixes):
             return OK
         return self._commit(new.name)
@@ -322,10 +322,9 @@ class UploadHandle(paramiko.SFTPHandle):
                     self.final,
                 )
                 return FAILURE
-            if os.path.lexists(self.claimed):
+            if not move_into_place(self.target, self.claimed):
                 os.unlink(self.target)
                 return FAILURE
-            os.rename(self.target, self.claimed)
         finally:
             self.session.sftp.release_upload(self.claimed)
         return self.session._commit(self.final)
@@ -396,6 +395,17 @@ class MailboxSftpServer(paramiko.SFTPServer):
             if isinstance(handle, UploadHandle):
                 handle.aborted = True
         super().finish_subsystem()
+
+
+def move_into_place(source: Path, target: Path) -> bool:
+    """Rename ``source`` to ``target`` unless ``target`` exists, atomically (a hard link, which
+    fails on an existing name, then the old name removed); False when it exists."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        return False
+    os.unlink(source)
+    return True
 
 
 def _attributes(info: os.stat_result, name: str) -> SFTPAttributes:
