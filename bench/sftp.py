@@ -218,7 +218,9 @@ def main() -> None:
         size = sum(f.stat().st_size for f in files) / len(files)
         store = "SQLite" if args.sqlite else "PostgreSQL"
         print(f"sftp bench: {count} files of {size / 1000:.1f} KB, upload -> commit ({store})")
-        print(f"{'clients':>7}  {'gateway files/s':>15}  {'openssh sftp-server files/s':>27}  ratio")
+        print(
+            f"{'clients':>7}  {'gateway files/s':>15}  {'openssh sftp-server files/s':>27}  ratio"
+        )
         for clients in (1, 8):
             if args.sqlite:
                 url, name = f"sqlite:///{work / f'gateway-{clients}.db'}", None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
@@ -51,7 +52,6 @@ SFTP_DEMO = """Or drop the sample with sftp (the demo key is TEST ONLY) and fetc
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
-    import uvicorn
 
     from gateway_app.webapp import create_app
 
@@ -77,8 +77,25 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     enqueue_process = groups.add if groups is not None else actors.enqueue_process
     app = create_app(runtime, enqueue_process, actors.enqueue_deliveries, actors.enqueue_outbound)
     host, port = host or settings.host, port or settings.port
-    sftp = start_sftp(runtime, enqueue_process)
-    print(banner(settings, host, port, demo_key, sftp), flush=True)
+    sftp = None
+    try:
+        sftp = start_sftp(runtime, enqueue_process)
+        print(banner(settings, host, port, demo_key, sftp), flush=True)
+        _serve_http(app, host, port, settings)
+    finally:
+        if sftp is not None:
+            sftp.stop()
+        if groups is not None:
+            groups.close()
+        if handle is not None:
+            handle.stop()
+        runtime.close()
+    return 0
+
+
+def _serve_http(app: Any, host: str, port: int, settings: Settings) -> None:
+    import uvicorn
+
     config = uvicorn.Config(
         app,
         host=host,
@@ -92,17 +109,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         logging.getLogger("uvicorn.access").addFilter(errors_only)
     mask_log_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access")))
     freeze_startup_objects()
-    try:
-        uvicorn.Server(config).run()
-    finally:
-        if sftp is not None:
-            sftp.stop()
-        if groups is not None:
-            groups.close()
-        if handle is not None:
-            handle.stop()
-        runtime.close()
-    return 0
+    uvicorn.Server(config).run()
 
 
 def errors_only(record: logging.LogRecord) -> bool:
@@ -136,13 +143,18 @@ def start_sftp(runtime: Runtime, enqueue_process: Callable[[str], None]) -> Sftp
     transport = SftpTransport(inbox, default_root(settings))
     transport.recover()
     host_key = load_or_create(host_key_path(settings.resolved_data_dir()))
-    return SftpServer(
-        transport,
-        host_key,
-        host=settings.sftp_host or settings.host,
-        port=settings.sftp_port,
+    host = settings.sftp_host or settings.host
+    server = SftpServer(
+        transport, host_key, host=host, port=settings.sftp_port,
         max_connections=settings.sftp_max_connections,
-    ).start()
+    )  # fmt: skip
+    try:
+        return server.start()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"GATEWAY_SFTP_PORT {settings.sftp_port}: cannot listen on {host}: {exc.strerror} "
+            "(another server there? choose another port, or 0 to serve no SFTP)"
+        ) from exc
 
 
 def banner(

@@ -179,3 +179,27 @@ def test_given_an_810_dropped_with_sftp_then_the_erp_gets_its_invoice_and_its_99
     )
     assert cli.returncode == 0, cli.stderr
     assert re.search(r"demo-supplier\s+demo-supplier\s+live\s+\S+ \S+\s+1\s+0\s+0\s+0", cli.stdout)
+
+
+def test_given_the_sftp_port_taken_then_gateway_run_stops_saying_so(tmp_path: Path) -> None:
+    root = home(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+        env |= {
+            "GATEWAY_HOME": str(root),
+            "GATEWAY_PORT": str(free_port()),
+            "GATEWAY_SFTP_PORT": str(taken.getsockname()[1]),
+        }
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "gateway"), "run"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert done.returncode != 0
+    assert f"GATEWAY_SFTP_PORT {env['GATEWAY_SFTP_PORT']}: cannot listen" in done.stderr
