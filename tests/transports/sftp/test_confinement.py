@@ -271,3 +271,29 @@ def test_given_a_crash_between_commit_and_archive_then_recover_is_a_recognised_d
     first, again = sorted(stored(sftp_gateway), key=lambda m: m.received_at)
     assert again.status == "duplicate" and again.duplicate_of == first.id
     assert len(sftp_gateway.gateway.runtime.connector.events) == 1  # type: ignore[attr-defined]
+
+
+def test_given_a_file_being_written_then_another_session_can_neither_write_nor_rename_onto_it(
+    sftp_gateway: SftpGateway,
+) -> None:
+    from tests.transports.sftp.test_hosted import paramiko_sftp
+
+    first = paramiko_sftp(sftp_gateway, sftp_gateway.keys["demo-supplier"])
+    second = paramiko_sftp(sftp_gateway, sftp_gateway.keys["demo-supplier"])
+    try:
+        with second.open("/inbound/other.part", "wb") as other:
+            other.write(b"other")
+        with first.open("/inbound/same.edi", "wb") as writing:
+            writing.write(numbered_asn(50)[:100])
+            with pytest.raises(OSError):
+                second.open("/inbound/same.edi", "wb")
+            with pytest.raises(OSError):
+                second.rename("/inbound/other.part", "/inbound/same.edi")
+            assert stored(sftp_gateway) == []  # not complete while open
+            writing.write(numbered_asn(50)[100:])
+    finally:
+        for client in (first, second):
+            client.close()
+            client.ssh.close()
+
+    assert [m.raw for m in stored(sftp_gateway)] == [numbered_asn(50)]
