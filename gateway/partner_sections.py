@@ -1,16 +1,17 @@
 """Two sections of a partner profile (``gateway.partners``): how the partner reaches us
 (``transports``) and what it must send before it goes live (``certification``).
 
-AS2 and SFTP are validated here before their transports exist, so the onboarding templates for
-them are complete profiles today and partners set up on them need no edit when they land; until
-then ``enabled: true`` is refused, as a setting the gateway could not honour.
+AS2 and SFTP were validated here before their transports existed, so the onboarding templates
+for them were complete profiles early; a mode not built yet (SFTP ``remote``) still refuses
+``enabled: true``, as a setting the gateway could not honour.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import base64
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gateway.x12.validate import SUPPORTED_SETS
 
@@ -54,6 +55,12 @@ class As2Settings(_Strict):
         return self
 
 
+SFTP_KEY = r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [ -~]*)?$"
+"""One OpenSSH public key line (``ssh-keygen`` writes them): type, base64 blob, comment."""
+SFTP_PASSWORD_HASH = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$"
+"""``scrypt$N$r$p$salt$hash`` (base64): what ``gateway sftp hash-password`` prints."""
+
+
 class SftpSettings(_Strict):
     """SFTP, either an account on our server they upload to (``hosted``) or their server we poll
     (``remote``)."""
@@ -67,19 +74,56 @@ class SftpSettings(_Strict):
     host_key: str | None = Field(None, pattern=r"^SHA256:[A-Za-z0-9+/=]{43,44}$")
     """``remote``: their server's key fingerprint as ``ssh-keygen -l`` prints it."""
     inbox: str = Field("/inbox", pattern=r"^/\S*$")
-    """Where their files are picked up from."""
+    """``remote``: where their files are picked up from."""
     outbox: str = Field("/outbox", pattern=r"^/\S*$")
-    """Where our acknowledgements are put."""
+    """``remote``: where our acknowledgements are put."""
     poll_interval_s: int = Field(300, ge=30, le=86400)
+    # --- hosted (transports/sftp/server.py): the account on our server ---------------------------
+    authorized_keys: tuple[Annotated[str, Field(pattern=SFTP_KEY)], ...] = ()
+    """``hosted``: public keys that log in as ``username`` (``authorized_keys`` lines)."""
+    password_hash: str | None = Field(None, pattern=SFTP_PASSWORD_HASH)
+    """``hosted``: a password that logs in too, hashed (``gateway sftp hash-password``)."""
+    max_file_bytes: int = Field(50_000_000, ge=1, le=2_000_000_000)
+    """``hosted``: the largest file they may upload; a write past it fails (quota)."""
+    max_files: int = Field(500, ge=1, le=100_000)
+    """``hosted``: files waiting in ``inbound/`` at once (uploads in progress count)."""
+    temp_suffixes: tuple[Annotated[str, Field(pattern=r"^\.[A-Za-z0-9_-]{1,16}$")], ...] = (
+        ".part",
+        ".tmp",
+    )
+    """``hosted``: names being uploaded; a rename to another name completes the file."""
+    after_commit: Literal["archive", "delete"] = "archive"
+    """``hosted``: where a file goes once its bytes are stored: ``archive/`` (they can read it
+    back) or nowhere."""
+
+    @field_validator("authorized_keys")
+    @classmethod
+    def _keys_readable(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for line in keys:
+            kind, blob = line.split()[:2]
+            try:
+                decoded = base64.b64decode(blob, validate=True)
+            except ValueError as exc:
+                raise ValueError(f"authorized key {blob[:20]}...: not base64") from exc
+            if decoded[4 : 4 + len(kind)] != kind.encode():
+                raise ValueError(f"authorized key {blob[:20]}...: not a {kind} key")
+        return keys
 
     @model_validator(mode="after")
     def _check_mode(self) -> SftpSettings:
         if self.mode == "remote" and self.host is None:
             raise ValueError("mode remote needs the host we poll")
-        if self.mode == "hosted" and (self.host is not None or self.host_key is not None):
-            raise ValueError("mode hosted runs on our server: no host or host_key")
-        if self.enabled:
-            raise ValueError(_NOT_BUILT.format(name="SFTP", key="sftp"))
+        if self.mode == "hosted":
+            remote_only = {"host", "host_key", "inbox", "outbox", "port", "poll_interval_s"}
+            if set_here := sorted(remote_only & self.model_fields_set):
+                raise ValueError(
+                    f"mode hosted runs on our server (inbound/, outbound/, archive/): "
+                    f"no {', '.join(set_here)}"
+                )
+            if self.enabled and not (self.authorized_keys or self.password_hash):
+                raise ValueError("mode hosted needs authorized_keys or a password_hash")
+        if self.enabled and self.mode == "remote":
+            raise ValueError(_NOT_BUILT.format(name="SFTP remote", key="sftp"))
         return self
 
 

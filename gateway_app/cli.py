@@ -157,9 +157,9 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _unknown_outbound(partners_dir: Path) -> list[str]:
-    from gateway_app.senders import unknown_outbound  # imports the transports: not for translate
+    from gateway_app.senders import transport_problems  # imports the transports
 
-    return unknown_outbound(partners_dir) if partners_dir.is_dir() else []
+    return transport_problems(partners_dir) if partners_dir.is_dir() else []
 
 
 def _translate(args: argparse.Namespace) -> int:

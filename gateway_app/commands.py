@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
 from gateway_app.partner_commands import add_partner_commands, run_partners
+from gateway_app.sftp_commands import add_sftp_commands, hash_password_command, run_sftp
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -77,6 +78,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox.add_argument("--status", choices=["queued", "sent", "acknowledged", "failed"])
     outbox.add_argument("--limit", type=int, default=50)
     add_partner_commands(sub)
+    add_sftp_commands(sub)
     certs = sub.add_parser("certs", help="AS2 certificates in the partner profiles")
     certs.add_argument("action", choices=["list", "expiring"])
     certs.add_argument(
@@ -94,6 +96,7 @@ SERVICE_COMMANDS = {
     "outbox",
     "partners",
     "certs",
+    "sftp",
 }
 
 
@@ -111,6 +114,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "certs":
         return _certs(settings.partners_dir, args)
+    if args.command == "sftp" and args.action == "hash-password":
+        return hash_password_command()
     if args.command == "run":
         from gateway_app.server import serve
 
@@ -119,14 +124,14 @@ def dispatch(args: argparse.Namespace) -> int:
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
-        from gateway_app.senders import build_senders, unknown_outbound
+        from gateway_app.senders import build_senders, transport_problems
 
         run_workers(
             settings,
             args.processes,
             args.threads,
             senders_for=build_senders,
-            checks=[unknown_outbound],
+            checks=[transport_problems],
         )
         return 0
     settings.require_database()  # only run, worker and db upgrade start a new one
@@ -418,4 +423,5 @@ _COMMANDS = {
     "dead-letters": _dead_letters,
     "outbox": _outbox,
     "partners": run_partners,
+    "sftp": run_sftp,
 }

@@ -21,6 +21,8 @@ from transports.as2.sender import outbound_id_in
 from transports.as2.transport import AS2Transport
 from transports.base import Transport
 from transports.registry import TRANSPORTS
+from transports.sftp.accounts import username_clashes
+from transports.sftp.transport import SftpTransport, default_root
 
 log = logging.getLogger("gateway.outbox")
 
@@ -39,6 +41,8 @@ def build_senders(runtime: Runtime) -> dict[str, Sender]:
 def _sending(transport_class: type[Transport], inbox: Inbox, runtime: Runtime) -> Transport:
     if transport_class is AS2Transport:
         return as2_transport(inbox, runtime)
+    if transport_class is SftpTransport:
+        return SftpTransport(inbox, default_root(runtime.settings))
     return transport_class(inbox)
 
 
@@ -75,6 +79,12 @@ def mdn_to_outbox(runtime: Runtime, partner_id: str, mdn: ReceivedMdn, mic_ok: b
 
 def _not_receiving(message_id: str) -> None:
     raise RuntimeError(f"a sending-only transport handed in {message_id}")
+
+
+def transport_problems(partners_dir: Path) -> list[str]:
+    """What the transports find wrong in the profiles (``check-config``, start-up, live
+    reload): an unknown outbound transport, an SFTP user name two partners claim."""
+    return unknown_outbound(partners_dir) + username_clashes(partners_dir)
 
 
 def unknown_outbound(partners_dir: Path) -> list[str]:

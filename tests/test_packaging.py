@@ -96,6 +96,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "PYTHON"))}
     env.pop("VIRTUAL_ENV", None)
     env["XDG_DATA_HOME"] = str(tmp / "xdg")  # the user data directory, private to this test
+    env["GATEWAY_SFTP_PORT"] = "0"  # the demo partner's SFTP account: not served here
     return Install(venv, outside, env)
 
 

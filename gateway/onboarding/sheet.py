@@ -8,6 +8,11 @@ key is meant.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
 from gateway.partner_sections import EVENT_TYPES
 from gateway.partners import PartnerProfile
 from gateway.x12.identities import EnvelopeId
@@ -32,18 +37,47 @@ def is_json_partner(profile: PartnerProfile) -> bool:
     return bool(items) and all(item.document in EVENT_TYPES for item in items)
 
 
+@dataclass(frozen=True, slots=True)
+class SftpEndpoint:
+    """Our hosted SFTP server as partners reach it (``sftp_endpoint``)."""
+
+    host: str
+    port: int
+    fingerprint: str | None
+    """Our host key's ``SHA256:...`` fingerprint; None before the server first made its key."""
+
+
+HOST_PUBLIC_KEY = "sftp_host_ed25519_key.pub"
+"""Written beside the host key by ``transports.sftp.hostkey`` (the core reads only this)."""
+
+
+def sftp_endpoint(data_dir: Path, address: tuple[str, int]) -> SftpEndpoint | None:
+    """Our SFTP server at ``address`` (``Settings.sftp_address``) with our host key's
+    fingerprint, read from its public key file; None when the server is off (port 0)."""
+    host, port = address
+    if port == 0:
+        return None
+    try:
+        blob = base64.b64decode((data_dir / HOST_PUBLIC_KEY).read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return SftpEndpoint(host, port, None)
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return SftpEndpoint(host, port, f"SHA256:{digest}")
+
+
 def onboarding_sheet(
     profile: PartnerProfile,
     *,
     base_url: str,
     our_ids: tuple[EnvelopeId, ...],
     key_prefix: str | None = None,
+    sftp: SftpEndpoint | None = None,
 ) -> str:
     json_partner = is_json_partner(profile)
     lines = [
         f"Onboarding sheet: {profile.name} ({profile.id})",
         "=" * 60,
-        *_connection(profile, base_url.rstrip("/"), key_prefix, json_partner),
+        *_connection(profile, base_url.rstrip("/"), key_prefix, json_partner, sftp),
         "",
         *(_json_rules(profile, our_ids) if json_partner else _x12_rules(profile, our_ids)),
         "",
@@ -56,7 +90,11 @@ def onboarding_sheet(
 
 
 def _connection(
-    profile: PartnerProfile, base: str, key_prefix: str | None, json_partner: bool
+    profile: PartnerProfile,
+    base: str,
+    key_prefix: str | None,
+    json_partner: bool,
+    sftp: SftpEndpoint | None = None,
 ) -> list[str]:
     t = profile.transports
     lines = ["How to connect:"]
@@ -84,10 +122,7 @@ def _connection(
     if t.sftp is not None:
         s = t.sftp
         if s.mode == "hosted":
-            lines.append(
-                f"  SFTP on our server, account {s.username}: put files in {s.inbox}, "
-                f"our acknowledgements appear in {s.outbox}"
-            )
+            lines += _hosted_sftp(s.username, sftp, s.temp_suffixes)
         else:
             lines.append(
                 f"  SFTP on your server {s.host}:{s.port}, our account {s.username}: we pick "
@@ -96,6 +131,19 @@ def _connection(
     if any(x is not None and not x.enabled for x in (t.as2, t.sftp)):
         lines.append("  (our AS2/SFTP service opens later: we will tell you the date)")
     return lines
+
+
+def _hosted_sftp(user: str, sftp: SftpEndpoint | None, temp: tuple[str, ...]) -> list[str]:
+    where = f"sftp -P {sftp.port} {user}@{sftp.host}" if sftp else f"account {user}"
+    key = sftp.fingerprint if sftp and sftp.fingerprint else "(given with your account)"
+    return [
+        f"  SFTP on our server: {where}",
+        f"       our host key: {key} (check it before the first login)",
+        f"       put files in inbound/ (upload as NAME{temp[0] if temp else '.part'} and rename "
+        "to NAME, or put NAME directly: it is taken once closed)",
+        "       our acknowledgements appear in outbound/ (get them; a file read to its end or "
+        "removed counts as received); what we stored is in archive/",
+    ]
 
 
 def _x12_rules(profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...]) -> list[str]:

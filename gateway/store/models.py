@@ -335,3 +335,25 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(StoredString(80))
     subject: Mapped[str] = mapped_column(StoredString(80))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SftpAccount(Base):
+    """What our hosted SFTP server saw of a partner's account (``transports.sftp``): its last
+    login, the files it handed in and what it was refused, for ``gateway sftp accounts`` and
+    ``GET /ops/sftp/accounts``. Counters only grow; a row appears at the first login attempt."""
+
+    __tablename__ = "sftp_accounts"
+
+    partner_id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    username: Mapped[str] = mapped_column(StoredString(64))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_from: Mapped[str | None] = mapped_column(StoredString(64))
+    logins: Mapped[int] = mapped_column(Integer, default=0)
+    files_received: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_file_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    auth_failures: Mapped[int] = mapped_column(Integer, default=0)
+    quota_failures: Mapped[int] = mapped_column(Integer, default=0)
+    traversal_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(StoredString(500))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
