@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
     """The demo partner's documented key (demo mode only)."""
     as2_id: str = "GATEWAYBUYER"
-    """Our AS2 name: the AS2-To partners address (a profile's ``as2.our_as2_id`` may differ)."""
+    """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id`` may differ)."""
     as2_key_secret: SecretStr = SecretStr("")
     """The secret our AS2 private keys are encrypted with at rest (``transports.as2``)."""
     admin_token: SecretStr = SecretStr("")

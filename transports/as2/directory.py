@@ -1,6 +1,6 @@
 """``Directory``: AS2 names -> partners, with their certificates and our key pairs loaded.
 
-Profiles with an ``as2`` section are indexed by (their AS2 id, the AS2 id they address). The index
+Profiles with ``transports.as2`` enabled are indexed by (their AS2 id, the AS2 id they address). The index
 is rebuilt when a lookup misses (a profile added since), at most every ``REFRESH_S`` seconds so
 that a stream of unknown names cannot make the gateway re-read the partners directory each time.
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 from cryptography import x509
 
 from gateway.errors import ConfigurationError
-from gateway.partners import AS2Settings, PartnerProfile, default_partners_dir, load_partner
+from gateway.partner_sections import AS2Settings
+from gateway.partners import PartnerProfile, default_partners_dir, load_partner
 from transports.as2.certificates import load_certificate, load_key_pair, newest_valid, valid_at
 from transports.as2.cms import KeyPair
 
@@ -74,11 +75,16 @@ class Directory:
         return self.partner(partner_id)
 
     def partner(self, partner_id: str) -> AS2Partner:
-        """``ConfigurationError`` when the profile has no AS2 section or a file is unusable."""
+        """``ConfigurationError`` when the profile's AS2 is not enabled or a file is unusable."""
         profile = load_partner(partner_id, self.partners_dir)
-        settings = profile.as2
-        if settings is None:
-            raise ConfigurationError(f"partner {partner_id} has no as2 section in its profile")
+        settings = profile.transports.as2
+        if settings is None or not settings.enabled:
+            raise ConfigurationError(
+                f"partner {partner_id}: transports.as2 is "
+                + ("missing" if settings is None else "not enabled")
+                + " in its profile",
+                partner_id=partner_id,
+            )
         root = self.partners_dir or default_partners_dir()
         return AS2Partner(
             partner_id=partner_id,
@@ -100,8 +106,9 @@ class Directory:
                 profile = load_partner(path.stem, self.partners_dir)
             except ConfigurationError:
                 continue  # check-config reports it; it cannot be an AS2 partner meanwhile
-            if profile.as2 is not None:
-                pair = (profile.as2.as2_id, profile.as2.our_as2_id or self.our_id)
+            as2 = profile.transports.as2
+            if as2 is not None and as2.enabled:
+                pair = (as2.as2_id, as2.our_as2_id or self.our_id)
                 index[pair] = None if pair in index else profile.id
         with self._lock:
             self._index, self._built_at = index, time.monotonic()

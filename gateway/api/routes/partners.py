@@ -109,6 +109,8 @@ async def new_partner(
                 partners_dir=root,
                 our_ids=runtime.process_config.our_ids,
                 db=runtime.db,
+                as2_id=runtime.settings.as2_id,
+                as2_key_secret=runtime.settings.as2_key_secret.get_secret_value(),
             )
         )
         created = await run_in_threadpool(
@@ -127,6 +129,8 @@ async def new_partner(
         base_url=runtime.settings.base_url(),
         our_ids=runtime.process_config.our_ids,
         key_prefix=prefix,
+        partners_dir=root,
+        as2_id=runtime.settings.as2_id,
     )
     detail = await _detail(state, created.profile.id)
     return NewPartnerAnswer(partner=detail, api_key=created.api_key, sheet=sheet)

@@ -54,13 +54,19 @@ def profile(partner_id: str, sender: str, **as2: object) -> dict[str, object]:
         "id": partner_id,
         "name": f"pyas2lib peer ({partner_id})",
         "x12": {"sender_ids": [{"qualifier": "ZZ", "id": sender}]},
-        "as2": {
-            "as2_id": "LIBPEER",
-            "certificates": ["../samples/as2/libpeer.crt"],
-            "our_keys": [
-                {"certificate": "../samples/as2/gateway.crt", "key": "../samples/as2/gateway.key"}
-            ],
-            **as2,
+        "transports": {
+            "as2": {
+                "enabled": True,
+                "as2_id": "LIBPEER",
+                "certificates": ["../samples/as2/libpeer.crt"],
+                "our_keys": [
+                    {
+                        "certificate": "../samples/as2/gateway.crt",
+                        "key": "../samples/as2/gateway.key",
+                    }
+                ],
+                **as2,
+            }
         },
     }
 
