@@ -122,9 +122,13 @@ class Settings(BaseSettings):
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
     """The demo partner's documented key (demo mode only)."""
     as2_id: str = "GATEWAYBUYER"
-    """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id`` may differ)."""
+    """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id``
+    may differ)."""
     as2_key_secret: SecretStr = SecretStr("")
     """The secret our AS2 private keys are encrypted with at rest (``transports.as2``)."""
+    demo_as2_key_secret: SecretStr = SecretStr("demo-as2-key-secret")
+    """Demo mode with ``as2_key_secret`` unset: the secret the demo's AS2 key is encrypted with
+    (``samples/as2/gateway.key``, TEST ONLY, shipped in the wheel for the demo partner)."""
     admin_token: SecretStr = SecretStr("")
     """Bearer token of the operator API (``/ops``). Empty: ``/ops`` answers loopback clients only;
     set it whenever a reverse proxy on the same host forwards to the gateway (every request then

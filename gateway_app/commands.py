@@ -116,6 +116,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
         if args.demo:
             settings = settings.model_copy(update={"demo": True})
+        if settings.demo and not settings.as2_key_secret.get_secret_value():
+            settings = settings.model_copy(update={"as2_key_secret": settings.demo_as2_key_secret})
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
