@@ -27,6 +27,7 @@ from pydantic import (
 
 from gateway.errors import ConfigurationError
 from gateway.locations import partners_from_environment
+from gateway.partner_sections import AS2Settings as AS2Settings  # transports.as2 reads it here
 from gateway.partner_sections import Certification, Transports
 from gateway.x12.acks.reply_envelope import AckOptions
 from gateway.x12.headers import STANDARD_QUALIFIERS

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from gateway.errors import FatalDeliveryError, RetriableDeliveryError
 from gateway.http_client import HttpFailure, PostClient, UrlError
+from gateway.pipeline.inbox import Inbox
 from gateway.pipeline.outbox import queue_item
-from gateway.store.db import Database
 
 KIND = "mdn"
 ANSWER_LIMIT = 64 * 1024
@@ -39,11 +39,11 @@ class AsyncMdn:
     """The inbound message (ours) it answers, accepted or refused."""
 
 
-def queue(db: Database, mdn: AsyncMdn) -> str:
-    """The MDN as a queued outbox item (committed when this returns); its id."""
+def queue(inbox: Inbox, mdn: AsyncMdn) -> str:
+    """The MDN as a queued outbox item in the inbox's store (committed when this returns)."""
     media_type = mdn.headers.get("Content-Type", "").split(";", 1)[0].strip()
     return queue_item(
-        db,
+        inbox.db,
         partner_id=mdn.partner_id,
         kind=KIND,
         payload=mdn.body,

@@ -16,8 +16,7 @@ from pathlib import Path
 from cryptography import x509
 
 from gateway.errors import ConfigurationError
-from gateway.partner_sections import AS2Settings
-from gateway.partners import PartnerProfile, default_partners_dir, load_partner
+from gateway.partners import AS2Settings, PartnerProfile, default_partners_dir, load_partner
 from transports.as2.certificates import load_certificate, load_key_pair, newest_valid, valid_at
 from transports.as2.cms import KeyPair
 

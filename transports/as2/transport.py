@@ -55,7 +55,7 @@ class AS2Transport(Transport):
     def schedule_mdn(self, mdn: AsyncMdn) -> str:
         """Queue an async MDN in the outbox (committed when this returns: raises otherwise) and
         hand it to the workers; its outbox id."""
-        item_id = async_mdn.queue(self.inbox.db, mdn)
+        item_id = async_mdn.queue(self.inbox, mdn)
         if self.enqueue_outbound is not None:
             try:
                 self.enqueue_outbound([item_id])
