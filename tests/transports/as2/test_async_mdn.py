@@ -295,3 +295,14 @@ def test_given_the_mdn_cannot_be_queued_then_503_and_a_resend_gets_it(
     assert [m.status for m in stored] == ["processed", "duplicate"]
     mdn = read_mdn(Reply(200, *listener.posts[0]), work)
     assert mdn.disposition.endswith("; processed")
+
+
+def test_an_unproven_async_url_is_called_only_on_the_partners_own_host() -> None:
+    from transports.as2.receiver import same_host
+
+    ours = "https://as2.acme.example/as2"
+    assert same_host("https://as2.acme.example/mdn", ours)
+    assert not same_host("https://as2.acme.example:8443/mdn", ours)
+    assert not same_host("http://169.254.169.254/latest", ours)
+    assert not same_host("https://as2.acme.example.evil.example/", ours)
+    assert not same_host("https://as2.acme.example/mdn", None)
