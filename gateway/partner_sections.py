@@ -9,6 +9,7 @@ complete profiles today and partners set up on it need no edit when it lands; un
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -37,7 +38,31 @@ Encryption = Literal["aes128-cbc", "aes192-cbc", "aes256-cbc", "aes128-gcm", "ae
 _LEGACY_ENCRYPTION = {"aes128": "aes128-cbc", "aes192": "aes192-cbc", "aes256": "aes256-cbc"}
 
 
-class AS2KeyFiles(_Strict):
+class _UseWindow(_Strict):
+    use_from: datetime | None = None
+    """Not used to encrypt to (theirs) or to sign with (ours) before this moment, although the
+    certificate may be valid earlier: a rollover is listed ahead and switches on its date."""
+    use_until: datetime | None = None
+    """Retired from this moment (not trusted, not used), although the certificate may still be
+    valid."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _UseWindow:
+        for moment in (self.use_from, self.use_until):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("use_from/use_until need a time zone (2027-01-15T00:00:00Z)")
+        if self.use_from and self.use_until and self.use_from >= self.use_until:
+            raise ValueError("use_from must be before use_until")
+        return self
+
+
+class AS2CertificateFile(_UseWindow):
+    """One certificate of theirs; a plain path in the profile reads as ``{path: ...}``."""
+
+    path: str = Field(min_length=1)
+
+
+class AS2KeyFiles(_UseWindow):
     """One of our key pairs for this partner: certificate and private key (PKCS#8, encrypted
     with ``GATEWAY_AS2_KEY_SECRET``), paths relative to the partners directory."""
 
@@ -61,7 +86,7 @@ class AS2Settings(_Strict):
     """The AS2-To they address; unset: ``GATEWAY_AS2_ID``."""
     url: str | None = Field(None, pattern=_URL)
     """Their AS2 endpoint, where we send our documents; unset: nothing is sent to them."""
-    certificates: tuple[str, ...] = ()
+    certificates: tuple[AS2CertificateFile, ...] = ()
     """Theirs: their signatures verify against these; we encrypt to the newest valid one."""
     our_keys: tuple[AS2KeyFiles, ...] = ()
     require_signed: bool = True
@@ -98,6 +123,10 @@ class AS2Settings(_Strict):
         if "certificate" in data and "certificates" not in data:
             value = data.pop("certificate")
             data["certificates"] = [value] if value else []
+        if isinstance(data.get("certificates"), list):
+            data["certificates"] = [
+                {"path": c} if isinstance(c, str) else c for c in data["certificates"]
+            ]
         return data
 
     @model_validator(mode="after")

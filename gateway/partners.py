@@ -27,7 +27,11 @@ from pydantic import (
 
 from gateway.errors import ConfigurationError
 from gateway.locations import partners_from_environment
-from gateway.partner_sections import AS2Settings as AS2Settings  # transports.as2 reads it here
+from gateway.partner_sections import (  # transports.as2 reads these here
+    AS2CertificateFile as AS2CertificateFile,
+)
+from gateway.partner_sections import AS2KeyFiles as AS2KeyFiles
+from gateway.partner_sections import AS2Settings as AS2Settings
 from gateway.partner_sections import Certification, Transports
 from gateway.x12.acks.reply_envelope import AckOptions
 from gateway.x12.headers import STANDARD_QUALIFIERS

@@ -152,8 +152,13 @@ def _as2_sections(partners_dir: Path) -> tuple[list[tuple[str, str, dict[str, An
     return found, problems
 
 
+def _path(entry: Any) -> Any:
+    """A certificate entry's path: a plain path, or ``{path, use_from, use_until}``."""
+    return entry.get("path") if isinstance(entry, dict) else entry
+
+
 def _named(as2: dict[str, Any]) -> list[tuple[str, Any]]:
-    named = [("partner", c) for c in as2.get("certificates") or []]
+    named = [("partner", _path(c)) for c in as2.get("certificates") or []]
     if as2.get("certificate"):  # the first template's one-certificate form
         named.append(("partner", as2["certificate"]))
     keys = as2.get("our_keys") or []
@@ -187,9 +192,9 @@ def check_files(partners_dir: Path, secret: str) -> list[str]:
         if as2.get("enabled") is not True:
             continue
         theirs: list[x509.Certificate] = []
-        for relative in as2.get("certificates") or []:
+        for entry in as2.get("certificates") or []:
             try:
-                theirs.append(load_certificate(partners_dir / str(relative)))
+                theirs.append(load_certificate(partners_dir / str(_path(entry))))
             except ConfigurationError as exc:
                 problems.append(f"{name}: transports.as2.certificates: {exc.message}")
         ours: list[x509.Certificate] = []

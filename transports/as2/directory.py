@@ -16,7 +16,14 @@ from pathlib import Path
 from cryptography import x509
 
 from gateway.errors import ConfigurationError
-from gateway.partners import AS2Settings, PartnerProfile, default_partners_dir, load_partner
+from gateway.partners import (
+    AS2CertificateFile,
+    AS2KeyFiles,
+    AS2Settings,
+    PartnerProfile,
+    default_partners_dir,
+    load_partner,
+)
 from transports.as2.certificates import load_certificate, load_key_pair, newest_valid, valid_at
 from transports.as2.cms import KeyPair
 
@@ -30,25 +37,37 @@ class AS2Partner:
     settings: AS2Settings
     our_id: str
     certificates: tuple[x509.Certificate, ...]
-    """Theirs, every one listed (validity is checked where they are used)."""
+    """Theirs, every one listed and not retired (``use_until``); validity is checked where
+    they are used."""
     keys: tuple[KeyPair, ...]
-    """Ours for this partner."""
+    """Ours for this partner, not retired: any decrypts."""
+    encrypt_to: tuple[x509.Certificate, ...] = ()
+    """Theirs whose ``use_from`` has come: the newest valid one is encrypted to."""
+    sign_with: tuple[KeyPair, ...] = ()
+    """Ours whose ``use_from`` has come: the newest valid one signs."""
 
     def signer(self, when: datetime | None = None) -> KeyPair:
-        """Our newest valid key pair (``ConfigurationError`` when none is valid)."""
+        """Our newest valid key pair in use (``ConfigurationError`` when none is)."""
         now = when or datetime.now(UTC)
-        valid = [k for k in self.keys if valid_at(k.certificate, now)]
+        valid = [k for k in self.sign_with if valid_at(k.certificate, now)]
         if not valid:
             raise ConfigurationError(f"partner {self.partner_id}: none of our AS2 keys is valid")
         return max(valid, key=lambda k: k.certificate.not_valid_before_utc)
 
     def encryption_certificate(self) -> x509.Certificate:
-        found = newest_valid(self.certificates)
+        found = newest_valid(self.encrypt_to)
         if found is None:
             raise ConfigurationError(
-                f"partner {self.partner_id}: none of its AS2 certificates is valid"
+                f"partner {self.partner_id}: none of its AS2 certificates is valid and in use"
             )
         return found
+
+
+def _window(entry: AS2CertificateFile | AS2KeyFiles, now: datetime) -> tuple[bool, bool]:
+    """(retired, in use) at ``now``."""
+    retired = entry.use_until is not None and now >= entry.use_until
+    started = entry.use_from is None or now >= entry.use_from
+    return retired, started and not retired
 
 
 class Directory:
@@ -85,16 +104,23 @@ class Directory:
                 partner_id=partner_id,
             )
         root = self.partners_dir or default_partners_dir()
+        now = datetime.now(UTC)
+        theirs = [
+            (load_certificate(root / c.path), *_window(c, now)) for c in settings.certificates
+        ]
+        ours = [
+            (load_key_pair(root / k.certificate, root / k.key, self.key_secret), *_window(k, now))
+            for k in settings.our_keys
+        ]
         return AS2Partner(
             partner_id=partner_id,
             profile=profile,
             settings=settings,
             our_id=settings.our_as2_id or self.our_id,
-            certificates=tuple(load_certificate(root / p) for p in settings.certificates),
-            keys=tuple(
-                load_key_pair(root / k.certificate, root / k.key, self.key_secret)
-                for k in settings.our_keys
-            ),
+            certificates=tuple(c for c, retired, _ in theirs if not retired),
+            keys=tuple(k for k, retired, _ in ours if not retired),
+            encrypt_to=tuple(c for c, _, in_use in theirs if in_use),
+            sign_with=tuple(k for k, _, in_use in ours if in_use),
         )
 
     def refresh(self) -> None:

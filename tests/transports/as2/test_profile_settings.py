@@ -69,10 +69,10 @@ def test_given_the_first_templates_names_then_they_read_as_the_current_ones() ->
         {"as2_id": "NEWCO", "signing": "sha384", "encryption": "aes128", "certificate": "c.pem"}
     )
 
-    assert (settings.sign, settings.encrypt, settings.certificates) == (
+    assert (settings.sign, settings.encrypt, [c.path for c in settings.certificates]) == (
         "sha384",
         "aes128-cbc",
-        ("c.pem",),
+        ["c.pem"],
     )
 
 
@@ -90,7 +90,7 @@ def test_the_demo_profile_is_enabled_with_the_demo_contract() -> None:
     ).transports.as2
     assert as2 is not None and as2.enabled
     assert (as2.as2_id, as2.our_as2_id) == ("DEMOSUPPLIER", "GATEWAYBUYER")
-    assert as2.certificates == ("../samples/as2/demo-supplier.crt",)
+    assert [c.path for c in as2.certificates] == ["../samples/as2/demo-supplier.crt"]
     assert as2.our_keys[0].certificate == "../samples/as2/gateway.crt"
 
 
@@ -140,3 +140,57 @@ def test_given_no_secret_then_check_config_still_finds_an_unencrypted_key(tmp_pa
     demo.write_text(yaml.safe_dump(profile))
 
     assert [p for p in check_files(partners, "") if "not encrypted at rest" in p]
+
+
+def test_given_use_windows_then_a_rollover_switches_on_its_date_and_a_retired_one_is_out(
+    tmp_path: Path,
+) -> None:
+    """The new certificate (theirs) is listed ahead with ``use_from``: their signatures from it
+    verify at once, but we keep encrypting to the old one until the date; ``use_until`` retires
+    a certificate that is still valid. Ours alike: a new key pair decrypts at once and signs from
+    its date."""
+    from datetime import UTC, datetime, timedelta
+
+    partners = as2_home(tmp_path)
+    keys = tmp_path / "samples" / "as2"
+    make_certificate(keys, "ours-next", days=(0, 730))
+    demo = partners / "demo-supplier.yaml"
+    profile = yaml.safe_load(demo.read_text())
+    soon = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    as2 = profile["transports"]["as2"]
+    as2["certificates"] = [
+        "../samples/as2/demo-supplier.crt",
+        {"path": "../samples/as2/next.crt", "use_from": soon},
+        {"path": "../samples/as2/stranger.crt", "use_until": past},
+    ]
+    as2["our_keys"] = [
+        KEYS,
+        {
+            "certificate": "../samples/as2/ours-next.crt",
+            "key": "../samples/as2/ours-next.enc.key",
+            "use_from": soon,
+        },
+    ]
+    demo.write_text(yaml.safe_dump(profile))
+    forget_profiles()
+
+    partner = Directory(partners, "GATEWAYBUYER", SECRET).partner("demo-supplier")
+
+    names = [c.subject.rfc4514_string() for c in partner.certificates]
+    assert any("next" in n for n in names) and not any("stranger" in n for n in names)
+    assert "DEMOSUPPLIER" in partner.encryption_certificate().subject.rfc4514_string()
+    assert len(partner.keys) == 2  # both decrypt
+    assert "GATEWAYBUYER" in partner.signer().certificate.subject.rfc4514_string()
+    assert check_files(partners, SECRET) == []
+    with pytest.raises(ValidationError, match="time zone"):
+        AS2Settings.model_validate(
+            {"as2_id": "X", "certificates": [{"path": "a.crt", "use_from": "2027-01-15T00:00:00"}]}
+        )
+    with pytest.raises(ValidationError, match="before use_until"):
+        AS2Settings.model_validate(
+            {
+                "as2_id": "X",
+                "certificates": [{"path": "a.crt", "use_from": soon, "use_until": past}],
+            }
+        )
