@@ -187,3 +187,26 @@ def test_given_post_ops_partners_with_the_as2_template_then_the_sheet_has_our_ce
         assert session.get(Partner, "newco") is not None
     assert created.detail["as2_certificates"] == [openssl_fingerprint(crt)]
     shutil.rmtree(partners / "certs")
+
+
+def test_given_no_key_secret_then_post_ops_partners_is_422_naming_it_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    partners = home(tmp_path) / "partners"
+    gateway = gateway_on(settings_for(tmp_path, partners_dir=partners))
+    try:
+        assert sync_partners(gateway.runtime.db, partners) == []
+        with TestClient(gateway.app) as client:
+            answer = client.post(
+                "/ops/partners",
+                json={"id": "newco", "template": "x12-4010-as2", "values": AS2_VALUES},
+                headers=bearer(ADMIN_TOKEN),
+            )
+    finally:
+        gateway.runtime.close()
+
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["problems"]
+    assert problem["field"] == "transports.as2.our_keys.0"
+    assert "GATEWAY_AS2_KEY_SECRET" in problem["message"]
+    assert sorted(p.name for p in partners.iterdir()) == ["demo-supplier.yaml", "templates"]
