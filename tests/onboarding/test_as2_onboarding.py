@@ -206,7 +206,7 @@ def test_given_no_key_secret_then_post_ops_partners_is_422_naming_it_and_creates
         gateway.runtime.close()
 
     assert answer.status_code == 422, answer.text
-    [problem] = answer.json()["problems"]
+    [problem] = answer.json()["error"]["problems"]
     assert problem["field"] == "transports.as2.our_keys.0"
     assert "GATEWAY_AS2_KEY_SECRET" in problem["message"]
     assert sorted(p.name for p in partners.iterdir()) == ["demo-supplier.yaml", "templates"]
