@@ -149,9 +149,14 @@ def _certs(partners_dir: Path | None, args: argparse.Namespace) -> int:
     if args.action == "expiring":
         found = [c for c in found if c.expires_within(args.days)]
     for c in found:
+        window = "".join(
+            f"  [{label} {value}]"
+            for label, value in (("in use from", c.use_from), ("retired from", c.use_until))
+            if value
+        )
         print(
             f"{c.not_after:%Y-%m-%d}  {c.partner_id:<24} {c.role:<7} {c.serial[:16]:<16} "
-            f"{c.subject}  ({c.path})"
+            f"{c.subject}  ({c.path}){window}"
         )
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)

@@ -13,7 +13,7 @@ key copied off the machine is no use without the secret. ``encrypt_key_file`` wr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +40,9 @@ class CertificateInfo:
     not_before: datetime
     not_after: datetime
     sha256: str
+    use_from: str | None = None
+    """The profile's ``use_from`` for it (a rollover not switched to yet), as written."""
+    use_until: str | None = None
 
     def expires_within(self, days: int, now: datetime | None = None) -> bool:
         return self.not_after <= (now or datetime.now(UTC)) + timedelta(days=days)
@@ -157,13 +160,21 @@ def _path(entry: Any) -> Any:
     return entry.get("path") if isinstance(entry, dict) else entry
 
 
-def _named(as2: dict[str, Any]) -> list[tuple[str, Any]]:
-    named = [("partner", _path(c)) for c in as2.get("certificates") or []]
+def _named(as2: dict[str, Any]) -> list[tuple[str, Any, dict[str, str]]]:
+    """(role, path, its use window as written) of every certificate in a ``transports.as2``."""
+    entries = [("partner", c, _path(c)) for c in as2.get("certificates") or []]
     if as2.get("certificate"):  # the first template's one-certificate form
-        named.append(("partner", as2["certificate"]))
+        entries.append(("partner", as2["certificate"], as2["certificate"]))
     keys = as2.get("our_keys") or []
-    named += [("ours", k.get("certificate") if isinstance(k, dict) else None) for k in keys]
-    return named
+    entries += [("ours", k, k.get("certificate") if isinstance(k, dict) else None) for k in keys]
+    return [
+        (
+            role,
+            path,
+            {w: str(e[w]) for w in ("use_from", "use_until") if isinstance(e, dict) and e.get(w)},
+        )
+        for role, e, path in entries
+    ]
 
 
 def inventory(partners_dir: Path) -> tuple[list[CertificateInfo], list[str]]:
@@ -172,9 +183,14 @@ def inventory(partners_dir: Path) -> tuple[list[CertificateInfo], list[str]]:
     found: list[CertificateInfo] = []
     sections, problems = _as2_sections(partners_dir)
     for name, partner_id, as2 in sections:
-        for role, relative in _named(as2):
+        for role, relative, window in _named(as2):
             try:
-                found.append(describe(partner_id, role, partners_dir / relative))
+                info = describe(partner_id, role, partners_dir / relative)
+                found.append(
+                    replace(
+                        info, use_from=window.get("use_from"), use_until=window.get("use_until")
+                    )
+                )
             except (ConfigurationError, TypeError) as exc:
                 problems.append(f"{name}: {exc}")
     found.sort(key=lambda c: (c.not_after, c.partner_id))

@@ -14,7 +14,7 @@ from gateway.partner_sections import AS2Settings
 from gateway.partners import PartnerProfile, forget_profiles, validate_profile
 from gateway_app.cli import main
 from tests.transports.as2.conftest import SECRET, as2_home, make_certificate
-from transports.as2.certificates import check_files
+from transports.as2.certificates import check_files, inventory
 from transports.as2.directory import Directory
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -183,6 +183,12 @@ def test_given_use_windows_then_a_rollover_switches_on_its_date_and_a_retired_on
     assert len(partner.keys) == 2  # both decrypt
     assert "GATEWAYBUYER" in partner.signer().certificate.subject.rfc4514_string()
     assert check_files(partners, SECRET) == []
+    listed = {
+        (c.role, Path(c.path).name): (c.use_from, c.use_until) for c in inventory(partners)[0]
+    }
+    assert listed[("partner", "next.crt")] == (soon, None)
+    assert listed[("partner", "stranger.crt")] == (None, past)
+    assert listed[("ours", "ours-next.crt")][0] is not None
     with pytest.raises(ValidationError, match="time zone"):
         AS2Settings.model_validate(
             {"as2_id": "X", "certificates": [{"path": "a.crt", "use_from": "2027-01-15T00:00:00"}]}
