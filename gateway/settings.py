@@ -124,7 +124,8 @@ class Settings(BaseSettings):
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
     """The demo partner's documented key (demo mode only)."""
     as2_id: str = "GATEWAYBUYER"
-    """Our AS2 name: the AS2-To partners address (a profile's ``as2.our_as2_id`` may differ)."""
+    """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id``
+    may differ)."""
     as2_key_secret: SecretStr = SecretStr("")
     """The secret our AS2 private keys are encrypted with at rest (``transports.as2``)."""
     sftp_port: int = Field(2222, ge=0, le=65535)
@@ -136,6 +137,9 @@ class Settings(BaseSettings):
     ``<data_dir>/sftp``."""
     sftp_max_connections: int = Field(64, ge=1, le=10_000)
     """SFTP connections served at once (a thread each); more are closed at once."""
+    demo_as2_key_secret: SecretStr = SecretStr("demo-as2-key-secret")
+    """Demo mode with ``as2_key_secret`` unset: the secret the demo's AS2 key is encrypted with
+    (``samples/as2/gateway.key``, TEST ONLY, shipped in the wheel for the demo partner)."""
     admin_token: SecretStr = SecretStr("")
     """Bearer token of the operator API (``/ops``). Empty: ``/ops`` answers loopback clients only;
     set it whenever a reverse proxy on the same host forwards to the gateway (every request then

@@ -121,6 +121,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
         if args.demo:
             settings = settings.model_copy(update={"demo": True})
+        if settings.demo and not settings.as2_key_secret.get_secret_value():
+            settings = settings.model_copy(update={"as2_key_secret": settings.demo_as2_key_secret})
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
@@ -152,9 +154,14 @@ def _certs(partners_dir: Path | None, args: argparse.Namespace) -> int:
     if args.action == "expiring":
         found = [c for c in found if c.expires_within(args.days)]
     for c in found:
+        window = "".join(
+            f"  [{label} {value}]"
+            for label, value in (("in use from", c.use_from), ("retired from", c.use_until))
+            if value
+        )
         print(
             f"{c.not_after:%Y-%m-%d}  {c.partner_id:<24} {c.role:<7} {c.serial[:16]:<16} "
-            f"{c.subject}  ({c.path})"
+            f"{c.subject}  ({c.path}){window}"
         )
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)

@@ -234,6 +234,8 @@ def _new(runtime: Runtime, args: argparse.Namespace) -> int:
             partners_dir=root,
             our_ids=runtime.process_config.our_ids,
             db=runtime.db,
+            as2_id=runtime.settings.as2_id,
+            as2_key_secret=runtime.settings.as2_key_secret.get_secret_value(),
         )
         if problems:  # the --set syntax: reported with prepare's, all at once
             raise OnboardingRefused([])
@@ -402,6 +404,8 @@ def _sheet(runtime: Runtime, profile: PartnerProfile, prefix: str | None) -> str
         our_ids=runtime.process_config.our_ids,
         key_prefix=prefix,
         sftp=sftp_endpoint(settings.resolved_data_dir(), settings.sftp_address()),
+        partners_dir=_partners_dir(runtime),
+        as2_id=runtime.settings.as2_id,
     )
 
 

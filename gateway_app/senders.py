@@ -8,6 +8,7 @@ composition root builds from ``transports.TRANSPORTS``. Transports the partner f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.errors import ConfigurationError
@@ -47,15 +48,20 @@ def _sending(transport_class: type[Transport], inbox: Inbox, runtime: Runtime) -
 
 
 def as2_transport(
-    inbox: Inbox, runtime: Runtime, on_mdn: MdnCallback | None = None
+    inbox: Inbox,
+    runtime: Runtime,
+    on_mdn: MdnCallback | None = None,
+    enqueue_outbound: Callable[[list[str]], None] | None = None,
 ) -> AS2Transport:
-    """The AS2 transport with the gateway's AS2 name and key secret (the web app's receives and
-    hands async MDNs to ``on_mdn``; the workers' only sends)."""
+    """The AS2 transport with the gateway's AS2 name and key secret (the web app's receives,
+    queues the async MDNs it owes and hands them to ``enqueue_outbound``, and hands the async
+    MDNs it gets to ``on_mdn``; the workers' only sends)."""
     settings = runtime.settings
     return AS2Transport(
         inbox,
         our_id=settings.as2_id,
         key_secret=settings.as2_key_secret.get_secret_value(),
+        enqueue_outbound=enqueue_outbound,
         on_mdn=on_mdn,
     )
 

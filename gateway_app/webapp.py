@@ -44,7 +44,8 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(health.router)
     inbox = Inbox(runtime.db, enqueue_process, runtime.settings.partners_dir)
-    as2.install(app, as2_transport(inbox, runtime, on_mdn=partial(mdn_to_outbox, runtime)))
+    on_mdn = partial(mdn_to_outbox, runtime)
+    as2.install(app, as2_transport(inbox, runtime, on_mdn, state.enqueue_outbound))
     sftp.install(app)  # the operator routes; the server runs beside the API (gateway run)
     http.install(app, http.HttpTransport(inbox))  # last: see transports.http.install
     return app

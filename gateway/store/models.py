@@ -284,6 +284,11 @@ class OutboxItem(Base):
     """A push item waiting for its retry: not sent before this (the sweep respects it)."""
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    target_url: Mapped[str | None] = mapped_column(StoredString(2048))
+    """Where this item goes when not to the partner's configured address: an asynchronous MDN
+    to the URL its message named (``Receipt-Delivery-Option``)."""
+    headers: Mapped[dict[str, Any] | None] = mapped_column()
+    """Headers it must go with (an MDN's MIME headers), name -> value."""
 
     __table_args__ = (
         Index("ix_outbox_partner_status", "partner_id", "status", "created_at"),

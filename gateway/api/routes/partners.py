@@ -109,6 +109,8 @@ async def new_partner(
                 partners_dir=root,
                 our_ids=runtime.process_config.our_ids,
                 db=runtime.db,
+                as2_id=runtime.settings.as2_id,
+                as2_key_secret=runtime.settings.as2_key_secret.get_secret_value(),
             )
         )
         created = await run_in_threadpool(
@@ -129,6 +131,8 @@ async def new_partner(
         our_ids=runtime.process_config.our_ids,
         key_prefix=prefix,
         sftp=sftp_endpoint(settings.resolved_data_dir(), settings.sftp_address()),
+        partners_dir=root,
+        as2_id=runtime.settings.as2_id,
     )
     detail = await _detail(state, created.profile.id)
     return NewPartnerAnswer(partner=detail, api_key=created.api_key, sheet=sheet)
