@@ -209,7 +209,27 @@ def _nul_paths(value: Any, path: str = "") -> Iterator[str]:
             yield from _nul_paths(item, f"{path}.{index}" if path else str(index))
 
 
+MAX_JSON_CONTAINERS = 100_000
+"""Objects and arrays one body may hold: a thousand events of the canonical schema are far below;
+``[{},{},...]`` in 20 MB would make seven million dicts (about 450 MB) before anything could look."""
+MAX_JSON_VALUES = 1_000_000
+"""Values (counted by their separators) one body may hold, for the same reason."""
+
+
+def _too_big(raw: bytes) -> str | None:
+    """Why ``raw`` must not be parsed: counted on the bytes (a bound: brackets and commas inside
+    strings count too), before ``json.loads`` builds a single object."""
+    containers = raw.count(b"{") + raw.count(b"[")
+    if containers > MAX_JSON_CONTAINERS:
+        return f"body has more than {MAX_JSON_CONTAINERS:,} JSON objects and arrays (limit)"
+    if raw.count(b",") >= MAX_JSON_VALUES:
+        return f"body has more than {MAX_JSON_VALUES:,} JSON values (limit)"
+    return None
+
+
 def _items(raw: bytes) -> list[Any]:
+    if (why := _too_big(raw)) is not None:
+        raise _invalid([_error(None, "", why, "json_limit")], 0)
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError

@@ -109,7 +109,7 @@ def peak_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-@pytest.mark.parametrize("kind", ["undefined", "tiny_sets"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_given_a_20_mb_bomb_posted_then_rejected_clearly_with_bounded_memory_and_receipt(
     gateway: Gateway, bomb_file: Callable[[str, int], Path], kind: str
 ) -> None:
