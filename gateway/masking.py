@@ -13,6 +13,9 @@ Secrets reach text three ways, and each has one rule:
 * **Third-party error texts** that may quote such a URL (SQLAlchemy, ``http.client``) go through
   ``mask_secrets`` too, at the boundary where they become the gateway's errors, and once more where
   an error is stored (``last_error``, a failed message's ``error``).
+* **Free text** (a header or JSON quoted in an error, a log line): ``Bearer``/``Basic``/``Session``
+  credentials, ``name: value`` pairs with a credential-like name, and partner API keys (``gk_...``,
+  all but their first characters) are hidden too.
 * **Logs**: whatever a library logs, or a traceback quotes, the processes' log handlers mask on
   the way out (``mask_log_handlers``, installed by ``gateway run`` and ``gateway worker``).
 
@@ -35,6 +38,26 @@ _USERINFO = re.compile(
 ``host:port/`` followed by an ``@`` in the path or query."""
 _PAIR = re.compile(rf"(?P<head>(?<![\w.-]){_SECRET_NAME}=)[^\s&#;,'\")]+", re.IGNORECASE)
 """``name=value`` where the name looks like a credential: query strings, DSNs, log text."""
+_SCHEME = re.compile(
+    r"(?P<head>\b(?:Bearer|Basic|Session|Digest|Token)\s+)[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE
+)
+"""An ``Authorization`` value in free text: ``Bearer <token>``, ``Basic <base64>``, Tryton's
+``Session <base64>``."""
+_COLON_NAME = (
+    r"(?:x-)?(?:api[-_]?key|apikey|access[-_]?key|(?:access|auth|refresh|id)?[-_]?token|"
+    r"(?:client[-_]?)?secret|password|passwd|pwd|authorization|credentials?|private[-_]?key)"
+)
+"""Names whose ``name: value`` is a credential (narrower than ``name=value``'s: a colon also
+ends words in ordinary messages, ``signature: verified``)."""
+_COLON = re.compile(
+    rf"(?P<head>(?<![\w.-])[\"']?{_COLON_NAME}[\"']?\s*:\s*[\"']?)(?!\s|\*\*\*|(?:Bearer|Basic|Session|Digest|Token)\s)[^\s\"',;}}\])]+",
+    re.IGNORECASE,
+)
+"""``name: value`` where the name looks like a credential: headers (``X-Api-Key: ...``), JSON
+(``"api_key": "..."``), YAML."""
+_PARTNER_KEY = re.compile(r"(?P<head>\bgk_[A-Za-z0-9_-]{6})[A-Za-z0-9_-]{4,}")
+"""A partner API key (``gk_`` + 43 characters): its first characters stay, as ``partners keys``
+lists them, so the key can still be told apart."""
 
 
 def mask_secrets(text: str) -> str:
@@ -42,9 +65,15 @@ def mask_secrets(text: str) -> str:
 
     Cheap enough for any error path (two regular expressions over the text); callers that show
     the same URL often (a connector's messages) mask it once and keep the result."""
-    if "=" not in text and "@" not in text:  # nothing either pattern could match
-        return text
-    return _PAIR.sub(rf"\g<head>{MASK}", _USERINFO.sub(rf"\g<head>{MASK}", text))
+    if " " in text:
+        text = _SCHEME.sub(rf"\g<head>{MASK}", text)
+    if "=" in text or "@" in text:
+        text = _PAIR.sub(rf"\g<head>{MASK}", _USERINFO.sub(rf"\g<head>{MASK}", text))
+    if ":" in text:
+        text = _COLON.sub(rf"\g<head>{MASK}", text)
+    if "gk_" in text:
+        text = _PARTNER_KEY.sub(rf"\g<head>{MASK}", text)
+    return text
 
 
 class MaskingFilter(logging.Filter):

@@ -37,6 +37,15 @@ from gateway.masking import MaskingFilter, mask_log_handlers, mask_secrets
             "proxy must be http://[user:password@]host:port, not 'socks5://a:b@h:1'",
             "proxy must be http://[user:password@]host:port, not 'socks5://a:***@h:1'",
         ),
+        (
+            "sent Authorization: Bearer gk_demo1234567890abcdefghijklmnop to the API",
+            "sent Authorization: Bearer *** to the API",
+        ),
+        ("peer said: Basic Z2F0ZXdheTpwdzEyMw==", "peer said: Basic ***"),
+        ("X-Api-Key: s3cretvalue9 refused", "X-Api-Key: *** refused"),
+        ('{"api_key": "zzz1234", "partner": "acme"}', '{"api_key": "***", "partner": "acme"}'),
+        ("key gk_abcdefghijklmnopqrstuvwx revoked", "key gk_abcdef*** revoked"),
+        ("at 12:30:01 the ERP answered: 503", "at 12:30:01 the ERP answered: 503"),
     ],
 )
 def test_credentials_in_urls_and_pairs_are_masked(text: str, shown: str) -> None:
