@@ -20,7 +20,10 @@ from gateway.web import health
 from gateway.web.errors import install_error_handlers
 from gateway.web.state import GatewayState
 from gateway_app.senders import as2_transport, mdn_to_outbox
-from transports import as2, http, sftp
+from transports.as2 import web as as2
+from transports.http import web as http
+from transports.http.transport import HttpTransport
+from transports.sftp import web as sftp
 
 DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v1/documents`) with
 their API key, get `202 Accepted` once the bytes are stored, and follow the receipt
@@ -47,5 +50,5 @@ def create_app(
     on_mdn = partial(mdn_to_outbox, runtime)
     as2.install(app, as2_transport(inbox, runtime, on_mdn, state.enqueue_outbound))
     sftp.install(app)  # the operator routes; the server runs beside the API (gateway run)
-    http.install(app, http.HttpTransport(inbox))  # last: see transports.http.install
+    http.install(app, HttpTransport(inbox))  # last: see transports.http.install
     return app

@@ -143,6 +143,18 @@ def test_given_generated_856_then_fast_translation_is_identical(
     assert_same(data, TranslateOptions(partner_id=partner, map_documents=False, now=NOW))
 
 
+@pytest.mark.parametrize("window", [1, 97, 4096])
+def test_given_small_scan_windows_then_fast_translation_is_identical(
+    window: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scanner gets at most ``SCAN_WINDOW`` characters at a time: sets, segments and
+    interchanges cut at any window edge (or longer than a window) read the same."""
+    monkeypatch.setattr(fastpath, "SCAN_WINDOW", window)
+    data = generated_856(tmp_path, 60_000, seed=11)
+    two = data + data.replace(b"*000000001*", b"*000000002*")  # a second interchange after it
+    assert_same(two, TranslateOptions(now=NOW))
+
+
 @needs_native
 @pytest.mark.skipif(not SEEDS, reason="no seed files")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,5 +1,5 @@
 """``GET /ops/certs``: the AS2 certificates every profile names, soonest expiry first (operators;
-the same as ``gateway certs list|expiring``). Mounted by ``transports.as2.install``, behind the
+the same as ``gateway certs list|expiring``). Mounted by ``transports.as2.web.install``, behind the
 operator API's admin check."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``AS2Transport``: AS2 (RFC 4130) as a transport.
 
-Receiving is ``POST /as2`` (``transports.as2.install``), handled by ``receiver.handle`` in a
+Receiving is ``POST /as2`` (``transports.as2.web.install``), handled by ``receiver.handle`` in a
 worker thread; an asynchronous MDN we owe is queued in the outbox (``schedule_mdn``) and sent by
 the workers like any item. Sending is ``send(Outbound) -> Sent``: a document is packed and posted
 by ``sender`` (for a sync MDN the answer is ``acknowledged`` once the MDN verified, for an async

@@ -8,7 +8,7 @@ plain calls anyway (``deps.send_request``), so this middleware calls the same ha
 FastAPI route calls, and answers errors through the same handlers (``gateway.web.errors``).
 
 What stays the same: it runs inside Starlette's ``ServerErrorMiddleware`` and inside any
-middleware added to the app after ``transports.http.install`` (those wrap it); middleware added
+middleware added to the app after ``transports.http.web.install`` (those wrap it); middleware added
 before it would be bypassed on the send path, so add new middleware after it. The
 FastAPI routes stay for the OpenAPI document, and a request the table does not name (another
 method, a path with a ``root_path`` prefix) goes on to them.

@@ -7,10 +7,13 @@ Sending is holding: an HTTP supplier fetches what we send (our 997/999/TA1) from
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import TYPE_CHECKING
 
 from transports.base import Outbound, Sent, Transport
 from transports.http.schemas import outbox_links
+
+if TYPE_CHECKING:  # the workers import this module to send: no web framework at run time
+    from fastapi import Request
 
 
 class HttpTransport(Transport):
@@ -22,6 +25,6 @@ class HttpTransport(Transport):
 
 
 def http_transport(request: Request) -> HttpTransport:
-    """The transport the composition root installed (``transports.http.install``)."""
+    """The transport the composition root installed (``transports.http.web.install``)."""
     transport: HttpTransport = request.app.state.http_transport
     return transport

@@ -1,5 +1,5 @@
 """``GET /ops/sftp/accounts``: what the hosted SFTP server saw of each partner's account (the
-same as ``gateway sftp accounts``). Mounted by ``transports.sftp.install``, behind the operator
+same as ``gateway sftp accounts``). Mounted by ``transports.sftp.web.install``, behind the operator
 API's admin check."""
 
 from __future__ import annotations

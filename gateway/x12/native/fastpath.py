@@ -99,6 +99,10 @@ def _profile(accepted: frozenset[str], gs08: str) -> Profile | None:
     return _PROFILES[key]
 
 
+SCAN_WINDOW = 64 * 1024
+"""Characters handed to the native scanner at a time (``FastValidation._interchange``)."""
+
+
 class _Reader(x12_reader.SegmentReader):
     """``SegmentReader`` whose buffers are handed out whole instead of split in Python."""
 
@@ -230,12 +234,22 @@ class FastValidation:
         self.scanner.reset(d.element, d.component, d.segment, d.repetition or "", d.line_mode)
         while True:
             buf, cut = reader.take(d.segment)
-            if cut >= 0:
-                events, stop = self.scanner.scan(buf, cut)
-                yield from self._events(events, buf, d)
+            start = 0
+            while 0 <= start <= cut:
+                # At most SCAN_WINDOW characters per scan: the scanner returns every event of
+                # what it scans at once (a 1 MB buffer of tiny sets made 24 MB of them).
+                end = cut
+                if cut - start > SCAN_WINDOW:
+                    end = buf.rfind(d.segment, start, start + SCAN_WINDOW)
+                    if end < start:  # one segment longer than the window: scan to the cut
+                        end = cut
+                piece = buf if (start, end) == (0, cut) else buf[start : end + 1]
+                events, stop = self.scanner.scan(piece, end - start)
+                yield from self._events(events, piece, d)
                 if stop >= 0:
-                    reader.rewind(buf[stop:])
+                    reader.rewind(buf[start + stop :])
                     return
+                start = end + 1
             if not reader.fill():
                 if self._body_count:  # the stream ended inside a set
                     self._close_body(False, d)
