@@ -20,6 +20,7 @@ from gateway.canonical import Event
 from gateway.errors import ConfigurationError
 from gateway.locations import Locations
 from gateway.mapping.loader import check_maps
+from gateway.memory import tune_malloc
 from gateway.onboarding.templates import check_templates
 from gateway.partners import check_partners, gateway_ids, load_partner
 from gateway.pipeline.translate import TranslateOptions, translate_stream
@@ -197,6 +198,7 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tune_malloc()  # before any large document is read (gateway.memory)
     parser = _parser()
     try:
         args = parser.parse_args(argv)

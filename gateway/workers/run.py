@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from gateway.live.snapshot import ExtraCheck
 from gateway.masking import mask_log_handlers
+from gateway.memory import tune_malloc
 from gateway.pipeline.outbox import Sender
 from gateway.pipeline.sweep import sweep
 from gateway.runtime import Runtime
@@ -121,6 +122,7 @@ def _worker_process(
     senders_for: SendersFor | None,
     checks: Sequence[ExtraCheck] = (),
 ) -> None:
+    tune_malloc()  # a spawned process: glibc's defaults again (gateway.memory)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )  # as ``gateway run``
