@@ -23,6 +23,9 @@ def add_po_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.add_argument(
         "--json", action="store_true", help="the same JSON as /ops/purchase-orders/PO"
     )
+    actions.add_parser(
+        "pull", help="read changed purchase orders from the ERP now (GATEWAY_ERP_CONNECTOR=tryton)"
+    )
     listing = actions.add_parser("list", help="POs, newest order date first")
     listing.add_argument("--partner", help="only this supplier's POs")
     listing.add_argument("--status", help="only POs in this state (e.g. acknowledged_with_changes)")
@@ -36,6 +39,8 @@ def add_po_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
     from gateway.queries import purchase_orders as views
 
+    if args.action == "pull":
+        return _pull(runtime)
     if args.action == "list":
         if args.status is not None and args.status not in views.STATUSES:
             print(
@@ -100,3 +105,30 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
                 f"  {doc.kind} {doc.document_number or ''} {doc.received_at:%Y-%m-%d %H:%M} message {doc.message_id}"
             )
     return 0
+
+
+def _pull(runtime: Runtime) -> int:
+    from functools import partial
+
+    from gateway.errors import DeliveryError
+    from gateway.pipeline.config import procurement_tolerances
+    from gateway.procurement.pull import publishes, pull
+
+    connector = runtime.connector
+    if not publishes(connector):
+        print(
+            f"gateway po pull: the {connector.name} ERP connector publishes no purchase orders",
+            file=sys.stderr,
+        )
+        return 1
+    tolerances = partial(procurement_tolerances, config=runtime.process_config)
+    try:
+        done = pull(runtime.db, connector, None, tolerances)
+    except DeliveryError as exc:
+        print(f"gateway po pull: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{n} {what}" for what, n in sorted(done.outcomes.items())) or "nothing"
+    print(f"purchase orders from the ERP: {counts}")
+    for problem in done.problems:
+        print(f"  refused: {problem}")
+    return 1 if done.problems else 0

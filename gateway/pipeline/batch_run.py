@@ -28,15 +28,18 @@ from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from gateway.canonical import Event
-from gateway.errors import ConfigurationError
 from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, holds_from_erp
 from gateway.pipeline import json_documents
-from gateway.pipeline.config import ProcessConfig, partner_profile, versions_of
+from gateway.pipeline.config import (
+    ProcessConfig,
+    partner_profile,
+    procurement_tolerances,
+    versions_of,
+)
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.records import Hold, Recorder, SetRow, Versions, deliver_all
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
 from gateway.procurement import registry as procurement
-from gateway.procurement.registry import tolerances_from
 from gateway.procurement.state import Tolerances
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.models import (
@@ -133,16 +136,7 @@ class BatchRun:
         return held
 
     def _tolerances(self, partner_id: str) -> Tolerances:
-        try:
-            profile = partner_profile(partner_id, self.config)
-        except ConfigurationError:
-            profile = None
-        if profile is None:
-            return Tolerances()
-        p = profile.procurement
-        return tolerances_from(
-            p.quantity_tolerance_percent, p.price_tolerance_percent, p.date_tolerance_days
-        )
+        return procurement_tolerances(partner_id, self.config)
 
     def add(self, message: InboundMessage) -> ProcessOutcome:
         session, config = self.session, self.config

@@ -15,7 +15,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -236,7 +235,3 @@ def refresh(session: Session, record: PurchaseOrderRecord, tolerances: Tolerance
     )
     session.flush()
     return state
-
-
-def tolerances_from(quantity: float, price: float, days: int) -> Tolerances:
-    return Tolerances(Decimal(str(quantity)), Decimal(str(price)), days)

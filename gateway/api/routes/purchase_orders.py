@@ -11,8 +11,8 @@ from fastapi.responses import PlainTextResponse, Response
 
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.errors import ConfigurationError
-from gateway.pipeline.config import partner_profile
-from gateway.procurement.registry import publish, tolerances_from
+from gateway.pipeline.config import partner_profile, procurement_tolerances
+from gateway.procurement.registry import publish
 from gateway.queries import purchase_orders as views
 from gateway.queries.purchase_orders import PurchaseOrderSummary, PurchaseOrderView
 from gateway.web.errors import ApiError, error_responses
@@ -49,10 +49,7 @@ async def post_purchase_order(order: PurchaseOrder, state: StateDep) -> dict[str
         profile = None
     if profile is None:
         raise ApiError(404, "partner.not_found", f"no partner {order.partner_id!r}")
-    p = profile.procurement
-    tolerances = tolerances_from(
-        p.quantity_tolerance_percent, p.price_tolerance_percent, p.date_tolerance_days
-    )
+    tolerances = procurement_tolerances(order.partner_id, runtime.process_config)
     done = await run_in_threadpool(publish, runtime.db, order, tolerances)
     return {
         "po_number": done.po_number,
