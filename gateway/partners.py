@@ -143,6 +143,15 @@ class ValidationSettings(_Strict):
     group_mismatch: Literal["note", "reject"] = "note"
 
 
+class ProcurementSettings(_Strict):
+    """How far a supplier's documents may differ from the PO before it is a discrepancy
+    (``gateway.procurement``)."""
+
+    quantity_tolerance_percent: float = Field(0, ge=0, le=100)
+    price_tolerance_percent: float = Field(0, ge=0, le=100)
+    date_tolerance_days: int = Field(0, ge=0, le=365)
+
+
 class Contact(_Strict):
     name: str
     email: str | None = None
@@ -198,6 +207,7 @@ class PartnerProfile(_Strict):
     transports: Transports = Transports()
     contacts: tuple[Contact, ...] = ()
     certification: Certification = Certification()
+    procurement: ProcurementSettings = ProcurementSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
 from gateway_app.partner_commands import add_partner_commands, run_partners
+from gateway_app.po_commands import add_po_commands, run_po
 from gateway_app.sftp_commands import add_sftp_commands, hash_password_command, run_sftp
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox.add_argument("--limit", type=int, default=50)
     add_partner_commands(sub)
     add_sftp_commands(sub)
+    add_po_commands(sub)
     certs = sub.add_parser("certs", help="AS2 certificates in the partner profiles")
     certs.add_argument("action", choices=["list", "expiring"])
     certs.add_argument(
@@ -97,6 +99,7 @@ SERVICE_COMMANDS = {
     "partners",
     "certs",
     "sftp",
+    "po",
 }
 
 
@@ -431,4 +434,5 @@ _COMMANDS = {
     "outbox": _outbox,
     "partners": run_partners,
     "sftp": run_sftp,
+    "po": run_po,
 }

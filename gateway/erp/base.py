@@ -29,7 +29,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from types import TracebackType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from gateway.canonical import Event
 
@@ -66,6 +66,12 @@ class ErpConnector(ABC):
     @abstractmethod
     def post(self, event: Event) -> DeliveryReceipt:
         """Deliver ``event`` at most once per ``event.id``; raise only ``DeliveryError`` subclasses."""
+
+    def purchase_orders(self, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Purchase orders the ERP changed after the cursor ``after`` (None: from the start), as
+        bodies of ``POST /ops/purchase-orders``, and the cursor to pass next time. Connectors of
+        ERPs the gateway reads POs from override it (Tryton); the others publish none."""
+        return [], after
 
     def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing to release
         """Release connections and pools; the connector is not posted to afterwards."""

@@ -22,6 +22,7 @@ every worker) and its profile's ``test_indicator``.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session
@@ -29,10 +30,17 @@ from sqlalchemy.orm import Session
 from gateway.canonical import Event
 from gateway.partners import DUPLICATE_CHECKS, PartnerProfile, holds_from_erp
 from gateway.pipeline import json_documents
-from gateway.pipeline.config import ProcessConfig, partner_profile, versions_of
+from gateway.pipeline.config import (
+    ProcessConfig,
+    partner_profile,
+    procurement_tolerances,
+    versions_of,
+)
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.records import Hold, Recorder, SetRow, Versions, deliver_all
 from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
+from gateway.procurement import registry as procurement
+from gateway.procurement.state import Tolerances
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
 from gateway.store.models import (
     AuditEntry,
@@ -101,7 +109,12 @@ class BatchRun:
         blocks: NumberBlocks | None,
     ) -> None:
         self.session, self.config, self.blocks = session, config, blocks
-        self.recorder = Recorder(session, connectors=config.connectors, claim=claim)
+        self.recorder = Recorder(
+            session,
+            connectors=config.connectors,
+            claim=claim,
+            observe=partial(procurement.observe, tolerances_for=self._tolerances),
+        )
         self.interchanges = _SeenInterchanges(session, messages, config.limits)
         partner_ids = sorted({m.partner_id for m in messages if m.partner_id is not None})
         self.statuses: dict[str, str] = {}
@@ -121,6 +134,9 @@ class BatchRun:
             return holds_from_erp(status, indicator, event.source.test)
 
         return held
+
+    def _tolerances(self, partner_id: str) -> Tolerances:
+        return procurement_tolerances(partner_id, self.config)
 
     def add(self, message: InboundMessage) -> ProcessOutcome:
         session, config = self.session, self.config

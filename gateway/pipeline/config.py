@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+from gateway.errors import ConfigurationError
 from gateway.mapping.loader import map_version
 from gateway.partners import DEFAULT_OUR_IDS, PartnerProfile, load_partner, profile_version
+from gateway.procurement.state import Tolerances
 from gateway.x12.identities import EnvelopeId
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 
@@ -45,3 +48,20 @@ def versions_of(
     process with live reload, read once and cached otherwise: nothing per document."""
     profile = profile_version(partner_id, config.partners_dir) if partner_id else None
     return profile, map_version(partner_id, config.maps_dir) if mapped else None
+
+
+def procurement_tolerances(partner_id: str, config: ProcessConfig) -> Tolerances:
+    """How far the partner's documents may differ from its POs (``procurement:`` in its
+    profile); none for a partner without a readable profile."""
+    try:
+        profile = partner_profile(partner_id, config)
+    except ConfigurationError:
+        return Tolerances()
+    if profile is None:
+        return Tolerances()
+    p = profile.procurement
+    return Tolerances(
+        Decimal(str(p.quantity_tolerance_percent)),
+        Decimal(str(p.price_tolerance_percent)),
+        p.date_tolerance_days,
+    )

@@ -129,6 +129,9 @@ LAYERS = (  # checked in this order; the first that matches decides
 ALL_LAYERS = frozenset(name for name, _, _ in LAYERS)
 
 
+Observe = Callable[[Session, list[tuple[Event, str]]], None]
+
+
 class Recorder:
     """Collects what a batch of messages produced, then writes it in a few bulk statements.
 
@@ -143,8 +146,19 @@ class Recorder:
     turned away.
     """
 
-    def __init__(self, session: Session, *, connectors: Iterable[str], claim: bool) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        connectors: Iterable[str],
+        claim: bool,
+        observe: Observe | None = None,
+    ) -> None:
+        """``observe``: called with the new events (and their message ids) in the transaction
+        that stores them, before anything is posted (the procurement registry links them to
+        their POs)."""
         self.session = session
+        self.observe = observe
         self.connectors = tuple(connectors)
         self.claim = claim
         self.interchange_rows: list[dict[str, Any]] = []
@@ -255,6 +269,11 @@ class Recorder:
             connection.execute(insert(_TRANSACTIONS), transaction_rows)
         if new_events:
             self._insert_events(connection, new_events, payloads)
+            if self.observe is not None:
+                self.observe(
+                    session,
+                    [(event, pending.message.id) for event, pending, _ in new_events.values()],
+                )
         if self.outbox_rows:  # before the acks that reference them
             connection.execute(insert(_OUTBOX), self.outbox_rows)
         if self.ack_rows:

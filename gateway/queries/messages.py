@@ -30,16 +30,28 @@ from gateway.store.models import (
     InboundMessage,
     InterchangeRecord,
     OutboxItem,
+    PoDocument,
     TransactionRecord,
 )
 
 
 def list_messages(
-    db: Database, *, partner_id: str | None = None, status: str | None = None, limit: int = 50
+    db: Database,
+    *,
+    partner_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    po_number: str | None = None,
 ) -> list[MessageSummary]:
+    """Newest first; ``po_number``: the messages whose documents name that PO (``po_documents``,
+    or an event whose document number it is)."""
     query = select(InboundMessage).order_by(InboundMessage.received_at.desc(), InboundMessage.id)
     if partner_id is not None:
         query = query.where(InboundMessage.partner_id == partner_id)
+    if po_number is not None:
+        naming = select(PoDocument.message_id).where(PoDocument.po_number == po_number)
+        numbered = select(EventRecord.message_id).where(EventRecord.document_number == po_number)
+        query = query.where(InboundMessage.id.in_(naming.union(numbered)))
     if status is not None:
         query = query.where(InboundMessage.status == status)
     with db.sessions() as session:

@@ -362,3 +362,92 @@ class SftpAccount(Base):
     traversal_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure: Mapped[str | None] = mapped_column(StoredString(500))
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PurchaseOrderRecord(Base):
+    """A purchase order the ERP published (``gateway.procurement``): its last revision, and the
+    state computed from every document linked to it."""
+
+    __tablename__ = "purchase_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(StoredString(63))
+    po_number: Mapped[str] = mapped_column(StoredString(40))
+    revision: Mapped[str] = mapped_column(StoredString(64))
+    status: Mapped[str] = mapped_column(StoredString(32))
+    """open | sent | acknowledged | acknowledged_with_changes | rejected | backordered |
+    partially_shipped | shipped | partially_invoiced | invoiced | closed | cancelled."""
+    order_date: Mapped[str | None] = mapped_column(StoredString(10))
+    currency: Mapped[str | None] = mapped_column(StoredString(3))
+    body: Mapped[dict[str, Any]] = mapped_column()
+    """The canonical ``purchase_order`` as published."""
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    invoiced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    discrepancy_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("partner_id", "po_number", name="uq_purchase_order"),
+        Index("ix_purchase_orders_po_number", "po_number"),
+        Index("ix_purchase_orders_status", "status"),
+        Index("ix_purchase_orders_order_date", "order_date"),
+        Index("ix_purchase_orders_partner_status", "partner_id", "status"),
+    )
+
+
+class PurchaseOrderLineRecord(Base):
+    __tablename__ = "purchase_order_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purchase_order_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True
+    )
+    line_number: Mapped[str] = mapped_column(StoredString(20))
+    status: Mapped[str] = mapped_column(StoredString(32))
+    state: Mapped[dict[str, Any]] = mapped_column()
+    """Ordered, acknowledged, shipped and invoiced quantities, prices and dates (decimal strings)."""
+
+    __table_args__ = (UniqueConstraint("purchase_order_id", "line_number", name="uq_po_line"),)
+
+
+class PoDocument(Base):
+    """A supplier document (its event) that names a PO: linked when the PO is known, held
+    (``linked`` false) until the ERP publishes it. ``lines`` keeps what the document says of each
+    line, so the PO's state can be computed again whatever order documents arrive in."""
+
+    __tablename__ = "po_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(StoredString(63))
+    po_number: Mapped[str] = mapped_column(StoredString(40))
+    event_id: Mapped[str] = mapped_column(StoredString(40), index=True)
+    message_id: Mapped[str] = mapped_column(StoredString(40))
+    kind: Mapped[str] = mapped_column(StoredString(20))
+    """855, 856, 810, 997 (or the JSON event's type)."""
+    document_number: Mapped[str | None] = mapped_column(StoredString(80))
+    status: Mapped[str | None] = mapped_column(StoredString(32))
+    lines: Mapped[list[Any]] = mapped_column()
+    linked: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "po_number", name="uq_po_document"),
+        Index("ix_po_documents_po", "partner_id", "po_number"),
+    )
+
+
+class PoDiscrepancy(Base):
+    __tablename__ = "po_discrepancies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purchase_order_id: Mapped[int] = mapped_column(
+        ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str | None] = mapped_column(StoredString(40), index=True)
+    line_number: Mapped[str | None] = mapped_column(StoredString(20))
+    kind: Mapped[str] = mapped_column(StoredString(40))
+    severity: Mapped[str] = mapped_column(StoredString(10))
+    message: Mapped[str] = mapped_column(StoredText())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from transports.http.routes import documents, outbox, receipts, x12
+from transports.http.routes import documents, outbox, purchase_orders, receipts, x12
 from transports.http.send_path import SendRoutes
 from transports.http.transport import HttpTransport
 
@@ -19,7 +19,7 @@ def install(app: FastAPI, transport: HttpTransport) -> None:
     send path."""
     app.state.http_transport = transport
     v1 = APIRouter(prefix="/v1")
-    for module in (x12, documents, receipts, outbox):
+    for module in (x12, documents, receipts, outbox, purchase_orders):
         v1.include_router(module.router)
     app.include_router(v1)
     app.add_middleware(

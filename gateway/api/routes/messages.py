@@ -11,7 +11,14 @@ from fastapi.concurrency import run_in_threadpool
 from gateway.queries import messages
 from gateway.queries.views import MessageStatus, MessageSummary, MessageView
 from gateway.web.errors import ApiError, error_responses
-from gateway.web.params import AfterOrdinal, MessageId, PageLimit, PartnerQuery, is_message_id
+from gateway.web.params import (
+    PRINTABLE,
+    AfterOrdinal,
+    MessageId,
+    PageLimit,
+    PartnerQuery,
+    is_message_id,
+)
 from gateway.web.state import StateDep
 
 router = APIRouter(prefix="/messages", tags=["ops: messages"])
@@ -23,10 +30,18 @@ async def list_messages(
     status: MessageStatus | None = None,
     partner: PartnerQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    po_number: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
 ) -> list[MessageSummary]:
-    """Newest first."""
+    """Newest first; ``po_number``: only the messages whose documents name that PO."""
     return await run_in_threadpool(
-        messages.list_messages, state.runtime.db, partner_id=partner, status=status, limit=limit
+        partial(
+            messages.list_messages,
+            state.runtime.db,
+            partner_id=partner,
+            status=status,
+            limit=limit,
+            po_number=po_number,
+        )
     )
 
 

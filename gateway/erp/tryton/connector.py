@@ -21,11 +21,13 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from gateway.canonical import Event
 from gateway.erp.base import DeliveryReceipt, ErpConnector, excerpt
 from gateway.erp.tryton.apply import apply
 from gateway.erp.tryton.model import Refused
+from gateway.erp.tryton.purchases import Cursor, changed_purchases
 from gateway.erp.tryton.rpc import TrytonError, TrytonRpc, TrytonUrl
 from gateway.errors import ConfigurationError, FatalDeliveryError, RetriableDeliveryError
 from gateway.http_client import UrlError
@@ -80,6 +82,15 @@ class TrytonErpConnector(ErpConnector):
             response=excerpt(applied.summary),
             duplicate=applied.duplicate,
         )
+
+    def purchase_orders(self, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """Confirmed purchases changed after the cursor (``purchases.changed_purchases``)."""
+        try:
+            orders, cursor = changed_purchases(self.rpc, Cursor.parse(after) if after else None)
+        except TrytonError as exc:
+            error = RetriableDeliveryError if exc.retriable else FatalDeliveryError
+            raise error(str(exc), code=f"erp.tryton.{exc.kind}", connector=self.name) from None
+        return orders, cursor.as_text() if cursor is not None else after
 
     def close(self) -> None:
         self.rpc.close()

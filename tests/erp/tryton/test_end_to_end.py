@@ -37,6 +37,7 @@ def test_given_a_gateway_on_tryton_when_a_supplier_sends_855_856_810_then_tryton
         "GATEWAY_ERP_CONNECTOR": "tryton",
         "GATEWAY_ERP_URL": tryton_db.url.replace(f":{GATEWAY_PASSWORD}@", "@"),
         "GATEWAY_ERP_SECRET": GATEWAY_PASSWORD,
+        "GATEWAY_ERP_PO_POLL_S": "0.5",
     }
     log = tmp_path / "gateway.log"
     url = f"http://127.0.0.1:{port}"
@@ -50,15 +51,26 @@ def test_given_a_gateway_on_tryton_when_a_supplier_sends_855_856_810_then_tryton
         )
         try:
             _wait(lambda: _answers(url), server, log, "gateway run did not start")
+            # the confirmed purchase in Tryton reaches the gateway as a PO (the poller)
+            _wait(
+                lambda: _po(url) is not None, server, log, "PO 4500012347 never pulled from Tryton"
+            )
             receipts = {
                 name: _post(url, SAMPLES / name)
                 for name in ("855-5010.edi", "856-SOI-4010.edi", "810-4010.edi")
             }
             events = {name: _delivered(url, rid, server, log) for name, rid in receipts.items()}
+            po = _po(url)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
+    assert po is not None and po["status"] == "partially_shipped", po
+    assert [(ln["line_number"], ln["status"]) for ln in po["lines"]] == [
+        ("1", "shipped"),
+        ("2", "acknowledged_with_changes"),
+        ("3", "rejected"),
+    ]
     admin = tryton_db.admin()
     ack = records_for(admin, events["855-5010.edi"][0])
     (note,) = ack["notes"]
@@ -76,6 +88,11 @@ def test_given_a_gateway_on_tryton_when_a_supplier_sends_855_856_810_then_tryton
     assert invoice["state"] == "draft"
     assert all(ln["origin"].startswith("purchase.line,") for ln in lines) and len(lines) == 3
     assert GATEWAY_PASSWORD not in log.read_text()
+
+
+def _po(url: str) -> dict[str, object] | None:
+    answer = httpx.get(f"{url}/ops/purchase-orders/4500012347", timeout=10)
+    return answer.json() if answer.status_code == 200 else None
 
 
 def _post(url: str, path: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gateway.erp.tryton.purchases import Cursor, changed_purchases
 from gateway.erp.tryton.rpc import TrytonRpc, TrytonUrl
 
@@ -46,3 +48,34 @@ def test_given_confirmed_purchases_then_each_comes_out_once_as_a_po_and_again_on
 
     assert [o["po_number"] for o in changed] == ["4500012347"]
     assert changed[0]["revision"] != by_number["4500012347"]["revision"]
+
+
+def test_given_confirmed_purchases_then_pull_publishes_them_to_the_registry_once(
+    tryton_db: Database, tmp_path: Path
+) -> None:
+    from gateway.erp.tryton import TrytonErpConnector
+    from gateway.partner_store import sync_partners
+    from gateway.procurement.pull import pull
+    from gateway.procurement.state import Tolerances
+    from gateway.queries.purchase_orders import purchase_order
+    from gateway.store.db import Database as GatewayDb
+    from gateway.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(url)
+    db = GatewayDb(url)
+    sync_partners(db)
+    connector = TrytonErpConnector(tryton_db.url)
+
+    first = pull(db, connector, None, lambda _: Tolerances())
+    again = pull(db, connector, None, lambda _: Tolerances())  # a restart: the cursor is lost
+
+    (view,) = purchase_order(db, "4500012345")
+    assert (dict(first.outcomes), dict(again.outcomes)) == ({"created": 10}, {"unchanged": 10})
+    assert first.problems == []
+    assert [(ln.line_number, ln.buyer_part_number, ln.ordered_quantity) for ln in view.lines] == [
+        ("1", "FST-10032", "500"),
+        ("2", "ELC-20417", "1000"),
+        ("3", "ELC-30988", "250"),
+    ]
+    db.dispose()

@@ -1,0 +1,115 @@
+"""``/ops/purchase-orders``: the ERP publishes POs; procurement reads their state per PO and line."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, Response
+
+from gateway.canonical.purchase_order import PurchaseOrder
+from gateway.errors import ConfigurationError
+from gateway.pipeline.config import partner_profile, procurement_tolerances
+from gateway.procurement.registry import publish
+from gateway.queries import purchase_orders as views
+from gateway.queries.purchase_orders import PurchaseOrderSummary, PurchaseOrderView
+from gateway.web.errors import ApiError, error_responses
+from gateway.web.params import PRINTABLE, PartnerQuery
+from gateway.web.state import StateDep
+
+router = APIRouter(prefix="/purchase-orders", tags=["ops: purchase orders"])
+PoNumberPath = Annotated[str, Path(min_length=1, max_length=40, pattern=PRINTABLE)]
+DateQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+StatusQuery = Literal[
+    "open",
+    "sent",
+    "acknowledged",
+    "acknowledged_with_changes",
+    "backordered",
+    "rejected",
+    "partially_shipped",
+    "shipped",
+    "partially_invoiced",
+    "invoiced",
+    "closed",
+    "cancelled",
+]
+
+
+@router.post("", status_code=200, responses=error_responses(404, 422))
+async def post_purchase_order(order: PurchaseOrder, state: StateDep) -> dict[str, object]:
+    """A new PO, or a new revision of one (the same revision again changes nothing). Supplier
+    documents that named it before it arrived are linked to it now."""
+    runtime = state.runtime
+    try:
+        profile = partner_profile(order.partner_id, runtime.process_config)
+    except ConfigurationError:
+        profile = None
+    if profile is None:
+        raise ApiError(404, "partner.not_found", f"no partner {order.partner_id!r}")
+    tolerances = procurement_tolerances(order.partner_id, runtime.process_config)
+    done = await run_in_threadpool(publish, runtime.db, order, tolerances)
+    return {
+        "po_number": done.po_number,
+        "partner_id": done.partner_id,
+        "outcome": done.outcome,
+        "revision": done.revision,
+        "status": done.status,
+        "linked_documents": done.linked_documents,
+        "links": {"self": f"/ops/purchase-orders/{done.po_number}?partner={done.partner_id}"},
+    }
+
+
+@router.get(
+    "",
+    response_model=list[PurchaseOrderSummary],
+    responses={**error_responses(422), 200: {"content": {"text/csv": {}}}},
+)
+async def list_purchase_orders(
+    state: StateDep,
+    partner: PartnerQuery = None,
+    status: StatusQuery | None = None,
+    overdue: bool = False,
+    date_from: DateQuery = None,
+    date_to: DateQuery = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    format: Literal["json", "csv"] = "json",
+) -> Response | list[PurchaseOrderSummary]:
+    """Filter by supplier, status, overdue and order date; ``format=csv`` for a spreadsheet."""
+    rows = await run_in_threadpool(
+        partial(
+            views.list_purchase_orders,
+            state.runtime.db,
+            partner_id=partner,
+            status=status,
+            overdue=overdue,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+        )
+    )
+    if format == "csv":
+        return PlainTextResponse(views.as_csv(rows), media_type="text/csv")
+    return rows
+
+
+@router.get(
+    "/{po_number}", response_model=PurchaseOrderView, responses=error_responses(404, 409, 422)
+)
+async def get_purchase_order(
+    po_number: PoNumberPath,
+    state: StateDep,
+    partner: PartnerQuery = None,
+) -> PurchaseOrderView:
+    """Status, lines (ordered, acknowledged, shipped, invoiced), discrepancies and documents."""
+    found = await run_in_threadpool(views.purchase_order, state.runtime.db, po_number, partner)
+    if not found:
+        raise ApiError(404, "purchase_order.not_found", f"no purchase order {po_number!r}")
+    if len(found) > 1:
+        names = ", ".join(v.partner_id for v in found)
+        raise ApiError(
+            409, "purchase_order.ambiguous", f"PO {po_number} exists for {names}: add ?partner="
+        )
+    return found[0]

@@ -1,0 +1,237 @@
+"""The PO registry: purchase orders the ERP publishes, the supplier documents linked to them, and
+the state computed from both (``state.py``).
+
+* ``publish``: a new PO, or a new revision of one (same revision again: nothing changes). Documents
+  that named it before it arrived are linked then.
+* ``observe``: called by the pipeline's recorder, in the transaction that stores new events, for
+  every event that names a PO: the document is kept per PO (held, ``linked`` false, when the PO is
+  unknown) and the PO's state and discrepancies are computed again, before anything is posted to
+  the ERP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from gateway.canonical import Event
+from gateway.canonical.purchase_order import PurchaseOrder
+from gateway.procurement.documents import documents_of
+from gateway.procurement.state import (
+    NO_TOLERANCES,
+    Document,
+    DocumentLine,
+    PoState,
+    Tolerances,
+    compute,
+)
+from gateway.store.db import Database
+from gateway.store.models import (
+    PoDiscrepancy,
+    PoDocument,
+    PurchaseOrderLineRecord,
+    PurchaseOrderRecord,
+    utcnow,
+)
+
+TolerancesFor = Callable[[str], Tolerances]
+
+
+def no_tolerances(_partner_id: str) -> Tolerances:
+    return NO_TOLERANCES
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    po_number: str
+    partner_id: str
+    outcome: str
+    """created | updated | unchanged"""
+    revision: str
+    status: str
+    linked_documents: int
+
+
+def revision_of(order: PurchaseOrder) -> str:
+    if order.revision:
+        return order.revision
+    body = json.dumps(order.model_dump(mode="json", exclude={"revision"}), sort_keys=True)
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def publish(
+    db: Database, order: PurchaseOrder, tolerances: Tolerances = NO_TOLERANCES
+) -> Published:
+    revision = revision_of(order)
+    body = order.model_dump(mode="json")
+    with db.transaction() as session:
+        record = session.execute(
+            select(PurchaseOrderRecord)
+            .where(
+                PurchaseOrderRecord.partner_id == order.partner_id,
+                PurchaseOrderRecord.po_number == order.po_number,
+            )
+            .with_for_update()
+        ).scalar_one_or_none()
+        if record is not None and record.revision == revision:
+            return Published(
+                order.po_number, order.partner_id, "unchanged", revision, record.status, 0
+            )
+        outcome = "updated" if record is not None else "created"
+        if record is None:
+            record = PurchaseOrderRecord(
+                partner_id=order.partner_id, po_number=order.po_number, status="open"
+            )
+            session.add(record)
+        record.revision = revision
+        record.body = body
+        record.order_date = order.order_date
+        record.currency = order.currency
+        record.updated_at = utcnow()
+        session.flush()
+        linked = _link(session, record)
+        refresh(session, record, tolerances)
+        return Published(
+            order.po_number, order.partner_id, outcome, revision, record.status, linked
+        )
+
+
+def _link(session: Session, record: PurchaseOrderRecord) -> int:
+    held = (
+        session.execute(
+            select(PoDocument).where(
+                PoDocument.partner_id == record.partner_id,
+                PoDocument.po_number == record.po_number,
+                PoDocument.linked.is_(False),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for document in held:
+        document.linked = True
+    return len(held)
+
+
+def observe(
+    session: Session,
+    events: Iterable[tuple[Event, str]],
+    tolerances_for: TolerancesFor = no_tolerances,
+) -> None:
+    """Keep what each new event says of the POs it names, then compute those POs again. One
+    query for the POs of the whole batch; events naming no known PO cost nothing more."""
+    touched: set[tuple[str, str]] = set()
+    rows = []
+    for event, message_id in events:
+        if event.partner_id is None:
+            continue
+        for po_number, document in documents_of(event).items():
+            key = (event.partner_id, po_number[:40])
+            rows.append(
+                PoDocument(
+                    partner_id=key[0],
+                    po_number=key[1],
+                    event_id=event.id,
+                    message_id=message_id,
+                    kind=document.kind,
+                    document_number=(document.number or "")[:80] or None,
+                    status=document.status,
+                    lines=[line.as_dict() for line in document.lines],
+                    linked=False,
+                )
+            )
+            touched.add(key)
+    if not rows:
+        return
+    session.add_all(rows)
+    session.flush()
+    records = (
+        session.execute(
+            select(PurchaseOrderRecord).where(
+                or_(
+                    *(
+                        and_(
+                            PurchaseOrderRecord.partner_id == p, PurchaseOrderRecord.po_number == n
+                        )
+                        for p, n in sorted(touched)
+                    )
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for record in records:  # the others stay held: linked when the ERP publishes the PO
+        _link(session, record)
+        refresh(session, record, tolerances_for(record.partner_id))
+
+
+def refresh(session: Session, record: PurchaseOrderRecord, tolerances: Tolerances) -> PoState:
+    """Compute the PO's state from its body and linked documents, and store it."""
+    rows = (
+        session.execute(
+            select(PoDocument)
+            .where(
+                PoDocument.partner_id == record.partner_id,
+                PoDocument.po_number == record.po_number,
+                PoDocument.linked.is_(True),
+            )
+            .order_by(PoDocument.id)
+        )
+        .scalars()
+        .all()
+    )
+    documents = [
+        Document(
+            row.event_id,
+            row.kind,
+            row.document_number,
+            row.status,
+            tuple(DocumentLine.from_dict(line) for line in row.lines),
+        )
+        for row in rows
+    ]
+    state = compute(record.body, documents, tolerances, sent=record.sent_at is not None)
+    now = utcnow()
+    record.status = state.status
+    record.discrepancy_count = len(state.discrepancies)
+    record.updated_at = now
+    if state.acknowledged and record.acknowledged_at is None:
+        record.acknowledged_at = now
+    if state.shipped and record.shipped_at is None:
+        record.shipped_at = now
+    if state.invoiced and record.invoiced_at is None:
+        record.invoiced_at = now
+    session.execute(
+        delete(PurchaseOrderLineRecord).where(
+            PurchaseOrderLineRecord.purchase_order_id == record.id
+        )
+    )
+    session.execute(delete(PoDiscrepancy).where(PoDiscrepancy.purchase_order_id == record.id))
+    session.add_all(
+        PurchaseOrderLineRecord(
+            purchase_order_id=record.id,
+            line_number=line.line_number,
+            status=line.status,
+            state=line.as_dict(),
+        )
+        for line in state.lines
+    )
+    session.add_all(
+        PoDiscrepancy(
+            purchase_order_id=record.id,
+            event_id=d.event_id,
+            line_number=d.line_number,
+            kind=d.kind,
+            severity=d.severity,
+            message=d.message,
+        )
+        for d in state.discrepancies
+    )
+    session.flush()
+    return state

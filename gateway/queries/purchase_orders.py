@@ -1,0 +1,254 @@
+"""Read model of the PO registry (``gateway.procurement``): one PO with its lines, discrepancies
+and documents, and filtered lists, as ``/ops/purchase-orders``, ``/v1/purchase-orders`` and
+``gateway po`` show them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from gateway.store.db import Database
+from gateway.store.models import (
+    PoDiscrepancy,
+    PoDocument,
+    PurchaseOrderLineRecord,
+    PurchaseOrderRecord,
+)
+
+OPEN = (
+    "open",
+    "sent",
+    "acknowledged",
+    "acknowledged_with_changes",
+    "backordered",
+    "partially_shipped",
+    "shipped",
+    "partially_invoiced",
+)
+"""States in which a PO still waits for something from the supplier."""
+STATUSES = (*OPEN, "rejected", "invoiced", "closed", "cancelled")
+
+
+class PoLineView(BaseModel):
+    line_number: str
+    status: str
+    buyer_part_number: str | None = None
+    vendor_part_number: str | None = None
+    uom: str | None = None
+    ordered_quantity: str | None = None
+    acknowledged_quantity: str | None = None
+    shipped_quantity: str | None = None
+    invoiced_quantity: str | None = None
+    unit_price: str | None = None
+    acknowledged_price: str | None = None
+    invoiced_price: str | None = None
+    requested_date: str | None = None
+    acknowledged_date: str | None = None
+    ack_status: str | None = None
+
+
+class DiscrepancyView(BaseModel):
+    kind: str
+    severity: str
+    line_number: str | None
+    message: str
+    event_id: str | None
+
+
+class PoDocumentView(BaseModel):
+    kind: str
+    document_number: str | None
+    event_id: str
+    message_id: str
+    status: str | None
+    received_at: datetime
+    links: dict[str, str]
+
+
+class PurchaseOrderView(BaseModel):
+    po_number: str
+    partner_id: str
+    status: str
+    revision: str
+    order_date: str | None
+    currency: str | None
+    overdue: bool
+    lines: list[PoLineView]
+    discrepancies: list[DiscrepancyView]
+    documents: list[PoDocumentView]
+    updated_at: datetime
+
+
+class PurchaseOrderSummary(BaseModel):
+    po_number: str
+    partner_id: str
+    status: str
+    order_date: str | None
+    currency: str | None
+    lines: int
+    discrepancies: int
+    overdue: bool
+    updated_at: datetime
+
+
+def purchase_order(
+    db: Database, po_number: str, partner_id: str | None = None
+) -> list[PurchaseOrderView]:
+    """The PO(s) numbered ``po_number`` (one per partner that has it; ``partner_id`` narrows)."""
+    query = select(PurchaseOrderRecord).where(PurchaseOrderRecord.po_number == po_number)
+    if partner_id is not None:
+        query = query.where(PurchaseOrderRecord.partner_id == partner_id)
+    with db.sessions() as session:
+        records = session.execute(query.order_by(PurchaseOrderRecord.partner_id)).scalars().all()
+        views = []
+        for record in records:
+            lines = (
+                session.execute(
+                    select(PurchaseOrderLineRecord.state).where(
+                        PurchaseOrderLineRecord.purchase_order_id == record.id
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            found = (
+                session.execute(
+                    select(PoDiscrepancy)
+                    .where(PoDiscrepancy.purchase_order_id == record.id)
+                    .order_by(PoDiscrepancy.id)
+                )
+                .scalars()
+                .all()
+            )
+            documents = (
+                session.execute(
+                    select(PoDocument)
+                    .where(
+                        PoDocument.partner_id == record.partner_id,
+                        PoDocument.po_number == po_number,
+                    )
+                    .order_by(PoDocument.id)
+                )
+                .scalars()
+                .all()
+            )
+            views.append(
+                PurchaseOrderView(
+                    po_number=record.po_number,
+                    partner_id=record.partner_id,
+                    status=record.status,
+                    revision=record.revision,
+                    order_date=record.order_date,
+                    currency=record.currency,
+                    overdue=False,
+                    lines=sorted((PoLineView(**state) for state in lines), key=_line_key),
+                    discrepancies=[
+                        DiscrepancyView(
+                            kind=d.kind,
+                            severity=d.severity,
+                            line_number=d.line_number,
+                            message=d.message,
+                            event_id=d.event_id,
+                        )
+                        for d in found
+                    ],
+                    documents=[
+                        PoDocumentView(
+                            kind=d.kind,
+                            document_number=d.document_number,
+                            event_id=d.event_id,
+                            message_id=d.message_id,
+                            status=d.status,
+                            received_at=d.received_at,
+                            links={"message": f"/ops/messages/{d.message_id}"},
+                        )
+                        for d in documents
+                    ],
+                    updated_at=record.updated_at,
+                )
+            )
+        return views
+
+
+def _line_key(line: PoLineView) -> tuple[int, str]:
+    number = line.line_number
+    return (int(number), number) if number.isdigit() else (1 << 30, number)
+
+
+def list_purchase_orders(
+    db: Database,
+    *,
+    partner_id: str | None = None,
+    status: str | None = None,
+    open_only: bool = False,
+    overdue: bool = False,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    limit: int = 100,
+) -> list[PurchaseOrderSummary]:
+    """Newest order date first. ``overdue``: none yet (the SLA timers set it): an empty list."""
+    if overdue:
+        return []
+    query = select(PurchaseOrderRecord).order_by(
+        PurchaseOrderRecord.order_date.desc(), PurchaseOrderRecord.po_number
+    )
+    if partner_id is not None:
+        query = query.where(PurchaseOrderRecord.partner_id == partner_id)
+    if status is not None:
+        query = query.where(PurchaseOrderRecord.status == status)
+    if open_only:
+        query = query.where(PurchaseOrderRecord.status.in_(OPEN))
+    if date_from is not None:
+        query = query.where(PurchaseOrderRecord.order_date >= date_from)
+    if date_to is not None:
+        query = query.where(PurchaseOrderRecord.order_date <= date_to)
+    with db.sessions() as session:
+        return [
+            PurchaseOrderSummary(
+                po_number=r.po_number,
+                partner_id=r.partner_id,
+                status=r.status,
+                order_date=r.order_date,
+                currency=r.currency,
+                lines=len(r.body.get("lines", [])),
+                discrepancies=r.discrepancy_count,
+                overdue=False,
+                updated_at=r.updated_at,
+            )
+            for r in session.execute(query.limit(limit)).scalars()
+        ]
+
+
+CSV_FIELDS = (
+    "po_number",
+    "partner_id",
+    "status",
+    "order_date",
+    "currency",
+    "lines",
+    "discrepancies",
+    "overdue",
+    "updated_at",
+)
+
+
+def as_csv(rows: list[PurchaseOrderSummary]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        data: dict[str, Any] = row.model_dump(mode="json")
+        writer.writerow(_safe(data[f]) for f in CSV_FIELDS)
+    return out.getvalue()
+
+
+def _safe(value: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -1,0 +1,134 @@
+"""``gateway po show PO`` and ``gateway po list``: the PO registry as procurement reads it
+(``gateway.queries.purchase_orders``, the same read model as ``/ops/purchase-orders``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
+
+
+def add_po_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    po = sub.add_parser("po", help="purchase orders: state per PO and line, discrepancies")
+    actions = po.add_subparsers(dest="action", required=True)
+    show = actions.add_parser("show", help="one PO: lines, discrepancies and documents")
+    show.add_argument(
+        "po_number", help="the PO number (BEG03 of our 850, PO number in 855/856/810)"
+    )
+    show.add_argument("--partner", help="the supplier, when several have this PO number")
+    show.add_argument(
+        "--json", action="store_true", help="the same JSON as /ops/purchase-orders/PO"
+    )
+    actions.add_parser(
+        "pull", help="read changed purchase orders from the ERP now (GATEWAY_ERP_CONNECTOR=tryton)"
+    )
+    listing = actions.add_parser("list", help="POs, newest order date first")
+    listing.add_argument("--partner", help="only this supplier's POs")
+    listing.add_argument("--status", help="only POs in this state (e.g. acknowledged_with_changes)")
+    listing.add_argument("--overdue", action="store_true", help="only POs past an SLA timer")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    listing.add_argument(
+        "--csv", action="store_true", help="CSV, as /ops/purchase-orders?format=csv"
+    )
+
+
+def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
+    from gateway.queries import purchase_orders as views
+
+    if args.action == "pull":
+        return _pull(runtime)
+    if args.action == "list":
+        if args.status is not None and args.status not in views.STATUSES:
+            print(
+                f"gateway po list: unknown status {args.status!r}; one of: {', '.join(views.STATUSES)}",
+                file=sys.stderr,
+            )
+            return 1
+        rows = views.list_purchase_orders(
+            runtime.db,
+            partner_id=args.partner,
+            status=args.status,
+            overdue=args.overdue,
+            limit=args.limit,
+        )
+        if args.csv:
+            sys.stdout.write(views.as_csv(rows))
+            return 0
+        if not rows:
+            print("no purchase orders" + (" overdue" if args.overdue else ""))
+            return 0
+        for row in rows:
+            print(
+                f"{row.po_number:<14} {row.partner_id:<20} {row.status:<26} {row.order_date or '-':<10} "
+                f"{row.lines:>3} lines  {row.discrepancies} discrepancies"
+            )
+        return 0
+    found = views.purchase_order(runtime.db, args.po_number, args.partner)
+    if not found:
+        print(f"gateway po show: no purchase order {args.po_number!r}", file=sys.stderr)
+        return 1
+    if len(found) > 1:
+        names = ", ".join(v.partner_id for v in found)
+        print(
+            f"gateway po show: PO {args.po_number} exists for {names}: add --partner",
+            file=sys.stderr,
+        )
+        return 1
+    view = found[0]
+    if args.json:
+        print(json.dumps(view.model_dump(mode="json"), indent=2))
+        return 0
+    print(
+        f"PO {view.po_number}  supplier {view.partner_id}  {view.status}  ordered {view.order_date or '-'}"
+    )
+    print(
+        f"{'line':<5} {'status':<26} {'ordered':>9} {'acked':>9} {'shipped':>9} {'invoiced':>9}  part"
+    )
+    for line in view.lines:
+        print(
+            f"{line.line_number:<5} {line.status:<26} {line.ordered_quantity or '-':>9} "
+            f"{line.acknowledged_quantity or '-':>9} {line.shipped_quantity or '-':>9} "
+            f"{line.invoiced_quantity or '-':>9}  {line.buyer_part_number or ''}"
+        )
+    if view.discrepancies:
+        print("discrepancies:")
+        for d in view.discrepancies:
+            print(f"  [{d.severity}] {d.message}")
+    if view.documents:
+        print("documents:")
+        for doc in view.documents:
+            print(
+                f"  {doc.kind} {doc.document_number or ''} {doc.received_at:%Y-%m-%d %H:%M} message {doc.message_id}"
+            )
+    return 0
+
+
+def _pull(runtime: Runtime) -> int:
+    from functools import partial
+
+    from gateway.errors import DeliveryError
+    from gateway.pipeline.config import procurement_tolerances
+    from gateway.procurement.pull import publishes, pull
+
+    connector = runtime.connector
+    if not publishes(connector):
+        print(
+            f"gateway po pull: the {connector.name} ERP connector publishes no purchase orders",
+            file=sys.stderr,
+        )
+        return 1
+    tolerances = partial(procurement_tolerances, config=runtime.process_config)
+    try:
+        done = pull(runtime.db, connector, None, tolerances)
+    except DeliveryError as exc:
+        print(f"gateway po pull: {exc}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{n} {what}" for what, n in sorted(done.outcomes.items())) or "nothing"
+    print(f"purchase orders from the ERP: {counts}")
+    for problem in done.problems:
+        print(f"  refused: {problem}")
+    return 1 if done.problems else 0

@@ -1,0 +1,59 @@
+"""``gateway po show`` and ``gateway po list`` on a real database, as a buyer runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gateway.canonical.purchase_order import PurchaseOrder
+from gateway.partner_store import sync_partners
+from gateway.procurement.registry import publish
+from gateway.store.db import Database
+from gateway.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples" / "demo-supplier"
+
+
+def gateway(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env["GATEWAY_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "gateway_app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_so(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(url)
+    db = Database(url)
+    sync_partners(db)
+    publish(db, PurchaseOrder.model_validate_json((SAMPLES / "po-4500012345.json").read_text()))
+    db.dispose()
+
+    shown = gateway(tmp_path, "po", "show", "4500012345")
+    as_json = gateway(tmp_path, "po", "show", "4500012345", "--json")
+    listed = gateway(tmp_path, "po", "list", "--csv")
+    unknown = gateway(tmp_path, "po", "show", "4599999999")
+    bad_status = gateway(tmp_path, "po", "list", "--status", "bogus")
+
+    assert shown.returncode == 0, shown.stderr
+    assert "PO 4500012345  supplier demo-supplier  open" in shown.stdout
+    assert json.loads(as_json.stdout)["lines"][1]["ordered_quantity"] == "1000"
+    assert listed.stdout.splitlines()[1].startswith("4500012345,demo-supplier,open,2026-11-10")
+    assert (unknown.returncode, unknown.stderr.strip()) == (
+        1,
+        "gateway po show: no purchase order '4599999999'",
+    )
+    assert bad_status.returncode == 1 and "unknown status 'bogus'" in bad_status.stderr
+    assert "Traceback" not in unknown.stderr + bad_status.stderr
