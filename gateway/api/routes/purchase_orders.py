@@ -38,7 +38,11 @@ StatusQuery = Literal[
 ]
 
 
-@router.post("", status_code=200, responses=error_responses(404, 422))
+@router.post(
+    "",
+    status_code=200,
+    responses=error_responses(422, described={400: "The body is not JSON", 404: "No such partner"}),
+)
 async def post_purchase_order(order: PurchaseOrder, state: StateDep) -> dict[str, object]:
     """A new PO, or a new revision of one (the same revision again changes nothing). Supplier
     documents that named it before it arrived are linked to it now."""
