@@ -9,6 +9,7 @@ benchmark must read them all (the per-set limits stay as they are).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -93,6 +94,41 @@ def translate_contender() -> Contender:
     return Contender(parse, summarize)
 
 
+def cli_contender() -> Contender:
+    """What ``gateway translate FILE`` does after start-up, with its default output: translate,
+    each event written as it is produced by ``gateway_app.translate_output.StreamingJson``
+    (indent 2, the acknowledgements and errors at the end) into ``/dev/null`` through a text
+    stream, as the command writes to standard output."""
+    from gateway.pipeline.translate import TranslateOptions, translate_stream
+    from gateway_app.translate_output import StreamingJson
+
+    def parse(path: str) -> tuple[Any, int]:
+        with open(path, "rb") as fh, open(os.devnull, "w", encoding="utf-8") as out:
+            writer = StreamingJson(out, 2)
+            result = translate_stream(
+                fh, on_event=writer.event, options=TranslateOptions(limits=LIMITS)
+            )
+            writer.close(
+                {
+                    "acknowledgments": result.acknowledgments,
+                    "errors": result.errors,
+                    "warnings": result.warnings,
+                }
+            )
+        return result, writer.count
+
+    def summarize(product: tuple[Any, int]) -> Mapping[str, Any]:
+        result, events = product
+        return {
+            "segments": _attr(result, "segment_count"),
+            "transactions": _attr(result, "transaction_count"),
+            "events": events,
+            "errors": _count(_attr(result, "errors")),
+        }
+
+    return Contender(parse, summarize)
+
+
 def _attr(obj: Any, name: str) -> Any:
     """``obj.name``, or the same attribute on ``obj.summary``; ``None`` when neither exists."""
     if hasattr(obj, name):
@@ -108,6 +144,7 @@ CONTENDERS = {
     "ours-read": read_contender,
     "ours-validate": validate_contender,
     "ours-translate": translate_contender,
+    "ours-cli": cli_contender,
 }
 
 if __name__ == "__main__":

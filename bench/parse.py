@@ -44,6 +44,7 @@ CONTENDERS: dict[str, tuple[str, str]] = {
     "ours-read": (OURS, "ours: reader (iter_segments)"),
     "ours-validate": (OURS, "ours: reader + validator (validate_stream)"),
     "ours-translate": (OURS, "ours: translate + event JSON (translate_stream)"),
+    "ours-cli": (OURS, "ours: gateway translate, default output (indent 2)"),
 }
 
 
@@ -195,6 +196,7 @@ def verdict(value: float | None, target: float, higher_is_better: bool = True) -
 def print_targets(outcomes: dict[str, Outcome], size: int) -> list[str]:
     """Print ratios and targets; return the verdicts (for ``--fail-on-miss``)."""
     validate, translate = outcomes.get("ours-validate"), outcomes.get("ours-translate")
+    cli = outcomes.get("ours-cli")
     rows = [
         ("read+validate vs pyx12 X12Reader", ratio(validate, outcomes.get("pyx12")), 10.0, "x"),
         ("read+validate vs bots", ratio(validate, outcomes.get("bots")), 50.0, "x"),
@@ -206,6 +208,9 @@ def print_targets(outcomes: dict[str, Outcome], size: int) -> list[str]:
             "x",
         ),
         ("translate throughput", mb_per_s(translate, size) if translate else None, 5.0, " MB/s"),
+        ("gateway translate (default output)", mb_per_s(cli, size) if cli else None, 10.0, " MB/s"),
+        ("gateway translate vs pyx12 X12Reader", ratio(cli, outcomes.get("pyx12")), None, "x"),
+        ("bare split vs gateway translate", ratio(outcomes.get("split"), cli), None, "x"),
     ]
     print("\nratios and targets")
     verdicts = []
@@ -215,15 +220,15 @@ def print_targets(outcomes: dict[str, Outcome], size: int) -> list[str]:
         if target is not None:
             verdicts.append(verdict(value, target))
             goal = f"target >= {target:g}{unit}: {verdicts[-1]}"
-        print(f"  {label:<36} {shown:>12}   {goal}")
+        print(f"  {label:<38} {shown:>12}   {goal}")
     return verdicts
 
 
 def rss_check(path: Path, stats: Stats, timeout: float) -> tuple[dict[str, Outcome], list[str]]:
-    """Peak RSS of ours-validate and ours-translate on the big file, one run each."""
+    """Peak RSS of ours-validate, ours-translate and ours-cli on the big file, one run each."""
     print(f"\npeak RSS on {path.name} ({stats.bytes / MB:.0f} MB, {stats.segments} segments)")
     outcomes, verdicts = {}, []
-    for name in ("ours-validate", "ours-translate"):
+    for name in ("ours-validate", "ours-translate", "ours-cli"):
         outcome = outcomes[name] = measure(name, path, 1, 0.0, timeout)
         if outcome.error:
             print(f"  {name:<16} unavailable: {outcome.error}")

@@ -6,17 +6,14 @@ Exit codes: 0 every transaction accepted, 1 anything rejected or an interchange 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
 
 from pydantic import ValidationError
 
-from gateway.canonical import Event
 from gateway.errors import ConfigurationError
 from gateway.locations import Locations
 from gateway.mapping.loader import check_maps
@@ -30,6 +27,7 @@ from gateway.x12.identities import EnvelopeId
 from gateway.x12.limits import Limits
 from gateway.x12.validate import ValidationPolicy
 from gateway_app.commands import SERVICE_COMMANDS, add_commands, dispatch
+from gateway_app.translate_output import StreamingJson
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -65,34 +63,6 @@ def _add_dir_flags(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="partner profiles; default: $GATEWAY_PARTNERS_DIR, <home>/partners, packaged demo",
     )
-
-
-class _StreamingJson:
-    """Writes ``{"documents": [...], ...}`` as events arrive, so big files never pile up in memory."""
-
-    def __init__(self, out: TextIO, indent: int | None) -> None:
-        self.out = out
-        self.indent = indent
-        self.count = 0
-        out.write('{"documents": [')
-
-    def event(self, event: Event) -> None:
-        self.out.write(("," if self.count else "") + ("\n" if self.indent else ""))
-        self.out.write(
-            _indent(json.dumps(event.model_dump(mode="json"), indent=self.indent), self.indent)
-        )
-        self.count += 1
-
-    def close(self, rest: dict[str, object]) -> None:
-        self.out.write(("\n" if self.count and self.indent else "") + "]")
-        for key, value in rest.items():
-            text = _indent(json.dumps(value, indent=self.indent, ensure_ascii=False), self.indent)
-            self.out.write(f', "{key}": {text}')
-        self.out.write("}\n")
-
-
-def _indent(text: str, indent: int | None) -> str:
-    return text.replace("\n", "\n" + " " * indent) if indent else text
 
 
 def _locate(args: argparse.Namespace) -> Locations:
@@ -181,7 +151,7 @@ def _translate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     _locate(args)
     options = _options(args)
-    writer = _StreamingJson(sys.stdout, args.indent or None)
+    writer = StreamingJson(sys.stdout, args.indent or None)
     if str(args.path) == "-":
         result = translate_stream(sys.stdin.buffer, on_event=writer.event, options=options)
     else:
