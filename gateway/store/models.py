@@ -105,6 +105,7 @@ class InboundMessage(Base):
 
     __table_args__ = (
         Index("ix_inbound_transport_id", "partner_id", "transport", "transport_message_id"),
+        Index("ix_inbound_received_at", "received_at"),  # the console's tracker, newest first
     )
 
 
@@ -165,7 +166,9 @@ class EventRecord(Base):
     document_number: Mapped[str | None] = mapped_column(StoredString(80), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column()
     flagged_duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     test: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -335,3 +338,48 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(StoredString(80))
     subject: Mapped[str] = mapped_column(StoredString(80))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StaffMember(Base):
+    """A person who uses the console or the operator API (``gateway.staff``): a role, a password
+    (argon2), disabled rather than deleted so the audit log's names stay meaningful."""
+
+    __tablename__ = "staff"
+
+    username: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    role: Mapped[str] = mapped_column(StoredString(20))
+    """admin | onboarding | procurement | operator | viewer (``gateway.staff.roles``)."""
+    password_hash: Mapped[str] = mapped_column(StoredString(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffToken(Base):
+    """A personal API token for staff scripts: ``/ops`` with its owner's role. Stored hashed
+    (SHA-256: the token is 32 random bytes, nothing to guess), shown once."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"), index=True)
+    token_hash: Mapped[str] = mapped_column(StoredString(64), unique=True)
+    prefix: Mapped[str] = mapped_column(StoredString(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A console login: the cookie holds the random id, the table its SHA-256, so a database
+    dump opens no session. Logout and disabling the member end it at once."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(StoredString(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"), index=True)
+    csrf_token: Mapped[str] = mapped_column(StoredString(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str] = mapped_column(StoredString(100), default="")
