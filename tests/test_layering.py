@@ -137,6 +137,18 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.canonical",
         "gateway.errors",
     },
+    # The web console: pages over the same read models and commands as the operator API.
+    "gateway.console": {
+        "gateway.lifecycle",
+        "gateway.onboarding",
+        "gateway.partner_store",
+        "gateway.partners",
+        "gateway.pipeline",
+        "gateway.queries",
+        "gateway.runtime",
+        "gateway.staff",
+        "gateway.web",
+    },
     # Transports hand bytes to the pipeline's inbox (transports.base); the HTTP one also builds
     # on the web plumbing and answers receipts from the read models. Never the operator API.
     "transports": {

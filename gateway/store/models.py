@@ -139,7 +139,8 @@ class TransactionRecord(Base):
     """Position of the set in its message (1-based): replay picks one set by it."""
     code: Mapped[str] = mapped_column(StoredString(6))
     control_number: Mapped[str] = mapped_column(StoredString(20))
-    status: Mapped[str] = mapped_column(StoredString(1))
+    status: Mapped[str] = mapped_column(StoredString(1), index=True)
+    """A, E or R; indexed for the console's exception workbench (rejected sets, newest first)."""
     business_key: Mapped[str] = mapped_column(StoredString(80), default="", index=True)
     group_key: Mapped[str] = mapped_column(
         StoredString(80), default="", server_default="", index=True

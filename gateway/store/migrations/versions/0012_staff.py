@@ -58,9 +58,11 @@ def upgrade() -> None:
     # message and event (bench/console.py).
     op.create_index("ix_events_created_at", "events", ["created_at"])
     op.create_index("ix_inbound_received_at", "inbound_messages", ["received_at"])
+    op.create_index("ix_transactions_status", "transactions", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transactions_status", table_name="transactions")
     op.drop_index("ix_inbound_received_at", table_name="inbound_messages")
     op.drop_index("ix_events_created_at", table_name="events")
     op.drop_table("staff_sessions")
