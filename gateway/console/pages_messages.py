@@ -11,7 +11,6 @@ from typing import Annotated, Any, get_args
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from gateway.console.charts import FAILURE, stacked_bars
 from gateway.console.raw import raw_view
@@ -35,9 +34,15 @@ from gateway.pipeline.replay import (
 )
 from gateway.queries import messages
 from gateway.queries.audit import audit_entries
-from gateway.queries.tracker import PAGE, TrackerFilter, dashboard, search_messages
+from gateway.queries.tracker import (
+    PAGE,
+    TrackerFilter,
+    dashboard,
+    message_of_transaction,
+    raw_of,
+    search_messages,
+)
 from gateway.queries.views import MessageStatus
-from gateway.store.models import InboundMessage
 from gateway.web.params import is_message_id
 from gateway.web.state import gateway_state
 
@@ -121,10 +126,7 @@ async def _message(request: Request, message_id: str) -> Any:
 
 
 def _raw(request: Request, message_id: str) -> bytes:
-    with runtime_of(request).db.sessions() as session:
-        return (
-            session.scalar(select(InboundMessage.raw).where(InboundMessage.id == message_id)) or b""
-        )
+    return raw_of(runtime_of(request).db, message_id)
 
 
 @router.get("/messages/{message_id}", response_class=HTMLResponse)
@@ -242,15 +244,7 @@ async def replay_preview(
 
 
 def _message_of(request: Request, transaction_id: int) -> str:
-    from gateway.store.models import TransactionRecord
-
-    with runtime_of(request).db.sessions() as session:
-        return (
-            session.scalar(
-                select(TransactionRecord.message_id).where(TransactionRecord.id == transaction_id)
-            )
-            or ""
-        )
+    return message_of_transaction(runtime_of(request).db, transaction_id)
 
 
 @router.post("/transactions/{transaction_id}/replay")

@@ -302,3 +302,18 @@ def _cause(text: str) -> str:
     """An error with its values taken out, so one cause groups however often it happened."""
     first = text.strip().splitlines()[0] if text.strip() else text
     return _VARYING.sub("…", first)[:160]
+
+
+def raw_of(db: Database, message_id: str) -> bytes:
+    """A message's stored bytes (empty when there is no such message)."""
+    with db.sessions() as session:
+        found = session.scalar(select(InboundMessage.raw).where(InboundMessage.id == message_id))
+    return found or b""
+
+
+def message_of_transaction(db: Database, transaction_id: int) -> str:
+    with db.sessions() as session:
+        found = session.scalar(
+            select(TransactionRecord.message_id).where(TransactionRecord.id == transaction_id)
+        )
+    return found or ""
