@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from gateway.staff import accounts as accounts_module
 from gateway.staff.accounts import StaffAccounts, StaffRefused, token_hash
 from gateway.staff.roles import ACTIONS, MATRIX, ROLES, allows
 from gateway.staff.sessions import ConsoleSessions
@@ -55,6 +56,8 @@ def test_given_a_member_then_the_password_is_argon2_and_login_is_audited(
     with accounts.db.sessions() as session:
         stored = session.get(StaffMember, "alice")
     assert stored is not None and stored.password_hash.startswith("$argon2id$")
+    assert accounts_module.PasswordHasher().check_needs_rehash(stored.password_hash)  # cheap here:
+    # a login rehashes a weaker hash with the defaults (below)
     assert PASSWORD not in stored.password_hash
     assert ok is not None and (ok.username, ok.role, ok.actor) == (
         "alice",
@@ -151,3 +154,17 @@ def test_the_throttle_refuses_after_the_attempts_and_counts_client_and_name_apar
     assert 59 < throttle.retry_after("ip:1") <= 60
     assert throttle.retry_after("ip:2", "user:a") > 0  # the name is counted on its own
     assert throttle.retry_after("ip:2", "user:b") == 0
+
+
+def test_a_login_rehashes_a_password_hashed_below_the_defaults(
+    accounts: StaffAccounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts.add("hal", "viewer", PASSWORD, actor="t")  # with the tests' cheap parameters
+    monkeypatch.setattr(accounts_module, "_hasher", accounts_module.PasswordHasher())
+
+    assert accounts.authenticate("hal", PASSWORD) is not None
+    with accounts.db.sessions() as session:
+        stored = session.get(StaffMember, "hal")
+    assert stored is not None
+    assert not accounts_module.PasswordHasher().check_needs_rehash(stored.password_hash)
+    assert accounts.authenticate("hal", PASSWORD) is not None
