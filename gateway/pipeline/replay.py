@@ -146,10 +146,20 @@ def preview_replay(
             )
         payload = event.model_dump(mode="json")
         existing = session.get(EventRecord, event.id)
-        old = existing.payload if existing is not None else None
-        changes = diff_json(old, payload)
+        if existing is None:  # a new event: every field, one line each
+            changes = [{"path": path, "old": None, "new": v} for path, v in _leaves(payload)]
+        else:
+            changes = diff_json(existing.payload, payload)
         note = "a new event" if existing is None else "" if changes else "no change"
         return ReplayResult(transaction_id, event.id, bool(changes), changes, message=note)
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        return [leaf for key in value for leaf in _leaves(value[key], f"{path}/{key}")]
+    if isinstance(value, list) and value:
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, f"{path}/{i}")]
+    return [(path or "/", value)]
 
 
 def translate_set(
