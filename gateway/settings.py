@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     ``gateway staff add NAME --role admin``."""
     console_session_hours: float = Field(8.0, gt=0)
     """A console login lasts this long (then log in again); logout ends it at once."""
+    console_dashboard_s: float = Field(30.0, ge=0)
+    """The console's dashboard shows numbers at most this old, refreshed in the background
+    (``gateway.console.snapshots``); 0: computed on every view."""
     console_login_attempts: int = Field(5, ge=1)
     """Failed console logins allowed per client address and per username in 5 minutes."""
     as2_id: str = "GATEWAYBUYER"

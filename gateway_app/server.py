@@ -69,6 +69,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     groups = _enqueue_groups(settings, actors)
     enqueue_process = groups.add if groups is not None else actors.enqueue_process
     app = create_app(runtime, enqueue_process, actors.enqueue_deliveries, actors.enqueue_outbound)
+    app.state.console.dashboard_for(runtime).refresh_in_background()  # the first view waits less
     host, port = host or settings.host, port or settings.port
     print(banner(settings, host, port, demo_key, demo_login), flush=True)
     config = uvicorn.Config(

@@ -18,6 +18,7 @@ from gateway.console.web import (
     Staff,
     UserDep,
     can,
+    console_state,
     form_of,
     redirect,
     render,
@@ -37,7 +38,6 @@ from gateway.queries.audit import audit_entries
 from gateway.queries.tracker import (
     PAGE,
     TrackerFilter,
-    dashboard,
     message_of_transaction,
     raw_of,
     search_messages,
@@ -54,7 +54,10 @@ DOC_TYPES = ("855", "856", "810", "997", "999")
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, user: UserDep) -> Response:
-    board = await run_in_threadpool(dashboard, runtime_of(request).db)
+    snapshot = await run_in_threadpool(
+        console_state(request).dashboard_for(runtime_of(request)).get
+    )
+    board = snapshot.board
     chart = stacked_bars(board.days, board.by_type)
     failures = stacked_bars(board.days, {"failures": board.failures}, {"failures": FAILURE})
     types = sorted({t for totals in board.by_partner.values() for t in totals})
@@ -67,6 +70,7 @@ async def home(request: Request, user: UserDep) -> Response:
         chart=chart,
         failures=failures,
         types=types,
+        taken_at=snapshot.taken_at,
     )
 
 

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -23,7 +24,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from gateway.console.nav import nav_for
+from gateway.console.snapshots import DashboardSnapshots
 from gateway.partners import default_partners_dir
+from gateway.queries.tracker import dashboard
 from gateway.runtime import Runtime
 from gateway.staff.accounts import Principal
 from gateway.staff.roles import Action, allows, roles_for
@@ -66,6 +69,14 @@ class ConsoleState:
 
     certificates: Certificates = _no_certificates
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    snapshots: DashboardSnapshots | None = None
+
+    def dashboard_for(self, runtime: Runtime) -> DashboardSnapshots:
+        if self.snapshots is None:
+            self.snapshots = DashboardSnapshots(
+                partial(dashboard, runtime.db), runtime.settings.console_dashboard_s
+            )
+        return self.snapshots
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,8 @@ class TrackerFilter:
     partner: str | None = None
     doc_type: str | None = None
     control: str | None = None
-    """An ISA13, GS06 or ST02 of any of the message's sets."""
+    """The ISA13 or GS06 of any of the message's sets (an ST02 alone names nothing: most sets
+    are 0001)."""
     number: str | None = None
     """A PO number (855), shipment id (856) or invoice number (810): the event's document number."""
     status: str | None = None
@@ -77,18 +78,14 @@ def search_messages(db: Database, f: TrackerFilter, limit: int = PAGE) -> Tracke
     t = TransactionRecord
     if f.doc_type:
         query = query.where(exists().where(t.message_id == m.id, t.code == f.doc_type))
-    if f.control:
+    if f.control:  # through the two indexes, not a scan of every message
         c = f.control
-        query = query.where(
-            exists().where(
-                t.message_id == m.id,
-                or_(
-                    t.control_number == c,
-                    t.group_control_number == c,
-                    t.interchange_control_number == c,
-                ),
-            )
+        matching = (
+            select(t.message_id)
+            .where(t.interchange_control_number == c)
+            .union(select(t.message_id).where(t.group_control_number == c))
         )
+        query = query.where(m.id.in_(matching))
     if f.number:
         e = EventRecord
         query = query.where(exists().where(e.message_id == m.id, e.document_number == f.number))
@@ -240,7 +237,7 @@ class ExceptionGroup:
     """A message id to open."""
 
 
-GROUPED = 2000
+GROUPED = 1000
 """At most this many of each kind are grouped (newest first): a workbench, not a report."""
 
 
@@ -273,26 +270,22 @@ def exception_groups(db: Database) -> list[ExceptionGroup]:
             .limit(GROUPED)
         ):
             add("failed", partner, error or "no error recorded", mid, received, mid)
-        for tid, validation, code, mid, received, partner in session.execute(
-            select(t.id, t.validation, t.code, m.id, m.received_at, m.partner_id)
+        v = t.validation  # the first error's words, read by the database (no JSON decoding)
+        first = (
+            v[("segment_errors", 0, "elements", 0, "message")].as_string(),
+            v[("segment_errors", 0, "message")].as_string(),
+            v[("notes", 0)].as_string(),
+        )
+        for tid, element, segment, note, code, mid, received, partner in session.execute(
+            select(t.id, *first, t.code, m.id, m.received_at, m.partner_id)
             .join(m, m.id == t.message_id)
             .where(t.status == "R")
             .order_by(t.id.desc())
             .limit(GROUPED)
         ):
-            add("rejected", partner, f"{code}: {first_error(validation)}", str(tid), received, mid)
+            cause = element or segment or note or "rejected"
+            add("rejected", partner, f"{code}: {cause}", str(tid), received, mid)
     return sorted(groups.values(), key=lambda g: (-len(g.ids), g.kind, g.partner_id, g.cause))
-
-
-def first_error(validation: dict[str, Any]) -> str:
-    """The first thing wrong with a rejected set, in words."""
-    for entry in validation.get("segment_errors") or []:
-        elements = entry.get("elements") or []
-        if elements:
-            return str(elements[0].get("message") or entry.get("message"))
-        return str(entry.get("message"))
-    notes = validation.get("notes") or []
-    return str(notes[0]) if notes else "rejected"
 
 
 _VARYING = re.compile(r"'[^']*'|\"[^\"]*\"|\b\d+\b|\b(msg|out|evt)_[0-9a-f]+\b")

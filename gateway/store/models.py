@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -133,8 +134,9 @@ class TransactionRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
-    interchange_control_number: Mapped[str] = mapped_column(StoredString(20))
-    group_control_number: Mapped[str] = mapped_column(StoredString(20))
+    interchange_control_number: Mapped[str] = mapped_column(StoredString(20), index=True)
+    group_control_number: Mapped[str] = mapped_column(StoredString(20), index=True)
+    """ISA13 and GS06: indexed for the console's search by control number."""
     ordinal: Mapped[int] = mapped_column(Integer)
     """Position of the set in its message (1-based): replay picks one set by it."""
     code: Mapped[str] = mapped_column(StoredString(6))
@@ -185,6 +187,16 @@ class EventRecord(Base):
     """A correction (``replay --repost``): the delivered event this one replaces at the ERP."""
     superseded_by: Mapped[str | None] = mapped_column(StoredString(40))
     """The correction that replaced this event at the ERP, if any."""
+
+    __table_args__ = (
+        # A partner's test documents (its certification checklist) without reading its live ones.
+        Index(
+            "ix_events_partner_test",
+            "partner_id",
+            postgresql_where=text("test"),
+            sqlite_where=text("test"),
+        ),
+    )
 
 
 class MapVersion(Base):

@@ -4,6 +4,7 @@ the diff first, the exception workbench's bulk retry, a partner from a template 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -224,3 +225,28 @@ def test_a_template_that_does_not_fit_lists_every_problem_and_creates_nothing(
 
     assert answer.status_code == 422 and "problem(s), nothing created" in answer.text
     assert gateway.audit("partner.created") == []
+
+
+def test_the_dashboard_serves_a_snapshot_and_refreshes_it_in_the_background() -> None:
+    from datetime import date
+
+    from gateway.console.snapshots import DashboardSnapshots
+    from gateway.queries.tracker import Dashboard
+
+    calls: list[int] = []
+
+    def compute() -> Dashboard:
+        calls.append(1)
+        return Dashboard([date.today().isoformat()], {}, {}, [len(calls)], {}, {}, {})
+
+    snapshots = DashboardSnapshots(compute, max_age_s=0.05)
+    first, again = snapshots.get(), snapshots.get()
+    time.sleep(0.1)
+    stale = snapshots.get()  # answered at once, a refresh started
+    deadline = time.monotonic() + 5
+    while snapshots.get().board.failures == [1] and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert first is again and stale is first and len(calls) == 2
+    assert snapshots.get().board.failures == [2]
+    assert DashboardSnapshots(compute, max_age_s=0).get().board.failures == [3]

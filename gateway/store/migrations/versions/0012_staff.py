@@ -59,10 +59,22 @@ def upgrade() -> None:
     op.create_index("ix_events_created_at", "events", ["created_at"])
     op.create_index("ix_inbound_received_at", "inbound_messages", ["received_at"])
     op.create_index("ix_transactions_status", "transactions", ["status"])
+    for column in ("interchange_control_number", "group_control_number"):
+        op.create_index(f"ix_transactions_{column}", "transactions", [column])
+    op.create_index(  # a partner's certification checklist reads its test documents only
+        "ix_events_partner_test",
+        "events",
+        ["partner_id"],
+        postgresql_where=sa.text("test"),
+        sqlite_where=sa.text("test"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_partner_test", table_name="events")
     op.drop_index("ix_transactions_status", table_name="transactions")
+    for column in ("interchange_control_number", "group_control_number"):
+        op.drop_index(f"ix_transactions_{column}", table_name="transactions")
     op.drop_index("ix_inbound_received_at", table_name="inbound_messages")
     op.drop_index("ix_events_created_at", table_name="events")
     op.drop_table("staff_sessions")
