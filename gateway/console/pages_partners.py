@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
@@ -31,6 +31,8 @@ from gateway.partner_store import PREFIX_LENGTH
 from gateway.partners import STATUSES, read_profile
 
 router = APIRouter(prefix="/console/partners", include_in_schema=False)
+PartnerId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+"""A partner id as profiles spell it: anything else is a 422, never a file name."""
 
 
 @router.get("", response_class=HTMLResponse)
@@ -52,7 +54,7 @@ def _wizard(
     request: Request,
     user: Staff,
     template_name: str,
-    partner_id: str,
+    partner_id: PartnerId,
     values: dict[str, str],
     problems: list[object],
     status: int = 200,
@@ -140,7 +142,7 @@ async def create_partner(
 
 
 @router.get("/{partner_id}", response_class=HTMLResponse)
-async def partner_page(request: Request, partner_id: str, user: UserDep) -> Response:
+async def partner_page(request: Request, partner_id: PartnerId, user: UserDep) -> Response:
     runtime = runtime_of(request)
     root = partners_dir(request)
     found = await run_in_threadpool(partner_detail, runtime.db, runtime.keys, root, partner_id)
@@ -165,7 +167,7 @@ async def partner_page(request: Request, partner_id: str, user: UserDep) -> Resp
 
 
 @router.get("/{partner_id}/sheet", response_class=HTMLResponse)
-async def sheet_page(request: Request, partner_id: str, user: UserDep) -> Response:
+async def sheet_page(request: Request, partner_id: PartnerId, user: UserDep) -> Response:
     runtime = runtime_of(request)
     try:
         profile = await run_in_threadpool(read_profile, partner_id, partners_dir(request))
@@ -185,7 +187,7 @@ async def sheet_page(request: Request, partner_id: str, user: UserDep) -> Respon
 
 @router.post("/{partner_id}/promote")
 async def promote_partner(
-    request: Request, partner_id: str, user: Annotated[Staff, Depends(can("partner.promote"))]
+    request: Request, partner_id: PartnerId, user: Annotated[Staff, Depends(can("partner.promote"))]
 ) -> Response:
     form = await form_of(request, user)
     to = str(form.get("to") or "")
@@ -217,7 +219,9 @@ async def promote_partner(
 
 @router.post("/{partner_id}/keys")
 async def issue_key(
-    request: Request, partner_id: str, user: Annotated[Staff, Depends(can("partner.key.issue"))]
+    request: Request,
+    partner_id: PartnerId,
+    user: Annotated[Staff, Depends(can("partner.key.issue"))],
 ) -> Response:
     await form_of(request, user)
     runtime = runtime_of(request)
@@ -241,7 +245,7 @@ async def issue_key(
 @router.post("/{partner_id}/keys/{prefix}/revoke")
 async def revoke_key(
     request: Request,
-    partner_id: str,
+    partner_id: PartnerId,
     prefix: str,
     user: Annotated[Staff, Depends(can("partner.key.revoke"))],
 ) -> Response:
