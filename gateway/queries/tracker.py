@@ -244,8 +244,16 @@ GROUPED = 1000
 def exception_groups(db: Database) -> list[ExceptionGroup]:
     groups: dict[tuple[str, str, str], ExceptionGroup] = {}
 
-    def add(kind: str, partner: str | None, cause: str, item: str, at: Any, example: str) -> None:
-        key = (kind, partner or "(none)", _cause(cause))
+    def add(
+        kind: str,
+        partner: str | None,
+        cause: str,
+        item: str,
+        at: Any,
+        example: str,
+        label: str = "",
+    ) -> None:
+        key = (kind, partner or "(none)", label + _cause(cause))
         group = groups.get(key)
         if group is None:
             group = groups[key] = ExceptionGroup(
@@ -279,12 +287,12 @@ def exception_groups(db: Database) -> list[ExceptionGroup]:
         for tid, element, segment, note, code, mid, received, partner in session.execute(
             select(t.id, *first, t.code, m.id, m.received_at, m.partner_id)
             .join(m, m.id == t.message_id)
-            .where(t.status == "R")
+            .where(t.status == "R", t.event_id.is_(None))  # a replay that made an event: done
             .order_by(t.id.desc())
             .limit(GROUPED)
         ):
             cause = element or segment or note or "rejected"
-            add("rejected", partner, f"{code}: {cause}", str(tid), received, mid)
+            add("rejected", partner, cause, str(tid), received, mid, label=f"{code}: ")
     return sorted(groups.values(), key=lambda g: (-len(g.ids), g.kind, g.partner_id, g.cause))
 
 

@@ -250,3 +250,19 @@ def test_the_dashboard_serves_a_snapshot_and_refreshes_it_in_the_background() ->
     assert first is again and stale is first and len(calls) == 2
     assert snapshots.get().board.failures == [2]
     assert DashboardSnapshots(compute, max_age_s=0).get().board.failures == [3]
+
+
+def test_a_rejected_set_leaves_the_workbench_once_a_replay_made_its_event(
+    client: TestClient, gateway: Gateway, tmp_path: Path
+) -> None:
+    from gateway.queries.tracker import exception_groups
+    from gateway.store.models import TransactionRecord
+
+    send(client, BROKEN_856)
+    [group] = exception_groups(gateway.runtime.db)
+    assert (group.kind, group.cause) == ("rejected", "856: HL02 … names no earlier HL")
+    with gateway.runtime.db.transaction() as session:  # as replay_transaction leaves it
+        for row in session.query(TransactionRecord):
+            row.event_id = "evt_replayed"
+
+    assert exception_groups(gateway.runtime.db) == []
