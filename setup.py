@@ -3,7 +3,8 @@
 - **Packaged data.** ``partners/``, ``maps/`` and ``samples/`` stay top-level data folders in the
   repository; a wheel carries the defaults a fresh install needs under ``gateway/_data/`` (read by
   ``gateway.locations``): the base maps, the onboarding templates, the demo partner's profile (it
-  has no map overrides) and its clean sample documents. Other partners (``acme-fasteners``) and the
+  has no map overrides), its clean sample documents and its AS2 test certificates and keys
+  (``samples/as2``, read by its profile as ``../samples/as2/``). Other partners (``acme-fasteners``) and the
   broken samples stay in the repository. pyproject's ``packages.find`` cannot be combined with
   packages mapped from other folders, so the package list lives here too.
 - **The optional C accelerator.** ``gateway.x12.native._fastscan`` is optional: where no C compiler is
@@ -19,6 +20,8 @@ DATA = {  # package -> (checkout folder, files), as gateway.locations.PACKAGED n
     "gateway._data.maps": ("maps", ["base/*.yaml"]),
     "gateway._data.partners": ("partners", ["demo-supplier.yaml", "templates/*.yaml"]),
     "gateway._data.samples": ("samples/demo-supplier", ["*.edi"]),
+    # the demo partner's AS2 certificates and keys (TEST ONLY), where its profile points
+    "gateway._data.samples.as2": ("samples/as2", ["*.crt", "*.key", "README.md"]),
 }
 
 CODE = find_namespace_packages(

@@ -218,6 +218,7 @@ def run_gateway(work: Path, n: int, connections: int, deferred: bool) -> dict[st
         "GATEWAY_DATABASE_URL": create_db(db),
         "GATEWAY_AS2_KEY_SECRET": "demo-as2-key-secret",
         "GATEWAY_PORT": str(port),
+        "GATEWAY_SFTP_PORT": "0",
     }
     prefix = "as2bench-" + secrets.token_hex(4)
     if deferred:

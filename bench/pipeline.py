@@ -108,6 +108,7 @@ class Stack:
             "GATEWAY_ERP_URL": f"{self.erp}/erp/events",
             "GATEWAY_ERP_SECRET": SECRET,
             "GATEWAY_DEMO_API_KEY": API_KEY,
+            "GATEWAY_SFTP_PORT": "0",
         }
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._start(

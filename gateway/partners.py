@@ -27,6 +27,11 @@ from pydantic import (
 
 from gateway.errors import ConfigurationError
 from gateway.locations import partners_from_environment
+from gateway.partner_sections import (  # transports.as2 reads these here
+    AS2CertificateFile as AS2CertificateFile,
+)
+from gateway.partner_sections import AS2KeyFiles as AS2KeyFiles
+from gateway.partner_sections import AS2Settings as AS2Settings
 from gateway.partner_sections import Certification, Transports
 from gateway.x12.acks.reply_envelope import AckOptions
 from gateway.x12.headers import STANDARD_QUALIFIERS
@@ -145,57 +150,6 @@ class Contact(_Strict):
     role: str | None = None
 
 
-# --- AS2 (transports/as2): kept in one block so that it merges cleanly ---------------------------
-
-MicAlgorithm = Literal["sha1", "sha224", "sha256", "sha384", "sha512"]
-
-
-class AS2KeyFiles(_Strict):
-    """One of our key pairs for this partner: certificate and private key (PKCS#8, encrypted
-    with ``GATEWAY_AS2_KEY_SECRET``), paths relative to the partners directory."""
-
-    certificate: str
-    key: str
-
-
-class AS2Settings(_Strict):
-    """AS2 (RFC 4130) with this partner. Certificate and key paths are relative to the partners
-    directory. Several certificates (theirs or ours) make a rollover: any valid one verifies or
-    decrypts, the newest valid one encrypts or signs."""
-
-    as2_id: str = Field(min_length=1, max_length=128, pattern=r"^[!-~]+(?: [!-~]+)*$")
-    """Their AS2 name: the AS2-From they send, the AS2-To we send to."""
-    our_as2_id: str | None = Field(None, min_length=1, max_length=128)
-    """The AS2-To they address; unset: ``GATEWAY_AS2_ID``."""
-    certificates: tuple[str, ...] = Field(min_length=1)
-    """Theirs: their signatures verify against these; we encrypt to the newest valid one."""
-    our_keys: tuple[AS2KeyFiles, ...] = Field(min_length=1)
-    require_signed: bool = True
-    require_encrypted: bool = True
-    allow_sha1: bool = False
-    allow_3des: bool = False
-    max_decompressed_bytes: int = Field(50 * 1024 * 1024, ge=1024)
-    url: str | None = None
-    """Where we send (outbound); unset: nothing is sent to them over AS2."""
-    sign: MicAlgorithm | None = "sha256"
-    encrypt: (
-        Literal["aes128-cbc", "aes192-cbc", "aes256-cbc", "aes128-gcm", "aes256-gcm", "3des"] | None
-    ) = "aes256-cbc"
-    key_transport: Literal["rsa-v1.5", "rsa-oaep"] = "rsa-v1.5"
-    compress: bool = False
-    mdn: Literal["sync", "async", "none"] = "sync"
-    mdn_signed: bool = True
-    async_mdn_url: str | None = None
-    """Where they POST asynchronous MDNs to us (``mdn: async``): our public ``/as2`` URL."""
-    timeout_s: float = Field(60.0, gt=0)
-
-    @model_validator(mode="after")
-    def _check(self) -> AS2Settings:
-        if self.mdn == "async" and not self.async_mdn_url:
-            raise ValueError("mdn: async needs async_mdn_url (where the partner posts the MDN)")
-        return self
-
-
 DuplicateCheck = Literal["transport_id", "payload", "isa13", "gs06", "st02", "business_key"]
 DUPLICATE_CHECKS: tuple[DuplicateCheck, ...] = (
     "transport_id",  # the transport's message id (X-Message-Id, AS2 Message-ID, file name)
@@ -242,9 +196,20 @@ class PartnerProfile(_Strict):
     it meaningless (say ``gs06`` for a sender that numbers every group 1)."""
     validation: ValidationSettings = ValidationSettings()
     transports: Transports = Transports()
-    as2: AS2Settings | None = None
     contacts: tuple[Contact, ...] = ()
     certification: Certification = Certification()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as2_moved(cls, data: Any) -> Any:
+        """AS2 settings once sat in a top-level ``as2:`` block; one home now, said in words
+        rather than as an unknown key."""
+        if isinstance(data, dict) and "as2" in data:
+            raise ValueError(
+                "as2: the AS2 settings moved to transports.as2 (the same keys, plus "
+                "enabled: true); move the block under transports:"
+            )
+        return data
 
     @field_validator("status", mode="before")
     @classmethod

@@ -105,4 +105,11 @@ def _connector_settings(settings: Settings) -> dict[str, object]:
         return {"url": settings.resolved_erp_url()}
     if name == "sink":
         return {"path_or_url": settings.resolved_erp_url()}
+    if name == "tryton":
+        return {
+            "url": settings.erp_url,
+            "password": settings.erp_secret.get_secret_value(),
+            "timeout": settings.erp_timeout,
+            "verify": settings.erp_ca_file or True,
+        }
     return {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 from typing import Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,9 +38,10 @@ class Settings(BaseSettings):
     queue_prefix: str = "gateway"
     embedded_workers: int = 4
 
-    erp_connector: Literal["sink", "webhook", "sql", "memory"] = "sink"
+    erp_connector: Literal["sink", "webhook", "sql", "memory", "tryton"] = "sink"
     erp_url: str = ""
-    """Webhook URL, or SQLAlchemy URL of the ERP's interface tables; sink: its database URL."""
+    """Webhook URL, or SQLAlchemy URL of the ERP's interface tables; sink: its database URL;
+    tryton: ``http://USER:PASSWORD@HOST:PORT/DATABASE/``."""
     erp_secret: SecretStr = SecretStr("")
     erp_timeout: float = 10.0
     erp_ca_file: str = ""
@@ -134,9 +136,22 @@ class Settings(BaseSettings):
     console_login_attempts: int = Field(5, ge=1)
     """Failed console logins allowed per client address and per username in 5 minutes."""
     as2_id: str = "GATEWAYBUYER"
-    """Our AS2 name: the AS2-To partners address (a profile's ``as2.our_as2_id`` may differ)."""
+    """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id``
+    may differ)."""
     as2_key_secret: SecretStr = SecretStr("")
     """The secret our AS2 private keys are encrypted with at rest (``transports.as2``)."""
+    sftp_port: int = Field(2222, ge=0, le=65535)
+    """Our hosted SFTP server's port (``gateway run``, ``transports.sftp``); 0: not served."""
+    sftp_host: str = ""
+    """The address it listens on; empty: ``host``, the API's."""
+    sftp_root: Path | None = None
+    """The partners' mailboxes (``<root>/<partner>/{inbound,outbound,archive}``); default:
+    ``<data_dir>/sftp``."""
+    sftp_max_connections: int = Field(64, ge=1, le=10_000)
+    """SFTP connections served at once (a thread each); more are closed at once."""
+    demo_as2_key_secret: SecretStr = SecretStr("demo-as2-key-secret")
+    """Demo mode with ``as2_key_secret`` unset: the secret the demo's AS2 key is encrypted with
+    (``samples/as2/gateway.key``, TEST ONLY, shipped in the wheel for the demo partner)."""
     admin_token: SecretStr = SecretStr("")
     """Bearer token of the operator API (``/ops``). Empty: ``/ops`` answers loopback clients only;
     set it whenever a reverse proxy on the same host forwards to the gateway (every request then
@@ -144,7 +159,7 @@ class Settings(BaseSettings):
 
     _locations: Locations = PrivateAttr()
 
-    @field_validator("home", "data_dir", "partners_dir", "maps_dir", mode="before")
+    @field_validator("home", "data_dir", "partners_dir", "maps_dir", "sftp_root", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -208,6 +223,12 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """``public_url``, else the address ``gateway run`` listens on."""
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def sftp_address(self) -> tuple[str, int]:
+        """Where partners reach our SFTP server (the onboarding sheet): the host of
+        ``public_url`` if set, else the address it listens on; and ``sftp_port``."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return public or self.sftp_host or self.host, self.sftp_port
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.resolved_data_dir() / 'gateway.db'}"

@@ -149,6 +149,7 @@ def _check_config(args: argparse.Namespace) -> int:
     problems = [f"maps/{p}" for p in check_maps(args.maps_dir)]
     problems += [f"partners/{p}" for p in check_partners(args.partners_dir, _our_ids())]
     problems += [f"partners/{p}" for p in _unknown_outbound(args.partners_dir)]
+    problems += [f"partners/{p}" for p in _as2_files(args.partners_dir)]
     problems += [f"partners/{p}" for p in check_templates(args.partners_dir)]
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -157,9 +158,20 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _unknown_outbound(partners_dir: Path) -> list[str]:
-    from gateway_app.senders import unknown_outbound  # imports the transports: not for translate
+    from gateway_app.senders import transport_problems  # imports the transports
 
-    return unknown_outbound(partners_dir) if partners_dir.is_dir() else []
+    return transport_problems(partners_dir) if partners_dir.is_dir() else []
+
+
+def _as2_files(partners_dir: Path) -> list[str]:
+    """AS2 certificates and our keys readable, ours decrypting with ``GATEWAY_AS2_KEY_SECRET``."""
+    from transports.as2.certificates import check_files
+
+    try:
+        secret = Settings().as2_key_secret.get_secret_value()
+    except ValidationError as exc:
+        raise ConfigurationError(f"settings: {exc.errors()[0]['msg']}") from None
+    return check_files(partners_dir, secret) if partners_dir.is_dir() else []
 
 
 def _translate(args: argparse.Namespace) -> int:

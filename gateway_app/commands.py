@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
 from gateway_app.partner_commands import add_partner_commands, operator, run_partners
+from gateway_app.sftp_commands import add_sftp_commands, hash_password_command, run_sftp
 from gateway_app.staff_commands import add_staff_commands, run_staff
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox.add_argument("--limit", type=int, default=50)
     add_partner_commands(sub)
     add_staff_commands(sub)
+    add_sftp_commands(sub)
     certs = sub.add_parser("certs", help="AS2 certificates in the partner profiles")
     certs.add_argument("action", choices=["list", "expiring"])
     certs.add_argument(
@@ -97,6 +99,7 @@ SERVICE_COMMANDS = {
     "partners",
     "certs",
     "staff",
+    "sftp",
 }
 
 
@@ -114,22 +117,26 @@ def dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "certs":
         return _certs(settings.partners_dir, args)
+    if args.command == "sftp" and args.action == "hash-password":
+        return hash_password_command()
     if args.command == "run":
         from gateway_app.server import serve
 
         if args.demo:
             settings = settings.model_copy(update={"demo": True})
+        if settings.demo and not settings.as2_key_secret.get_secret_value():
+            settings = settings.model_copy(update={"as2_key_secret": settings.demo_as2_key_secret})
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
-        from gateway_app.senders import build_senders, unknown_outbound
+        from gateway_app.senders import build_senders, transport_problems
 
         run_workers(
             settings,
             args.processes,
             args.threads,
             senders_for=build_senders,
-            checks=[unknown_outbound],
+            checks=[transport_problems],
         )
         return 0
     settings.require_database()  # only run, worker and db upgrade start a new one
@@ -150,9 +157,14 @@ def _certs(partners_dir: Path | None, args: argparse.Namespace) -> int:
     if args.action == "expiring":
         found = [c for c in found if c.expires_within(args.days)]
     for c in found:
+        window = "".join(
+            f"  [{label} {value}]"
+            for label, value in (("in use from", c.use_from), ("retired from", c.use_until))
+            if value
+        )
         print(
             f"{c.not_after:%Y-%m-%d}  {c.partner_id:<24} {c.role:<7} {c.serial[:16]:<16} "
-            f"{c.subject}  ({c.path})"
+            f"{c.subject}  ({c.path}){window}"
         )
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
@@ -423,4 +435,5 @@ _COMMANDS = {
     "outbox": _outbox,
     "partners": run_partners,
     "staff": run_staff,
+    "sftp": run_sftp,
 }

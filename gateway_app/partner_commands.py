@@ -51,6 +51,12 @@ def add_partner_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     new.add_argument(
         "--key-file", type=Path, help="write the API key to this file (mode 600), not the screen"
     )
+    new.add_argument(
+        "--sftp-key-file",
+        type=Path,
+        help="hosted SFTP without SFTP_PUBLIC_KEY: where the key pair made for them goes "
+        "(default ./ID_sftp_ed25519, mode 600; .pub beside it)",
+    )
     promote = actions.add_parser("promote", help="change a partner's status (audited)")
     promote.add_argument("partner_id", metavar="ID")
     promote.add_argument("--to", required=True, choices=STATUSES)
@@ -212,6 +218,14 @@ def _new(runtime: Runtime, args: argparse.Namespace) -> int:
     template = find_template(root, args.template)
     if interactive and template is not None:
         values.update(_ask(template, args.partner_id, values))
+    wants_key = template is not None and "SFTP_PUBLIC_KEY" in template.placeholders
+    sftp_pair = None
+    if wants_key and not values.get("SFTP_PUBLIC_KEY", "").strip():
+        sftp_pair = sftp_key_pair(f"{args.partner_id} sftp")
+        values["SFTP_PUBLIC_KEY"] = sftp_pair[1]
+        args.sftp_key_file = args.sftp_key_file or Path(f"{args.partner_id}_sftp_ed25519")
+        if args.sftp_key_file.exists():
+            return _fail(f"new: {args.sftp_key_file} exists: give --sftp-key-file", 2)
     try:
         prepared = prepare(
             args.partner_id,
@@ -220,6 +234,8 @@ def _new(runtime: Runtime, args: argparse.Namespace) -> int:
             partners_dir=root,
             our_ids=runtime.process_config.our_ids,
             db=runtime.db,
+            as2_id=runtime.settings.as2_id,
+            as2_key_secret=runtime.settings.as2_key_secret.get_secret_value(),
         )
         if problems:  # the --set syntax: reported with prepare's, all at once
             raise OnboardingRefused([])
@@ -239,7 +255,34 @@ def _new(runtime: Runtime, args: argparse.Namespace) -> int:
             print(f"API key ({prefix}...) written to {args.key_file}; send it separately")
         else:
             print(f"API key (shown once; send it separately): {created.api_key}")
+    if sftp_pair is not None:
+        _write_key_pair(args.sftp_key_file, *sftp_pair)
     return EXIT_OK
+
+
+def _write_key_pair(path: Path, private: str, public: str) -> None:
+    _write_secret(path, private.rstrip("\n"))
+    path.with_name(path.name + ".pub").write_text(public + "\n")
+    print(f"SFTP key pair made for them: {path} (private: send it separately, then delete it")
+    print(f"here) and {path.name}.pub (in their profile's authorized_keys)")
+
+
+def sftp_key_pair(comment: str) -> tuple[str, str]:
+    """A new Ed25519 key pair for a hosted SFTP account: (private key in OpenSSH format, public
+    key line)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return private, f"{public.decode()} {comment}"
 
 
 def _parse_values(items: list[str]) -> tuple[dict[str, str], list[Problem]]:
@@ -352,13 +395,17 @@ def _partners_dir(runtime: Runtime) -> Path:
 
 
 def _sheet(runtime: Runtime, profile: PartnerProfile, prefix: str | None) -> str:
-    from gateway.onboarding.sheet import onboarding_sheet
+    from gateway.onboarding.sheet import onboarding_sheet, sftp_endpoint
 
+    settings = runtime.settings
     return onboarding_sheet(
         profile,
-        base_url=runtime.settings.base_url(),
+        base_url=settings.base_url(),
         our_ids=runtime.process_config.our_ids,
         key_prefix=prefix,
+        sftp=sftp_endpoint(settings.resolved_data_dir(), settings.sftp_address()),
+        partners_dir=_partners_dir(runtime),
+        as2_id=runtime.settings.as2_id,
     )
 
 

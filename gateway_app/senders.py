@@ -8,6 +8,7 @@ composition root builds from ``transports.TRANSPORTS``. Transports the partner f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from gateway.console.web import CertificateRow
@@ -22,6 +23,8 @@ from transports.as2.sender import outbound_id_in
 from transports.as2.transport import AS2Transport
 from transports.base import Transport
 from transports.registry import TRANSPORTS
+from transports.sftp.accounts import username_clashes
+from transports.sftp.transport import SftpTransport, default_root
 
 log = logging.getLogger("gateway.outbox")
 
@@ -40,19 +43,26 @@ def build_senders(runtime: Runtime) -> dict[str, Sender]:
 def _sending(transport_class: type[Transport], inbox: Inbox, runtime: Runtime) -> Transport:
     if transport_class is AS2Transport:
         return as2_transport(inbox, runtime)
+    if transport_class is SftpTransport:
+        return SftpTransport(inbox, default_root(runtime.settings))
     return transport_class(inbox)
 
 
 def as2_transport(
-    inbox: Inbox, runtime: Runtime, on_mdn: MdnCallback | None = None
+    inbox: Inbox,
+    runtime: Runtime,
+    on_mdn: MdnCallback | None = None,
+    enqueue_outbound: Callable[[list[str]], None] | None = None,
 ) -> AS2Transport:
-    """The AS2 transport with the gateway's AS2 name and key secret (the web app's receives and
-    hands async MDNs to ``on_mdn``; the workers' only sends)."""
+    """The AS2 transport with the gateway's AS2 name and key secret (the web app's receives,
+    queues the async MDNs it owes and hands them to ``enqueue_outbound``, and hands the async
+    MDNs it gets to ``on_mdn``; the workers' only sends)."""
     settings = runtime.settings
     return AS2Transport(
         inbox,
         our_id=settings.as2_id,
         key_secret=settings.as2_key_secret.get_secret_value(),
+        enqueue_outbound=enqueue_outbound,
         on_mdn=on_mdn,
     )
 
@@ -76,6 +86,12 @@ def mdn_to_outbox(runtime: Runtime, partner_id: str, mdn: ReceivedMdn, mic_ok: b
 
 def _not_receiving(message_id: str) -> None:
     raise RuntimeError(f"a sending-only transport handed in {message_id}")
+
+
+def transport_problems(partners_dir: Path) -> list[str]:
+    """What the transports find wrong in the profiles (``check-config``, start-up, live
+    reload): an unknown outbound transport, an SFTP user name two partners claim."""
+    return unknown_outbound(partners_dir) + username_clashes(partners_dir)
 
 
 def unknown_outbound(partners_dir: Path) -> list[str]:

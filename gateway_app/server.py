@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
 from gateway.masking import mask_log_handlers, mask_secrets
+from gateway.pipeline.inbox import Inbox
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.store.models import Partner
@@ -15,7 +18,10 @@ from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import freeze_startup_objects, start_worker
-from gateway_app.senders import build_senders, unknown_outbound
+from gateway_app.senders import build_senders, transport_problems
+from transports.sftp.hostkey import host_key_path, load_or_create
+from transports.sftp.server import SftpServer
+from transports.sftp.transport import SftpTransport, default_root
 
 log = logging.getLogger("gateway")
 
@@ -42,8 +48,13 @@ Console: http://{host}:{port}/console  {login}
 DEMO_ADMIN = "admin"
 
 
+SFTP_DEMO = """Or drop the sample with sftp (the demo key is TEST ONLY) and fetch its 997 from outbound/:
+
+  sftp -P {port} -i samples/sftp/demo-supplier_ed25519 demo-supplier@{host}
+"""
+
+
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
-    import uvicorn
 
     from gateway_app.webapp import create_app
 
@@ -52,7 +63,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     )
     runtime = Runtime.from_settings(settings)
     runtime.senders = build_senders(runtime)
-    problems = runtime.watch_config(extra_checks=[unknown_outbound])  # synced to the database
+    problems = runtime.watch_config(extra_checks=[transport_problems])  # synced to the database
     for problem in problems:
         log.error("partner profile or map problem: %s", problem)
     if problems:  # e.g. two partners claiming one sender id: never run with that
@@ -71,7 +82,25 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     app = create_app(runtime, enqueue_process, actors.enqueue_deliveries, actors.enqueue_outbound)
     app.state.console.dashboard_for(runtime).refresh_in_background()  # the first view waits less
     host, port = host or settings.host, port or settings.port
-    print(banner(settings, host, port, demo_key, demo_login), flush=True)
+    sftp = None
+    try:
+        sftp = start_sftp(runtime, enqueue_process)
+        print(banner(settings, host, port, demo_key, sftp, demo_login=demo_login), flush=True)
+        _serve_http(app, host, port, settings)
+    finally:
+        if sftp is not None:
+            sftp.stop()
+        if groups is not None:
+            groups.close()
+        if handle is not None:
+            handle.stop()
+        runtime.close()
+    return 0
+
+
+def _serve_http(app: Any, host: str, port: int, settings: Settings) -> None:
+    import uvicorn
+
     config = uvicorn.Config(
         app,
         host=host,
@@ -85,15 +114,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         logging.getLogger("uvicorn.access").addFilter(errors_only)
     mask_log_handlers(*(logging.getLogger(name) for name in ("", "uvicorn", "uvicorn.access")))
     freeze_startup_objects()
-    try:
-        uvicorn.Server(config).run()
-    finally:
-        if groups is not None:
-            groups.close()
-        if handle is not None:
-            handle.stop()
-        runtime.close()
-    return 0
+    uvicorn.Server(config).run()
 
 
 def errors_only(record: logging.LogRecord) -> bool:
@@ -117,12 +138,43 @@ def _enqueue_groups(settings: Settings, actors: Actors) -> EnqueueGroups | None:
     )
 
 
+def start_sftp(runtime: Runtime, enqueue_process: Callable[[str], None]) -> SftpServer | None:
+    """Our hosted SFTP server on ``GATEWAY_SFTP_PORT`` (0: none), after handing in what a crash
+    left complete in the mailboxes (``SftpTransport.recover``)."""
+    settings = runtime.settings
+    if settings.sftp_port == 0:
+        return None
+    inbox = Inbox(runtime.db, enqueue_process, settings.partners_dir)
+    transport = SftpTransport(inbox, default_root(settings))
+    transport.recover()
+    host_key = load_or_create(host_key_path(settings.resolved_data_dir()))
+    host = settings.sftp_host or settings.host
+    server = SftpServer(
+        transport, host_key, host=host, port=settings.sftp_port,
+        max_connections=settings.sftp_max_connections,
+    )  # fmt: skip
+    try:
+        return server.start()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"GATEWAY_SFTP_PORT {settings.sftp_port}: cannot listen on {host}: {exc.strerror} "
+            "(another server there? choose another port, or 0 to serve no SFTP)"
+        ) from exc
+
+
 def banner(
-    settings: Settings, host: str, port: int, demo_key: str | None, demo_login: str | None = None
+    settings: Settings,
+    host: str,
+    port: int,
+    demo_key: str | None,
+    sftp: SftpServer | None = None,
+    *,
+    demo_login: str | None = None,
 ) -> str:
     """What ``gateway run`` prints at start: where it listens, on what (credentials masked), and
-    the demo's first requests, with the demo key only when ``demo_key_for`` gave one, and the
-    console's first login only when ``demo_login_for`` gave one."""
+    the demo's first requests, with the demo key only when ``demo_key_for`` gave one; the SFTP
+    server's address and host key when it runs; the console's first login only when
+    ``demo_login_for`` gave one."""
     login = (
         f"(log in as {DEMO_ADMIN} / {demo_login})"
         if demo_login
@@ -138,7 +190,14 @@ def banner(
         key=demo_key or KEY_PLACEHOLDER,
         locations=settings.locations.describe(),
         sample=demo_sample("856-SOPI-4010.edi"),
-    )
+    ) + (sftp_lines(settings, sftp) if sftp is not None else "")
+
+
+def sftp_lines(settings: Settings, sftp: SftpServer) -> str:
+    lines = f"\nSFTP on {sftp.host}:{sftp.port}, host key {sftp.fingerprint}\n"
+    if settings.demo:
+        lines += SFTP_DEMO.format(port=sftp.port, host=sftp.host)
+    return lines
 
 
 def demo_key_for(runtime: Runtime) -> str | None:

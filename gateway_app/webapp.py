@@ -21,7 +21,7 @@ from gateway.web import health
 from gateway.web.errors import install_error_handlers
 from gateway.web.state import GatewayState
 from gateway_app.senders import as2_transport, console_certificates, mdn_to_outbox
-from transports import as2, http
+from transports import as2, http, sftp
 
 DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v1/documents`) with
 their API key, get `202 Accepted` once the bytes are stored, and follow the receipt
@@ -47,6 +47,8 @@ def create_app(
     app.include_router(health.router)
     console.install(app, certificates=console_certificates)
     inbox = Inbox(runtime.db, enqueue_process, runtime.settings.partners_dir)
-    as2.install(app, as2_transport(inbox, runtime, on_mdn=partial(mdn_to_outbox, runtime)))
+    on_mdn = partial(mdn_to_outbox, runtime)
+    as2.install(app, as2_transport(inbox, runtime, on_mdn, state.enqueue_outbound))
+    sftp.install(app)  # the operator routes; the server runs beside the API (gateway run)
     http.install(app, http.HttpTransport(inbox))  # last: see transports.http.install
     return app

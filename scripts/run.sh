@@ -9,4 +9,6 @@ cd "$(dirname "$0")/.."
 scripts/venv.sh
 # The demo AS2 key (samples/as2/gateway.key, TEST ONLY) is encrypted with this secret.
 export GATEWAY_AS2_KEY_SECRET=${GATEWAY_AS2_KEY_SECRET:-demo-as2-key-secret}
+# The demo SFTP client key (samples/sftp/, TEST ONLY): ssh and sftp refuse a private key others can read.
+chmod 600 samples/sftp/demo-supplier_ed25519
 exec .venv/bin/gateway run --demo "$@"

@@ -29,4 +29,12 @@ if [ ! -x /usr/bin/chromium ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
         || echo "services: could not install chromium; the browser tests will skip"
 fi
+# Tools the transport tests run (no service): OpenSSH's sftp client (tests/transports/sftp) and sshd
+# (started by the tests themselves on loopback ports; bench/sftp.py compares with it).
+for tool in openssh-client openssh-server; do
+    dpkg -s "$tool" >/dev/null 2>&1 && continue
+    echo "services: installing $tool (Debian)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool") >/dev/null 2>&1 \
+        || echo "services: could not install $tool; its tests will skip"
+done
 exit 0

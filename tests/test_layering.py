@@ -175,7 +175,20 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.errors",
         "gateway.http_client",
     },
-    "transports.registry": {"transports", "transports.http", "transports.as2"},
+    # SFTP also keeps its own counters (``sftp_accounts``) and reads its settings and the
+    # profiles' SFTP section and statuses.
+    "transports.sftp": {
+        "transports",
+        "gateway.web",
+        "gateway.pipeline",
+        "gateway.partners",
+        "gateway.partner_sections",
+        "gateway.partner_store",
+        "gateway.errors",
+        "gateway.settings",
+        "gateway.store",
+    },
+    "transports.registry": {"transports", "transports.http", "transports.as2", "transports.sftp"},
     "gateway_app": {"*"},  # the composition root
 }
 

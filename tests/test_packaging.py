@@ -96,6 +96,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "PYTHON"))}
     env.pop("VIRTUAL_ENV", None)
     env["XDG_DATA_HOME"] = str(tmp / "xdg")  # the user data directory, private to this test
+    env["GATEWAY_SFTP_PORT"] = "0"  # the demo partner's SFTP account: not served here
     return Install(venv, outside, env)
 
 
@@ -115,6 +116,7 @@ def test_the_wheel_ships_the_defaults_and_nothing_of_other_partners(installed: I
         + ["partners/demo-supplier.yaml"]
         + [f"partners/templates/{p.name}" for p in (ROOT / "partners" / "templates").glob("*")]
         + [f"samples/{p.name}" for p in SAMPLES.glob("*.edi")]
+        + [f"samples/as2/{p.name}" for p in (ROOT / "samples" / "as2").iterdir()]
     )
 
 
@@ -200,3 +202,21 @@ def test_gateway_run_from_outside_the_checkout_takes_a_document(
     assert f"database: sqlite:///{database}" in printed
     assert "(user data directory)" in printed and "(packaged demo)" in printed
     assert list(installed.outside.iterdir()) == []  # nothing written where it was started
+
+
+def test_gateway_run_demo_from_the_wheel_serves_as2_for_the_demo_partner(
+    installed: Install, server: tuple[str, Path], tmp_path: Path
+) -> None:
+    """The packaged demo profile finds its AS2 certificates in the wheel (``../samples/as2``)
+    and demo mode has the demo key's secret: openssl's message gets an MDN openssl verifies."""
+    from tests.support.documents import numbered_asn
+    from tests.transports.as2.openssl_peer import Built, build, curl_post, openssl_mic, read_mdn
+
+    base, log = server
+    message = build(numbered_asn(4101), tmp_path, Built())
+
+    reply = curl_post(f"{base}/as2", message, tmp_path)
+
+    mdn = read_mdn(reply, tmp_path)
+    assert mdn.verified and mdn.disposition.endswith("; processed"), log.read_text()[-2000:]
+    assert mdn.mic == openssl_mic(message.mic_over)

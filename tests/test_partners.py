@@ -34,6 +34,8 @@ def partners_dir(tmp_path: Path, **extra: dict[str, Any]) -> Path:
     """The shipped profiles plus ``extra`` ones (file stem -> profile data)."""
     root = tmp_path / "partners"
     shutil.copytree(SHIPPED, root, ignore=shutil.ignore_patterns("templates", "*.md"))
+    # the demo profile's AS2 certificates, where its relative paths point (check-config reads them)
+    shutil.copytree(SHIPPED.parent / "samples" / "as2", tmp_path / "samples" / "as2")
     for stem, data in extra.items():
         (root / f"{stem}.yaml").write_text(yaml.safe_dump({**data, "id": stem}))
     return root

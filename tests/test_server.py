@@ -82,6 +82,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         "GATEWAY_DATA_DIR": str(tmp_path),
         "GATEWAY_HEADER_TIMEOUT_S": "1",
         "GATEWAY_MAX_CONNECTIONS_PER_CLIENT": "4",
+        "GATEWAY_SFTP_PORT": "0",  # tests/transports/sftp serve SFTP
     }
     log_path = tmp_path / "out.log"
     with log_path.open("wb") as out:

@@ -6,9 +6,11 @@ from transports.as2.transport import AS2Transport
 from transports.base import Transport
 from transports.http.transport import HttpTransport
 from transports.memory import MemoryTransport
+from transports.sftp.transport import SftpTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
     AS2Transport.name: AS2Transport,
     HttpTransport.name: HttpTransport,
     MemoryTransport.name: MemoryTransport,
+    SftpTransport.name: SftpTransport,
 }

@@ -12,6 +12,7 @@ from gateway.erp.base import ErpConnector
 from gateway.erp.memory import MemoryErpConnector
 from gateway.erp.sink import LocalSinkErpConnector
 from gateway.erp.sql import SqlInterfaceErpConnector
+from gateway.erp.tryton import TrytonErpConnector
 from gateway.erp.webhook import WebhookErpConnector
 from gateway.errors import ConfigurationError
 
@@ -20,6 +21,7 @@ CONNECTORS: dict[str, type[ErpConnector]] = {
     "sql": SqlInterfaceErpConnector,
     "sink": LocalSinkErpConnector,
     "memory": MemoryErpConnector,
+    "tryton": TrytonErpConnector,
 }
 
 

@@ -10,6 +10,11 @@ the operator API the ``values`` key. Nothing is written until all is well.
 templates that enable the HTTP API) so that either all three exist or none: the file is
 written under a temporary name and linked into place inside the database transaction, and
 removed again if the transaction does not commit.
+
+An AS2 template names our key pair for the partner (``transports.as2.our_keys``); when those
+files do not exist, ``prepare`` makes the key pair in memory (``as2_identity``: it needs
+``GATEWAY_AS2_KEY_SECRET``, a problem like any other when unset) and ``create`` writes it with
+the profile, and removes it again with the rest.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import yaml
 from sqlalchemy import select
 
 from gateway.lifecycle import REMOVED
+from gateway.onboarding import as2_identity
 from gateway.onboarding.templates import PLACEHOLDER, PLACEHOLDERS, Template, find_template
 from gateway.onboarding.templates import list_templates as _templates
 from gateway.partner_store import PartnerKeys
@@ -75,6 +81,8 @@ class Prepared:
     text: str
     """The profile file, the template's comments kept."""
     path: Path
+    identities: tuple[as2_identity.NewIdentity, ...] = ()
+    """Our AS2 key pairs to write with the profile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +118,12 @@ def prepare(
     partners_dir: Path,
     our_ids: tuple[EnvelopeId, ...],
     db: Database | None = None,
+    as2_id: str = "GATEWAYBUYER",
+    as2_key_secret: str = "",
 ) -> Prepared:
-    """The new partner's profile, checked; ``OnboardingRefused`` with every problem otherwise."""
+    """The new partner's profile, checked; ``OnboardingRefused`` with every problem otherwise.
+    ``as2_id``/``as2_key_secret``: the gateway's AS2 name and key secret (``GATEWAY_AS2_*``), for
+    the key pair an AS2 template asks for."""
     problems = _request_problems(partner_id, values, partners_dir)
     template = find_template(partners_dir, template_name)
     if template is None:
@@ -145,9 +157,62 @@ def prepare(
         problems.append(Problem(message, _sources(template, where, given), where))
     if profile is not None:
         problems += _identity_problems(profile, template, given, partners_dir, our_ids, db)
+    if profile is not None:
+        problems += _as2_problems(profile, partners_dir, as2_key_secret)
     if problems or profile is None:
         raise OnboardingRefused(problems)
-    return Prepared(template, profile, text, partners_dir / f"{partner_id}.yaml")
+    identities = _as2_identities(profile, partners_dir, as2_id, as2_key_secret)
+    return Prepared(template, profile, text, partners_dir / f"{partner_id}.yaml", identities)
+
+
+def _our_key_files(profile: PartnerProfile, partners_dir: Path) -> list[tuple[Path, Path]]:
+    as2 = profile.transports.as2
+    if as2 is None:
+        return []
+    return [(partners_dir / k.certificate, partners_dir / k.key) for k in as2.our_keys]
+
+
+def _as2_problems(profile: PartnerProfile, partners_dir: Path, secret: str) -> list[Problem]:
+    """Our key pair's files: both new (made here) or both there (an operator's own), inside the
+    partners folder; a new one needs the key secret."""
+    problems: list[Problem] = []
+    root = partners_dir.resolve()
+    for n, (certificate, key) in enumerate(_our_key_files(profile, partners_dir)):
+        where = f"transports.as2.our_keys.{n}"
+        if not all(p.resolve().is_relative_to(root) for p in (certificate, key)):
+            problems.append(Problem("our key pair must be inside the partners folder", {}, where))
+        elif certificate.exists() != key.exists():
+            there = certificate if certificate.exists() else key
+            problems.append(
+                Problem(f"{there} exists without its pair: remove it or add the other", {}, where)
+            )
+        elif not certificate.exists() and not secret:
+            problems.append(
+                Problem(
+                    "set GATEWAY_AS2_KEY_SECRET: our AS2 key for this partner is made now and "
+                    "kept encrypted with it",
+                    {},
+                    where,
+                )
+            )
+    return problems
+
+
+def _as2_identities(
+    profile: PartnerProfile, partners_dir: Path, as2_id: str, secret: str
+) -> tuple[as2_identity.NewIdentity, ...]:
+    as2 = profile.transports.as2
+    return tuple(
+        as2_identity.make(
+            certificate,
+            key,
+            our_as2_id=(as2.our_as2_id if as2 is not None else None) or as2_id,
+            partner_id=profile.id,
+            secret=secret,
+        )
+        for certificate, key in _our_key_files(profile, partners_dir)
+        if not certificate.exists()
+    )
 
 
 def _request_problems(
@@ -232,7 +297,10 @@ def create(db: Database, keys: PartnerKeys, prepared: Prepared, *, actor: str) -
     temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
     temporary.write_text(prepared.text, encoding="utf-8")
     linked = False
+    written: list[Path] = []
     try:
+        for identity in prepared.identities:
+            written += as2_identity.write(identity)
         with db.transaction() as session:
             row = session.get(Partner, profile.id, with_for_update=True)
             if row is not None and row.status != REMOVED:
@@ -243,7 +311,12 @@ def create(db: Database, keys: PartnerKeys, prepared: Prepared, *, actor: str) -
             row.name, row.status = profile.name, profile.status
             row.isa_qualifier, row.isa_id = profile.x12.qualifier, profile.x12.id
             session.flush()
-            detail = {"template": prepared.template.name, "status": profile.status}
+            detail: dict[str, Any] = {"template": prepared.template.name, "status": profile.status}
+            if prepared.identities:  # which certificate we made, should it ever be in doubt
+                detail["as2_certificates"] = [
+                    as2_identity.summarize(i.certificate_path, i.certificate_pem).sha256
+                    for i in prepared.identities
+                ]
             session.add(
                 AuditEntry(actor=actor, action="partner.created", subject=profile.id, detail=detail)
             )
@@ -254,9 +327,13 @@ def create(db: Database, keys: PartnerKeys, prepared: Prepared, *, actor: str) -
             except FileExistsError:
                 raise OnboardingRefused([Problem(f"partner {profile.id} already exists")]) from None
             linked = True
+    except FileExistsError as exc:  # a key pair file appeared since prepare
+        as2_identity.remove(written)
+        raise OnboardingRefused([Problem(f"{exc.filename} already exists")]) from None
     except BaseException:
         if linked:
             path.unlink(missing_ok=True)
+        as2_identity.remove(written)
         raise
     finally:
         temporary.unlink(missing_ok=True)

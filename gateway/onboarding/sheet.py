@@ -8,7 +8,13 @@ key is meant.
 
 from __future__ import annotations
 
-from gateway.partner_sections import EVENT_TYPES
+import base64
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.onboarding.as2_identity import summarize
+from gateway.partner_sections import EVENT_TYPES, AS2Settings
 from gateway.partners import PartnerProfile
 from gateway.x12.identities import EnvelopeId
 
@@ -32,19 +38,57 @@ def is_json_partner(profile: PartnerProfile) -> bool:
     return bool(items) and all(item.document in EVENT_TYPES for item in items)
 
 
+@dataclass(frozen=True, slots=True)
+class SftpEndpoint:
+    """Our hosted SFTP server as partners reach it (``sftp_endpoint``)."""
+
+    host: str
+    port: int
+    fingerprint: str | None
+    """Our host key's ``SHA256:...`` fingerprint; None before the server first made its key."""
+
+
+HOST_PUBLIC_KEY = "sftp_host_ed25519_key.pub"
+"""Written beside the host key by ``transports.sftp.hostkey`` (the core reads only this)."""
+
+
+def sftp_endpoint(data_dir: Path, address: tuple[str, int]) -> SftpEndpoint | None:
+    """Our SFTP server at ``address`` (``Settings.sftp_address``) with our host key's
+    fingerprint, read from its public key file; None when the server is off (port 0)."""
+    host, port = address
+    if port == 0:
+        return None
+    try:
+        blob = base64.b64decode((data_dir / HOST_PUBLIC_KEY).read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return SftpEndpoint(host, port, None)
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+    return SftpEndpoint(host, port, f"SHA256:{digest}")
+
+
 def onboarding_sheet(
     profile: PartnerProfile,
     *,
     base_url: str,
     our_ids: tuple[EnvelopeId, ...],
     key_prefix: str | None = None,
+    sftp: SftpEndpoint | None = None,
+    partners_dir: Path | None = None,
+    as2_id: str = "GATEWAYBUYER",
 ) -> str:
+    """``partners_dir``: where our AS2 certificates are read from (left out: not shown);
+    ``as2_id``: the gateway's AS2 name (``GATEWAY_AS2_ID``)."""
     json_partner = is_json_partner(profile)
     lines = [
         f"Onboarding sheet: {profile.name} ({profile.id})",
         "=" * 60,
-        *_connection(profile, base_url.rstrip("/"), key_prefix, json_partner),
+        *_connection(profile, base_url.rstrip("/"), key_prefix, json_partner, sftp),
         "",
+    ]
+    if profile.transports.as2 is not None:
+        as2 = profile.transports.as2
+        lines += [*_as2(as2, base_url.rstrip("/"), as2_id, partners_dir), ""]
+    lines += [
         *(_json_rules(profile, our_ids) if json_partner else _x12_rules(profile, our_ids)),
         "",
         *_certification(profile),
@@ -56,7 +100,11 @@ def onboarding_sheet(
 
 
 def _connection(
-    profile: PartnerProfile, base: str, key_prefix: str | None, json_partner: bool
+    profile: PartnerProfile,
+    base: str,
+    key_prefix: str | None,
+    json_partner: bool,
+    sftp: SftpEndpoint | None = None,
 ) -> list[str]:
     t = profile.transports
     lines = ["How to connect:"]
@@ -76,26 +124,82 @@ def _connection(
             "  Optional header X-Message-Id: your id for the message (a re-send is a duplicate)",
         ]
     if t.as2 is not None:
-        lines += [
-            f"  AS2: from {t.as2.as2_id} to {t.as2.our_as2_id or '(our AS2 id, given at go-live)'},"
-            f" MDN {t.as2.mdn}, signed {t.as2.signing}, encrypted {t.as2.encryption}",
-            f"       your endpoint on file: {t.as2.url}",
-        ]
+        lines.append(
+            f"  AS2: POST {base}/as2"
+            + ("" if t.as2.enabled else " (opens once we have your certificate)")
+            + ", details below"
+        )
     if t.sftp is not None:
         s = t.sftp
         if s.mode == "hosted":
-            lines.append(
-                f"  SFTP on our server, account {s.username}: put files in {s.inbox}, "
-                f"our acknowledgements appear in {s.outbox}"
-            )
+            lines += _hosted_sftp(s.username, sftp, s.temp_suffixes)
         else:
             lines.append(
                 f"  SFTP on your server {s.host}:{s.port}, our account {s.username}: we pick "
                 f"files up from {s.inbox} every {s.poll_interval_s} s and put ours in {s.outbox}"
             )
-    if any(x is not None and not x.enabled for x in (t.as2, t.sftp)):
-        lines.append("  (our AS2/SFTP service opens later: we will tell you the date)")
+    if t.sftp is not None and not t.sftp.enabled:
+        lines.append("  (our SFTP service opens later: we will tell you the date)")
     return lines
+
+
+def _as2(settings: AS2Settings, base: str, as2_id: str, partners_dir: Path | None) -> list[str]:
+    """AS2 both ways: the names, the URLs, what we sign and encrypt with, the MDNs, and our
+    certificate (subject, SHA-256 fingerprint, validity, PEM) for them to install."""
+    encrypt = settings.encrypt or "not encrypted"
+    sign = settings.sign or "unsigned"
+    lines = [
+        "AS2 (RFC 4130):",
+        f"  Our AS2 id (your AS2-To):            {settings.our_as2_id or as2_id}",
+        f"  Your AS2 id (your AS2-From):         {settings.as2_id}",
+        f"  Our AS2 URL:                         {base}/as2",
+        f"  Your AS2 URL on file:                {settings.url or '(none: tell us)'}",
+        "  What you send us: signed (SHA-256/384/512"
+        + ("/SHA-1" if settings.allow_sha1 else "")
+        + ") and encrypted (AES-128/192/256 CBC or GCM"
+        + (", 3DES" if settings.allow_3des else "")
+        + "), compressed or not",
+        "  MDNs we return: synchronous or asynchronous (your Receipt-Delivery-Option),",
+        "    signed when you ask (Disposition-Notification-Options), MIC sha-256",
+        f"  What we send you: signed {sign}, encrypted {encrypt}, key transport "
+        f"{settings.key_transport}" + (", compressed" if settings.compress else ""),
+        f"  MDN we ask of you: {settings.mdn}"
+        + (f", signed, to {settings.async_mdn_url}" if settings.mdn == "async" else "")
+        + (" (signed)" if settings.mdn == "sync" and settings.mdn_signed else ""),
+    ]
+    if not settings.enabled:
+        lines.append("  Send us your AS2 certificate (PEM): we open AS2 for you once it is on file")
+    for n, pair in enumerate(settings.our_keys):
+        if partners_dir is None:
+            continue
+        try:
+            ours = summarize(partners_dir / pair.certificate)
+        except (OSError, ValueError) as exc:
+            lines.append(f"  Our certificate {pair.certificate}: cannot be read ({exc})")
+            continue
+        title = "Our certificate" + (f" ({n + 1})" if len(settings.our_keys) > 1 else "")
+        lines += [
+            f"  {title} (verify our signatures and MDNs, encrypt to us):",
+            f"    Subject:             {ours.subject}",
+            f"    SHA-256 fingerprint: {ours.sha256}",
+            f"    Valid:               {ours.not_before:%Y-%m-%d %H:%M} UTC to "
+            f"{ours.not_after:%Y-%m-%d %H:%M} UTC",
+            *("    " + line for line in ours.pem.strip().splitlines()),
+        ]
+    return lines
+
+
+def _hosted_sftp(user: str, sftp: SftpEndpoint | None, temp: tuple[str, ...]) -> list[str]:
+    where = f"sftp -P {sftp.port} {user}@{sftp.host}" if sftp else f"account {user}"
+    key = sftp.fingerprint if sftp and sftp.fingerprint else "(given with your account)"
+    return [
+        f"  SFTP on our server: {where}",
+        f"       our host key: {key} (check it before the first login)",
+        f"       put files in inbound/ (upload as NAME{temp[0] if temp else '.part'} and rename "
+        "to NAME, or put NAME directly: it is taken once closed)",
+        "       our acknowledgements appear in outbound/ (get them; a file read to its end or "
+        "removed counts as received); what we stored is in archive/",
+    ]
 
 
 def _x12_rules(profile: PartnerProfile, our_ids: tuple[EnvelopeId, ...]) -> list[str]:

@@ -54,6 +54,11 @@ PLACEHOLDERS = {
         Placeholder("AS2_URL", "their AS2 endpoint (https://...)", "https://as2.example/as2"),
         Placeholder("SFTP_HOST", "their SFTP server's host name", "sftp.example-parts.example"),
         Placeholder("SFTP_USER", "the SFTP account name", "example-parts", default="${PARTNER_ID}"),
+        Placeholder(
+            "SFTP_PUBLIC_KEY",
+            "their SFTP public key (ssh-ed25519 ...; empty: we make a key pair for them)",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIdnx1MoWva8vktrk381Q1O9w28qZniMN+b6itLa73K0 pat@example-parts",
+        ),
     )
 }
 

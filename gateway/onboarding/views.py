@@ -142,5 +142,8 @@ def _transports(profile: PartnerProfile | None) -> list[str]:
         return []
     t = profile.transports
     found = ["http" if t.http.enabled else "http (disabled)"]
-    found += [f"{name} (not built yet)" for name, x in (("as2", t.as2), ("sftp", t.sftp)) if x]
+    if t.as2 is not None:
+        found.append("as2" if t.as2.enabled else "as2 (disabled)")
+    if t.sftp is not None:
+        found.append("sftp (not built yet)")
     return found

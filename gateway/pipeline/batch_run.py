@@ -159,7 +159,7 @@ class BatchRun:
             self.recorder, message, result, policy, checks, self.hold(profile), versions
         )
         outcome.outbound = self.recorder.add_acks(
-            message, result.acknowledgments, outbound_transport(profile)
+            message, result.acknowledgments, outbound_transport(profile, message.transport)
         )
         if duplicate is not None:
             message.meta = {
@@ -247,7 +247,7 @@ def _reject_duplicate(
         options = profile.ack_options() if profile else None
         edi = build_ta1(ir, counters, options=options)
         ta1 = [{"kind": "TA1", "edi": edi}]
-        outbound = recorder.add_acks(message, ta1, outbound_transport(profile))
+        outbound = recorder.add_acks(message, ta1, outbound_transport(profile, message.transport))
     recorder.session.add(
         AuditEntry(
             actor="worker",
@@ -264,10 +264,18 @@ def _reject_duplicate(
     )
 
 
-def outbound_transport(profile: PartnerProfile | None) -> str | None:
+def outbound_transport(profile: PartnerProfile | None, came_over: str | None = None) -> str | None:
     """The transport the partner's documents go out over; None without a profile (no outbox
-    item: there is nobody to send to)."""
-    return profile.transports.outbound if profile is not None else None
+    item: there is nobody to send to). Acknowledgements of a file that came over SFTP go back
+    the same way, to the partner's SFTP ``outbound/`` (or its server), while its SFTP is
+    enabled: a partner that drops files does not fetch 997s from the API. Otherwise the
+    profile's ``transports.outbound``."""
+    if profile is None:
+        return None
+    sftp = profile.transports.sftp
+    if came_over == "sftp" and sftp is not None and sftp.enabled:
+        return "sftp"
+    return profile.transports.outbound
 
 
 def _record(

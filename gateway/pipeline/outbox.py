@@ -60,6 +60,10 @@ class Outbound:
     content_type: str = X12_CONTENT_TYPE
     in_reply_to: str | None = None
     """The inbound message it answers (acknowledgements), if any."""
+    target_url: str | None = None
+    """Where it goes instead of the partner's configured address (an async MDN)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Headers it must go with (an MDN's MIME headers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +115,14 @@ def outbound_item(
     transport: str,
     message_id: str | None = None,
     content_type: str = X12_CONTENT_TYPE,
+    target_url: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``outbox`` row of a new queued item (inserted by the caller, in its transaction)."""
     now = utcnow()
     return {
+        "target_url": target_url,
+        "headers": headers,
         "id": new_outbox_id(),
         "partner_id": partner_id,
         "kind": kind,
@@ -127,6 +135,15 @@ def outbound_item(
         "created_at": now,
         "updated_at": now,
     }
+
+
+def queue_item(db: Database, **item: Any) -> str:
+    """One new queued item (``outbound_item``'s arguments) in its own transaction; its id, for
+    the caller to enqueue after the commit."""
+    row = outbound_item(**item)
+    with db.transaction() as session:
+        session.execute(_OUTBOX.insert().values(**row))
+    return str(row["id"])
 
 
 def mark_fetched(db: Database, partner_id: str, item_ids: list[str]) -> None:

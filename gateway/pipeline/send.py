@@ -137,6 +137,8 @@ def _claim(
             payload=item.payload,
             content_type=item.content_type,
             in_reply_to=item.message_id,
+            target_url=item.target_url,
+            headers=tuple((str(k), str(v)) for k, v in (item.headers or {}).items()),
         )
         return _Claim(new.id, item.attempts, outbound, sender)
 

@@ -125,6 +125,9 @@ class OutboxItemView(BaseModel):
     next_attempt_at: datetime | None
     sent_at: datetime | None
     acknowledged_at: datetime | None
+    target_url: str | None = Field(
+        None, description="Where it goes instead of the partner's address (an async MDN's URL)"
+    )
 
 
 class OutboxAttemptView(BaseModel):

@@ -300,6 +300,11 @@ class OutboxItem(Base):
     """A push item waiting for its retry: not sent before this (the sweep respects it)."""
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    target_url: Mapped[str | None] = mapped_column(StoredString(2048))
+    """Where this item goes when not to the partner's configured address: an asynchronous MDN
+    to the URL its message named (``Receipt-Delivery-Option``)."""
+    headers: Mapped[dict[str, Any] | None] = mapped_column()
+    """Headers it must go with (an MDN's MIME headers), name -> value."""
 
     __table_args__ = (
         Index("ix_outbox_partner_status", "partner_id", "status", "created_at"),
@@ -396,3 +401,25 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     client: Mapped[str] = mapped_column(StoredString(100), default="")
+
+
+class SftpAccount(Base):
+    """What our hosted SFTP server saw of a partner's account (``transports.sftp``): its last
+    login, the files it handed in and what it was refused, for ``gateway sftp accounts`` and
+    ``GET /ops/sftp/accounts``. Counters only grow; a row appears at the first login attempt."""
+
+    __tablename__ = "sftp_accounts"
+
+    partner_id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    username: Mapped[str] = mapped_column(StoredString(64))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_from: Mapped[str | None] = mapped_column(StoredString(64))
+    logins: Mapped[int] = mapped_column(Integer, default=0)
+    files_received: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_received: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_file_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    auth_failures: Mapped[int] = mapped_column(Integer, default=0)
+    quota_failures: Mapped[int] = mapped_column(Integer, default=0)
+    traversal_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure: Mapped[str | None] = mapped_column(StoredString(500))
+    last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

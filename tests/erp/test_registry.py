@@ -16,6 +16,7 @@ from gateway.erp import (
     WebhookErpConnector,
     build_connector,
 )
+from gateway.erp.tryton import TrytonErpConnector
 from gateway.errors import ConfigurationError
 
 from .samples import sample_of
@@ -27,6 +28,7 @@ def test_given_the_table_when_read_then_each_name_builds_the_connector_of_that_n
         "sql": SqlInterfaceErpConnector,
         "sink": LocalSinkErpConnector,
         "memory": MemoryErpConnector,
+        "tryton": TrytonErpConnector,
     } == CONNECTORS
     assert all(cls.name == name for name, cls in CONNECTORS.items())
 
@@ -38,6 +40,7 @@ def test_given_the_table_when_read_then_each_name_builds_the_connector_of_that_n
         ("sink", {"path_or_url": "{tmp}/sink.db"}),
         ("sql", {"url": "sqlite:///{tmp}/erp.db", "create": True}),
         ("webhook", {"url": "https://erp.example.com/in", "secret": "s3cret", "timeout": "2.5"}),
+        ("tryton", {"url": "http://gateway@127.0.0.1:8000/erp/", "password": "s3cret-pw"}),
     ],
 )
 def test_given_valid_settings_when_building_then_a_working_connector_of_that_kind(
@@ -48,7 +51,7 @@ def test_given_valid_settings_when_building_then_a_working_connector_of_that_kin
     with build_connector(name, **filled) as connector:
         assert isinstance(connector, CONNECTORS[name])
         assert isinstance(connector, ErpConnector)
-        if name != "webhook":  # the others are local: prove they post
+        if name not in ("webhook", "tryton"):  # the others are local: prove they post
             assert connector.post(sample_of("invoice")).connector == name
 
 
@@ -57,7 +60,7 @@ def test_given_an_unknown_name_when_building_then_configuration_error_listing_th
         build_connector("sap-rfc")
 
     assert caught.value.code == "erp.unknown_connector"
-    assert "memory, sink, sql, webhook" in caught.value.message
+    assert "memory, sink, sql, tryton, webhook" in caught.value.message
 
 
 @pytest.mark.parametrize(
@@ -90,6 +93,9 @@ def test_given_missing_or_unknown_settings_when_building_then_configuration_erro
         ),
         ("sql", {"url": "no-such-dialect://x"}, "erp.sql.bad_url"),
         ("sink", {"path_or_url": "not a url://"}, "erp.sink.bad_url"),
+        ("tryton", {"url": "http://gateway@127.0.0.1:8000/erp/"}, "erp.tryton.bad_url"),
+        ("tryton", {"url": "http://gateway:pw@127.0.0.1:8000/"}, "erp.tryton.bad_url"),
+        ("tryton", {"url": "ftp://gateway:pw@127.0.0.1/erp/"}, "erp.tryton.bad_url"),
     ],
 )
 def test_given_a_value_the_connector_refuses_when_building_then_configuration_error(

@@ -57,6 +57,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         "GATEWAY_MAX_BODY_BYTES": str(21 * MB),
         "GATEWAY_BROKER": "redis",
         "GATEWAY_QUEUE_PREFIX": f"hostile-{port}",
+        "GATEWAY_SFTP_PORT": "0",  # tests/transports/sftp serve SFTP
     }
     log = home / "out.log"
     with log.open("wb") as out:

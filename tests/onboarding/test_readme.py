@@ -56,7 +56,7 @@ def checkout_like(tmp_path: Path) -> Path:
 def running(checkout_like: Path) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env |= {"GATEWAY_HOME": str(checkout_like), "GATEWAY_PORT": str(port)}
+    env |= {"GATEWAY_HOME": str(checkout_like), "GATEWAY_PORT": str(port), "GATEWAY_SFTP_PORT": "0"}
     server = subprocess.Popen(
         [str(checkout_like / ".venv" / "bin" / "gateway"), "run"],
         cwd=checkout_like,

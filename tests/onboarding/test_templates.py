@@ -19,7 +19,7 @@ from gateway.onboarding.templates import (
     check_templates,
     list_templates,
 )
-from gateway.partner_sections import EVENT_TYPES, As2Settings, SftpSettings
+from gateway.partner_sections import EVENT_TYPES, AS2Settings, SftpSettings
 from gateway.partners import PartnerProfile
 from gateway_app.cli import main
 
@@ -66,10 +66,10 @@ def test_given_quotes_and_backslashes_in_a_value_then_the_profile_reads_them_bac
 
 def test_given_as2_or_sftp_enabled_or_incomplete_then_the_profile_is_refused() -> None:
     as2 = {"as2_id": "ACME", "url": "https://as2.acme.example/as2"}
-    assert As2Settings.model_validate(as2).enabled is False
+    assert AS2Settings.model_validate(as2).enabled is False
     for bad in (
-        lambda: As2Settings.model_validate({**as2, "enabled": True}),
-        lambda: As2Settings.model_validate({**as2, "url": "ftp://acme"}),
+        lambda: AS2Settings.model_validate({**as2, "enabled": True}),
+        lambda: AS2Settings.model_validate({**as2, "url": "ftp://acme"}),
         lambda: SftpSettings.model_validate({"mode": "remote", "username": "gw"}),
         lambda: SftpSettings.model_validate(
             {"mode": "hosted", "username": "acme", "enabled": True}

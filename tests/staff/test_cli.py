@@ -76,7 +76,7 @@ def test_demo_mode_creates_the_first_admin_and_shows_it_only_until_it_is_changed
     try:
         first = demo_login_for(runtime)
         again = demo_login_for(runtime)
-        shown = banner(settings, "127.0.0.1", 8080, None, first)
+        shown = banner(settings, "127.0.0.1", 8080, None, demo_login=first)
         StaffAccounts(runtime.db).set_password("admin", PASSWORD, actor="t")
         after = demo_login_for(runtime)
         nobody = demo_login_for(other)
@@ -87,4 +87,4 @@ def test_demo_mode_creates_the_first_admin_and_shows_it_only_until_it_is_changed
     assert first == again == DEMO_PASSWORD and after is None
     assert "/console" in shown and "admin / demo-admin-password" in shown
     assert nobody is None and members == []
-    assert "demo-admin-password" not in banner(settings, "127.0.0.1", 8080, None, after)
+    assert "demo-admin-password" not in banner(settings, "127.0.0.1", 8080, None, demo_login=after)

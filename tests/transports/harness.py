@@ -64,8 +64,31 @@ class Gateway:
     inline: bool = True
     """False: only record what was enqueued (the test drives the pipeline itself)."""
 
+    outbound: list[str] = field(default_factory=list)
+    """Outbox items the AS2 transport queued (its async MDNs)."""
+
     def __post_init__(self) -> None:
         self.app = create_app(self.runtime, self.enqueue_process, self.enqueue_deliveries)
+        self.app.state.as2_transport.enqueue_outbound = self.enqueue_outbound
+
+    def enqueue_outbound(self, item_ids: list[str]) -> None:
+        """Inline: each item sent from a thread as ``send_outbound`` would, retries included
+        (the caller, an AS2 request, answers first, as with a real queue)."""
+        self.outbound += item_ids
+        if self.inline:
+            for item_id in item_ids:
+                threading.Thread(target=self._send, args=(item_id,), daemon=True).start()
+
+    def _send(self, item_id: str) -> None:
+        from gateway.pipeline.send import send_item
+        from gateway_app.senders import build_senders
+
+        senders = build_senders(self.runtime)
+        while True:
+            outcome = send_item(self.runtime.db, item_id, senders, self.runtime.send_policy)
+            if outcome.retry_in_ms is None:
+                return
+            time.sleep(outcome.retry_in_ms / 1000)
 
     def app_with(
         self,

@@ -25,7 +25,8 @@ from transports.registry import TRANSPORTS
 
 
 @pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
+def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+    monkeypatch.setenv("GATEWAY_SFTP_ROOT", str(tmp_path / "sftp"))  # its outbound/ folders
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     upgrade(url)
     rt = Runtime(

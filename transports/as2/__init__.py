@@ -4,7 +4,7 @@ Modules, one concern each: ``mime`` (entities byte for byte), ``cms`` (sign, ver
 decrypt, compress), ``mdn`` (build, read), ``certificates`` (files, validity windows, our keys
 encrypted at rest), ``directory`` (AS2 names -> partners), ``inbound`` (opening a message),
 ``receiver`` (one request -> stored -> MDN), ``sender`` (pack, post, check the MDN),
-``async_mdn`` (posting MDNs later, with retries), ``transport`` (the seam), ``ops``
+``async_mdn`` (our async MDNs as outbox items, and one POST of one), ``transport`` (the seam), ``ops``
 (``GET /ops/certs``).
 """
 

@@ -13,10 +13,11 @@ key copied off the machine is no use without the secret. ``encrypt_key_file`` wr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -39,6 +40,9 @@ class CertificateInfo:
     not_before: datetime
     not_after: datetime
     sha256: str
+    use_from: str | None = None
+    """The profile's ``use_from`` for it (a rollover not switched to yet), as written."""
+    use_until: str | None = None
 
     def expires_within(self, days: int, now: datetime | None = None) -> bool:
         return self.not_after <= (now or datetime.now(UTC)) + timedelta(days=days)
@@ -93,7 +97,12 @@ def load_key_pair(certificate: Path, key: Path, secret: str) -> KeyPair:
         private_key = _read_key(key, key.stat().st_mtime, secret.encode())
     except (OSError, ValueError, TypeError) as exc:
         raise ConfigurationError(f"AS2 key {key}: {exc}", code="config.as2.key") from exc
-    return KeyPair(load_certificate(certificate), private_key)
+    loaded = load_certificate(certificate)
+    if loaded.public_key() != private_key.public_key():
+        raise ConfigurationError(
+            f"AS2 key {key} does not belong to certificate {certificate}", code="config.as2.key"
+        )
+    return KeyPair(loaded, private_key)
 
 
 def encrypt_key_file(source: Path, target: Path, secret: str, source_password: str = "") -> None:
@@ -125,30 +134,105 @@ def describe(partner_id: str, role: str, path: Path) -> CertificateInfo:
     )
 
 
-def inventory(partners_dir: Path) -> tuple[list[CertificateInfo], list[str]]:
-    """Every certificate the AS2 profiles in ``partners_dir`` name (theirs and ours), soonest
-    expiry first, and the problems (a file that cannot be read) without stopping."""
-    import yaml  # the profiles are read as data here: a broken one is a problem, not a stop
+def _as2_sections(partners_dir: Path) -> tuple[list[tuple[str, str, dict[str, Any]]], list[str]]:
+    """(file name, partner id, ``transports.as2`` as data) of every profile with one, and the
+    files that cannot be read. Read as data: a profile invalid for other reasons still has its
+    certificates listed (``check-config`` reports the rest)."""
+    import yaml
 
-    found: list[CertificateInfo] = []
+    found: list[tuple[str, str, dict[str, Any]]] = []
     problems: list[str] = []
     for path in sorted(partners_dir.glob("*.yaml")):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             problems.append(f"{path.name}: {exc}")
             continue
-        as2 = data.get("as2") if isinstance(data, dict) else None
-        if not isinstance(as2, dict):
-            continue
-        named = [("partner", c) for c in as2.get("certificates") or []]
-        named += [("ours", k.get("certificate")) for k in as2.get("our_keys") or []]
-        for role, relative in named:
+        transports = data.get("transports") if isinstance(data, dict) else None
+        as2 = transports.get("as2") if isinstance(transports, dict) else None
+        if isinstance(as2, dict):
+            found.append((path.name, str(data.get("id", path.stem)), as2))
+    return found, problems
+
+
+def _path(entry: Any) -> Any:
+    """A certificate entry's path: a plain path, or ``{path, use_from, use_until}``."""
+    return entry.get("path") if isinstance(entry, dict) else entry
+
+
+def _named(as2: dict[str, Any]) -> list[tuple[str, Any, dict[str, str]]]:
+    """(role, path, its use window as written) of every certificate in a ``transports.as2``."""
+    entries = [("partner", c, _path(c)) for c in as2.get("certificates") or []]
+    if as2.get("certificate"):  # the first template's one-certificate form
+        entries.append(("partner", as2["certificate"], as2["certificate"]))
+    keys = as2.get("our_keys") or []
+    entries += [("ours", k, k.get("certificate") if isinstance(k, dict) else None) for k in keys]
+    return [
+        (
+            role,
+            path,
+            {w: str(e[w]) for w in ("use_from", "use_until") if isinstance(e, dict) and e.get(w)},
+        )
+        for role, e, path in entries
+    ]
+
+
+def inventory(partners_dir: Path) -> tuple[list[CertificateInfo], list[str]]:
+    """Every certificate the AS2 profiles in ``partners_dir`` name (theirs and ours), soonest
+    expiry first, and the problems (a file that cannot be read) without stopping."""
+    found: list[CertificateInfo] = []
+    sections, problems = _as2_sections(partners_dir)
+    for name, partner_id, as2 in sections:
+        for role, relative, window in _named(as2):
             try:
+                info = describe(partner_id, role, partners_dir / relative)
                 found.append(
-                    describe(str(data.get("id", path.stem)), role, partners_dir / relative)
+                    replace(
+                        info, use_from=window.get("use_from"), use_until=window.get("use_until")
+                    )
                 )
             except (ConfigurationError, TypeError) as exc:
-                problems.append(f"{path.name}: {exc}")
+                problems.append(f"{name}: {exc}")
     found.sort(key=lambda c: (c.not_after, c.partner_id))
     return found, problems
+
+
+def check_files(partners_dir: Path, secret: str) -> list[str]:
+    """``check-config``: for every enabled ``transports.as2``, each certificate readable, each of
+    our key pairs readable, encrypted at rest and matching its certificate (with ``secret``; the
+    keys are only checked to exist and be encrypted without it), and at least one certificate
+    of theirs and one of ours valid today."""
+    sections, problems = _as2_sections(partners_dir)
+    now = datetime.now(UTC)
+    for name, _, as2 in sections:
+        if as2.get("enabled") is not True:
+            continue
+        theirs: list[x509.Certificate] = []
+        for entry in as2.get("certificates") or []:
+            try:
+                theirs.append(load_certificate(partners_dir / str(_path(entry))))
+            except ConfigurationError as exc:
+                problems.append(f"{name}: transports.as2.certificates: {exc.message}")
+        ours: list[x509.Certificate] = []
+        for pair in as2.get("our_keys") or []:
+            if not isinstance(pair, dict):
+                continue  # the profile's own validation reports it
+            crt, key = (
+                partners_dir / str(pair.get("certificate")),
+                partners_dir / str(pair.get("key")),
+            )
+            try:
+                if secret:
+                    ours.append(load_key_pair(crt, key, secret).certificate)
+                else:
+                    ours.append(load_certificate(crt))
+                    if b"ENCRYPTED" not in key.read_bytes():
+                        problems.append(f"{name}: AS2 key {key}: not encrypted at rest")
+            except (ConfigurationError, OSError) as exc:
+                message = exc.message if isinstance(exc, ConfigurationError) else str(exc)
+                problems.append(f"{name}: transports.as2.our_keys: {message}")
+        if theirs and not any(valid_at(c, now) for c in theirs):
+            problems.append(f"{name}: transports.as2.certificates: none is valid today")
+        if ours and not any(valid_at(c, now) for c in ours):
+            problems.append(f"{name}: transports.as2.our_keys: none is valid today")
+    return problems

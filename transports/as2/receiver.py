@@ -19,6 +19,13 @@ anything else                   ``unexpected-processing-error``
 
 A request without AS2-From, AS2-To or Message-ID is not AS2: 400, nothing stored. A sender that
 asked for no MDN gets 200 when the message was stored, 4xx when it was refused.
+
+An asynchronous MDN is queued in the outbox (``AS2Transport.schedule_mdn``) before the 200 that
+promises it; when that fails the answer is 503 and the sender sends again (a duplicate then gets
+its MDN). The URL a message names is only called when the message proved who sent it (a
+signature that verified against the partner's certificates) or when it is on the host of the
+partner's own ``url``: anyone can put a known AS2-From on a request, and the gateway must not be
+made to POST to addresses of an attacker's choosing. Otherwise the MDN comes back synchronously.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from gateway.errors import ConfigurationError
 from gateway.pipeline.inbox import Inbound, Inbox
@@ -62,7 +70,7 @@ class AS2Transport(Protocol):
 
     def hand_in(self, inbound: Inbound) -> Receipt: ...
 
-    def schedule_mdn(self, mdn: AsyncMdn) -> None: ...
+    def schedule_mdn(self, mdn: AsyncMdn) -> str: ...
 
     def mdn_received(self, partner_id: str, mdn: ReceivedMdn) -> None: ...
 
@@ -169,7 +177,10 @@ class Intake:
             return self.answer(partner, asked, None, "unexpected-processing-error", repr(exc))
         try:
             said = "a duplicate, already received" if receipt.status != "received" else "received"
-            answer = self.answer(partner, asked, mic, None, f"The AS2 message was {said}.")
+            words = f"The AS2 message was {said}."
+            answer = self.answer(
+                partner, asked, mic, None, words, stored_id=receipt.message_id, proven=opened.signed
+            )
         finally:
             self.transport.inbox.enqueue(receipt)
         return answer
@@ -191,8 +202,9 @@ class Intake:
             transport_message_id=self.message_id,
             meta=self.meta(disposition=disposition),
         )
+        stored_id = None
         try:
-            self.transport.inbox.refuse(inbound, f"as2.{disposition}", reason)
+            stored_id = self.transport.inbox.refuse(inbound, f"as2.{disposition}", reason)
         except Exception:
             log.exception("keeping refused AS2 message %s failed", self.message_id)
         log.warning(
@@ -201,7 +213,8 @@ class Intake:
         if not asked.wanted:
             return text(status, f"{disposition}: {reason}")
         try:
-            return self.answer(partner, asked, None, disposition, f"{disposition}: {reason}")
+            words = f"{disposition}: {reason}"
+            return self.answer(partner, asked, None, disposition, words, stored_id=stored_id)
         except Exception:
             log.exception("building the error MDN for %s failed", self.message_id)
             return text(500, f"{disposition}: {reason}")
@@ -213,7 +226,11 @@ class Intake:
         mic: Mic | None,
         error: str | None,
         words: str,
+        *,
+        stored_id: str | None = None,
+        proven: bool = False,
     ) -> Answer:
+        """``proven``: the message's signature verified (its async URL may be called)."""
         if not asked.wanted:
             return text(200, words)
         signer = None
@@ -233,11 +250,28 @@ class Intake:
             digest=mic.algorithm if mic is not None else asked.mic_algorithm(None),
         )
         if asked.async_url and partner is not None:  # an unknown sender's URL is never called
-            self.transport.schedule_mdn(
-                AsyncMdn(
-                    asked.async_url, mdn.headers, mdn.body, partner.partner_id, self.message_id
+            if not (proven or same_host(asked.async_url, partner.settings.url)):
+                log.warning(
+                    "AS2 %s from %s: async MDN answered synchronously, %s is not to be called "
+                    "for an unsigned or refused message",
+                    self.message_id,
+                    partner.partner_id,
+                    asked.async_url,
                 )
+                return Answer(200, mdn.headers, mdn.body)
+            queued = AsyncMdn(
+                asked.async_url,
+                mdn.headers,
+                mdn.body,
+                partner.partner_id,
+                self.message_id,
+                stored_id,
             )
+            try:
+                self.transport.schedule_mdn(queued)
+            except Exception:  # not queued: promise nothing, the sender sends again
+                log.exception("queueing the async MDN for %s failed", self.message_id)
+                return text(503, "the MDN could not be queued: send the message again")
             return text(200, f"{words} The MDN will be sent to {asked.async_url}.")
         return Answer(200, mdn.headers, mdn.body)
 
@@ -263,6 +297,14 @@ def receive_mdn(transport: AS2Transport, request: Request, their_id: str, our_id
         return text(400, f"MDN refused: {exc.message}")
     transport.mdn_received(partner.partner_id, received)
     return text(200, "MDN received")
+
+
+def same_host(url: str, configured: str | None) -> bool:
+    """Whether ``url`` is on the host (and port) of the partner's configured AS2 URL."""
+    if not configured:
+        return False
+    theirs, ours = urlsplit(url), urlsplit(configured)
+    return bool(theirs.hostname) and (theirs.hostname, theirs.port) == (ours.hostname, ours.port)
 
 
 MdnCallback = Callable[[str, ReceivedMdn, bool | None], None]

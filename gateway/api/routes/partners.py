@@ -26,7 +26,7 @@ from gateway.api.schemas import (
 )
 from gateway.lifecycle import TransitionRefused, promote
 from gateway.onboarding.new import OnboardingRefused, create, prepare
-from gateway.onboarding.sheet import onboarding_sheet
+from gateway.onboarding.sheet import onboarding_sheet, sftp_endpoint
 from gateway.onboarding.templates import list_templates
 from gateway.onboarding.views import (
     ChecklistItemView,
@@ -114,6 +114,8 @@ async def new_partner(
                 partners_dir=root,
                 our_ids=runtime.process_config.our_ids,
                 db=runtime.db,
+                as2_id=runtime.settings.as2_id,
+                as2_key_secret=runtime.settings.as2_key_secret.get_secret_value(),
             )
         )
         created = await run_in_threadpool(
@@ -127,11 +129,15 @@ async def new_partner(
         message = f"{len(problems)} problem(s), nothing created: {exc.problems[0]}"
         raise _refused(422, "partner.invalid", message, problems=problems) from None
     prefix = created.api_key[:10] if created.api_key else None
+    settings = runtime.settings
     sheet = onboarding_sheet(
         created.profile,
-        base_url=runtime.settings.base_url(),
+        base_url=settings.base_url(),
         our_ids=runtime.process_config.our_ids,
         key_prefix=prefix,
+        sftp=sftp_endpoint(settings.resolved_data_dir(), settings.sftp_address()),
+        partners_dir=root,
+        as2_id=runtime.settings.as2_id,
     )
     detail = await _detail(state, created.profile.id)
     return NewPartnerAnswer(partner=detail, api_key=created.api_key, sheet=sheet)

@@ -73,7 +73,7 @@ def make_certificate(
 
 def as2_home(root: Path, **demo_as2: Any) -> Path:
     """``root/partners`` (the shipped profiles) and ``root/samples/as2`` (the demo keys and the
-    test certificates); ``demo_as2`` overrides the demo profile's as2 section."""
+    test certificates); ``demo_as2`` overrides the demo profile's ``transports.as2``."""
     partners, keys = root / "partners", root / "samples" / "as2"
     partners.mkdir(parents=True)
     shutil.copytree(ROOT / "samples" / "as2", keys)
@@ -84,13 +84,15 @@ def as2_home(root: Path, **demo_as2: Any) -> Path:
     make_certificate(keys, "next", days=(0, 730))  # newer than the demo certificate
     demo = partners / "demo-supplier.yaml"
     profile = yaml.safe_load(demo.read_text())
-    profile["as2"]["certificates"] += ["../samples/as2/expired.crt", "../samples/as2/next.crt"]
-    profile["as2"]["max_decompressed_bytes"] = BOMB_LIMIT
-    profile["as2"].update(demo_as2)
+    as2 = profile["transports"]["as2"]
+    as2["certificates"] += ["../samples/as2/expired.crt", "../samples/as2/next.crt"]
+    as2["max_decompressed_bytes"] = BOMB_LIMIT
+    as2.update(demo_as2)
     demo.write_text(yaml.safe_dump(profile, sort_keys=False))
     acme = partners / "acme-fasteners.yaml"
     profile = yaml.safe_load(acme.read_text())
-    profile["as2"] = {  # signed and encrypted required (the defaults)
+    profile["transports"]["as2"] = {  # signed and encrypted required (the defaults)
+        "enabled": True,
         "as2_id": "ACMEFAST",
         "certificates": ["../samples/as2/demo-supplier.crt"],
         "our_keys": [

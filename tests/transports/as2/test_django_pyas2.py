@@ -76,8 +76,9 @@ def django(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Django]:
     port = free_port()
     peer_url = f"http://127.0.0.1:{port}/pyas2/as2receive"
     sync_profile = profile("djpeer", "DJPEER", url=peer_url)
-    sync_profile["as2"]["as2_id"] = "DJPEER"  # type: ignore[index]
-    sync_profile["as2"]["certificates"] = ["../samples/as2/djpeer.crt"]  # type: ignore[index]
+    sync_as2 = sync_profile["transports"]["as2"]  # type: ignore[index]
+    sync_as2["as2_id"] = "DJPEER"
+    sync_as2["certificates"] = ["../samples/as2/djpeer.crt"]
     (partners / "djpeer.yaml").write_text(yaml.safe_dump(sync_profile))
     project = root / "dj"
     shutil.copytree(PEERS / "as2-django", project)
@@ -95,11 +96,13 @@ def django(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Django]:
                 "id": "djpeer-async",
                 "x12": {"sender_ids": [{"qualifier": "ZZ", "id": "DJPEERA"}]},
             }
-            async_profile["as2"] = {
-                **sync_profile["as2"],  # type: ignore[dict-item]
-                "our_as2_id": "GATEWAYASYNC",
-                "mdn": "async",
-                "async_mdn_url": server.url + "/as2",
+            async_profile["transports"] = {
+                "as2": {
+                    **sync_as2,
+                    "our_as2_id": "GATEWAYASYNC",
+                    "mdn": "async",
+                    "async_mdn_url": server.url + "/as2",
+                }
             }
             (partners / "djpeer-async.yaml").write_text(yaml.safe_dump(async_profile))
             forget_profiles()

@@ -62,20 +62,23 @@ def supplier(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Supplier]:
                 "status": "live",
                 "test_indicator": "deliver",
                 "x12": {"sender_ids": [{"qualifier": "ZZ", "id": "E2EPEER"}]},
-                "transports": {"outbound": "as2"},
-                "as2": {
-                    "as2_id": "E2EPEER",
-                    "our_as2_id": "GATEWAYE2E",
-                    "certificates": ["../samples/as2/e2epeer.crt"],
-                    "our_keys": [
-                        {
-                            "certificate": "../samples/as2/gateway.crt",
-                            "key": "../samples/as2/gateway.key",
-                        }
-                    ],
-                    "url": f"http://127.0.0.1:{port}/",
-                    "mdn": "async",
-                    "async_mdn_url": server.url + "/as2",
+                "transports": {
+                    "outbound": "as2",
+                    "as2": {
+                        "enabled": True,
+                        "as2_id": "E2EPEER",
+                        "our_as2_id": "GATEWAYE2E",
+                        "certificates": ["../samples/as2/e2epeer.crt"],
+                        "our_keys": [
+                            {
+                                "certificate": "../samples/as2/gateway.crt",
+                                "key": "../samples/as2/gateway.key",
+                            }
+                        ],
+                        "url": f"http://127.0.0.1:{port}/",
+                        "mdn": "async",
+                        "async_mdn_url": server.url + "/as2",
+                    },
                 },
             }
             (partners / "e2epeer.yaml").write_text(yaml.safe_dump(profile))

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from tests.transports.as2.openssl_peer import (
     openssl_mic,
     read_mdn,
 )
-from tests.transports.harness import wait_for
+from tests.transports.harness import ADMIN_TOKEN, bearer, wait_for
 
 OAEP = ["rsa_padding_mode:oaep", "rsa_oaep_md:sha256"]
 POSITIVE = {
@@ -205,8 +206,21 @@ def test_given_a_bad_message_then_its_error_mdn_and_it_is_kept_as_refused(
     assert kept.meta["wire_size"] == len(message.body)
     assert kept.meta["refusal"] == f"as2.{error}" and kept.error
     assert as2_gateway.gateway.enqueued.count(kept.id) == 0
+    if partner is not None:  # visible per partner, with its reason, where operators look
+        listed = ops_json(as2_gateway, f"/ops/messages?partner={partner}&status=refused&limit=500")
+        [shown] = [m for m in listed if m["id"] == kept.id]
+        assert shown["transport"] == "as2"
     health = reply_of(as2_gateway, "/healthz")
     assert health == 200
+
+
+def ops_json(as2_gateway: AS2Gateway, path: str) -> Any:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(as2_gateway.url + path, headers=bearer(ADMIN_TOKEN))
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 def reply_of(as2_gateway: AS2Gateway, path: str) -> int:

@@ -1,6 +1,7 @@
 """pyas2lib (``peers/pyas2lib_peer.py``, in the peers' venv) against the gateway, both ways:
-it sends to ``POST /as2`` (signed, encrypted, compressed or not; signed or unsigned sync MDN),
-and ``AS2Transport.send`` sends to it, with a sync MDN and with an async MDN that comes back to
+it sends to ``POST /as2`` (signed, encrypted, compressed or not; signed or unsigned sync MDN, or
+an async MDN the workers post to the listener it opens, which it verifies with its MIC), and
+``AS2Transport.send`` sends to it, with a sync MDN and with an async MDN that comes back to
 ``POST /as2``."""
 
 from __future__ import annotations
@@ -54,13 +55,19 @@ def profile(partner_id: str, sender: str, **as2: object) -> dict[str, object]:
         "id": partner_id,
         "name": f"pyas2lib peer ({partner_id})",
         "x12": {"sender_ids": [{"qualifier": "ZZ", "id": sender}]},
-        "as2": {
-            "as2_id": "LIBPEER",
-            "certificates": ["../samples/as2/libpeer.crt"],
-            "our_keys": [
-                {"certificate": "../samples/as2/gateway.crt", "key": "../samples/as2/gateway.key"}
-            ],
-            **as2,
+        "transports": {
+            "as2": {
+                "enabled": True,
+                "as2_id": "LIBPEER",
+                "certificates": ["../samples/as2/libpeer.crt"],
+                "our_keys": [
+                    {
+                        "certificate": "../samples/as2/gateway.crt",
+                        "key": "../samples/as2/gateway.key",
+                    }
+                ],
+                **as2,
+            }
         },
     }
 
@@ -173,6 +180,54 @@ def test_given_pyas2lib_when_it_sends_to_the_gateway_then_processed_with_a_match
         [stored] = session.query(InboundMessage).filter_by(transport_message_id=f"<{message_id}>")
         assert (stored.partner_id, stored.raw) == ("libpeer", payload)
         assert stored.meta["compressed"] == bool(flags == ["--compress"])
+
+
+def test_given_pyas2lib_asking_for_an_async_mdn_then_it_gets_it_from_the_outbox_and_it_verifies(
+    peer: Peer, tmp_path: Path
+) -> None:
+    """pyas2lib listens on its Receipt-Delivery-Option, verifies the signed MDN the workers post
+    there and compares its MIC (the peer exits 0 only then); the MDN was an outbox item."""
+    payload = PAYLOAD.replace(b"*0147*U", b"*0900*U")
+    (tmp_path / "payload.edi").write_bytes(payload)
+    mdn_url = f"http://127.0.0.1:{free_port()}/mdn"
+
+    done = subprocess.run(
+        [
+            peer.python,
+            PEERS / "pyas2lib_peer.py",
+            "send",
+            "--url",
+            peer.url + "/as2",
+            "--org",
+            "LIBPEER",
+            "--key",
+            keycert(peer.keys / "libpeer.crt", peer.keys / "libpeer.key"),
+            "--partner",
+            "GATEWAYBUYER",
+            "--partner-cert",
+            peer.keys / "gateway.crt",
+            "--file",
+            tmp_path / "payload.edi",
+            "--mdn-url",
+            mdn_url,
+            "--wait",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "answer=200" in done.stdout and "will be sent to" in done.stdout
+    assert "MDN status=processed" in done.stdout
+    message_id = "<" + done.stdout.split("SENT id=")[1].split()[0] + ">"
+    with peer.gateway.runtime.db.sessions() as session:
+        from gateway.store.models import InboundMessage, OutboxItem
+
+        [stored] = session.query(InboundMessage).filter_by(transport_message_id=message_id)
+        [item] = session.query(OutboxItem).filter_by(message_id=stored.id, kind="mdn")
+        assert (stored.raw, item.target_url, item.status) == (payload, mdn_url, "acknowledged")
 
 
 def outbound(n: int, partner_id: str = "libpeer") -> Outbound:

@@ -1,7 +1,7 @@
 """staff accounts, personal API tokens and console sessions; events by time for the dashboard
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-03 23:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0007"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
