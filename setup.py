@@ -32,7 +32,7 @@ setup(
     packages=CODE + list(DATA),
     package_dir={package: folder for package, (folder, _) in DATA.items()},
     package_data={
-        **{package: ["*.yaml", "*.json", "*.mako"] for package in CODE},
+        **{package: ["*.yaml", "*.json", "*.mako", "*.html", "*.js", "*.css", "*.txt"] for package in CODE},
         **{package: files for package, (_, files) in DATA.items()},
     },
     ext_modules=[

@@ -126,6 +126,18 @@ class Settings(BaseSettings):
     partner's key. Off: no key is issued, none is shown."""
     demo_api_key: SecretStr = SecretStr("demo-supplier-key")
     """The demo partner's documented key (demo mode only)."""
+    demo_admin_password: SecretStr = SecretStr("demo-admin-password")
+    """The console's first login in demo mode: staff member ``admin`` is created with it when
+    there is no staff member yet, and the banner shows it only while it is still admin's
+    password (``gateway staff password admin`` changes it). Outside demo mode nobody is created:
+    ``gateway staff add NAME --role admin``."""
+    console_session_hours: float = Field(8.0, gt=0)
+    """A console login lasts this long (then log in again); logout ends it at once."""
+    console_dashboard_s: float = Field(30.0, ge=0)
+    """The console's dashboard shows numbers at most this old, refreshed in the background
+    (``gateway.console.snapshots``); 0: computed on every view."""
+    console_login_attempts: int = Field(5, ge=1)
+    """Failed console logins allowed per client address and per username in 5 minutes."""
     as2_id: str = "GATEWAYBUYER"
     """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id``
     may differ)."""

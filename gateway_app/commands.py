@@ -1,5 +1,5 @@
 """Operator commands: ``run``, ``worker``, ``db upgrade``, ``messages``, ``replay``, ``dead-letters``,
-``outbox``, ``partners ...`` (``partner_commands``), ``certs list|expiring``. They share one
+``outbox``, ``partners ...`` (``partner_commands``), ``staff ...`` (``staff_commands``), ``certs list|expiring``. They share one
 ``Runtime`` built from the ``GATEWAY_*`` settings."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gateway.progress import Progress
-from gateway_app.partner_commands import add_partner_commands, run_partners
+from gateway_app.partner_commands import add_partner_commands, operator, run_partners
 from gateway_app.po_commands import add_po_commands, run_po
 from gateway_app.sftp_commands import add_sftp_commands, hash_password_command, run_sftp
+from gateway_app.staff_commands import add_staff_commands, run_staff
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -79,6 +80,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox.add_argument("--status", choices=["queued", "sent", "acknowledged", "failed"])
     outbox.add_argument("--limit", type=int, default=50)
     add_partner_commands(sub)
+    add_staff_commands(sub)
     add_sftp_commands(sub)
     add_po_commands(sub)
     certs = sub.add_parser("certs", help="AS2 certificates in the partner profiles")
@@ -98,6 +100,7 @@ SERVICE_COMMANDS = {
     "outbox",
     "partners",
     "certs",
+    "staff",
     "sftp",
     "po",
 }
@@ -232,7 +235,9 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
     with Progress(len(ids), "replayed") as progress:
         for transaction_id in ids:
             try:
-                result = replay_transaction(runtime.db, transaction_id, runtime.process_config)
+                result = replay_transaction(
+                    runtime.db, transaction_id, runtime.process_config, actor=operator()
+                )
             except KeyError as exc:
                 print(str(exc), file=sys.stderr)
                 missing += 1
@@ -260,7 +265,6 @@ def _repost(runtime: Runtime, ids: list[int], *, force: bool) -> int:
     """``replay --repost``: a correction per delivered event, delivered in-process; one line per
     refusal (exit 1 when any was refused or missing)."""
     from gateway.pipeline.repost import repost_transaction
-    from gateway_app.partner_commands import operator
 
     results, refused = [], 0
     for transaction_id in ids:
@@ -312,7 +316,7 @@ def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
         return 2
     with Progress(len(ids), "messages retried") as progress:
         for message_id in ids:
-            if not retry_message(runtime.db, message_id):
+            if not retry_message(runtime.db, message_id, actor=operator()):
                 progress.advance("not failed")
                 continue
             try:
@@ -362,7 +366,7 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
     from gateway.queries.deliveries import dead_delivery_ids, dead_letters
 
     if args.retry is not None:
-        if not retry_delivery(runtime.db, args.retry):
+        if not retry_delivery(runtime.db, args.retry, actor=operator()):
             print(f"delivery {args.retry} not found or already delivered", file=sys.stderr)
             return 1
         _deliver_now(runtime, [args.retry])
@@ -371,7 +375,7 @@ def _dead_letters(runtime: Runtime, args: argparse.Namespace) -> int:
         dead = dead_delivery_ids(runtime.db)
         with Progress(len(dead), "dead letters retried") as progress:
             for delivery_id in dead:
-                retry_delivery(runtime.db, delivery_id)
+                retry_delivery(runtime.db, delivery_id, actor=operator())
                 (status,) = _deliver_now(runtime, [delivery_id], quiet=True)
                 progress.advance(status)
         print(progress.summary())
@@ -433,6 +437,7 @@ _COMMANDS = {
     "dead-letters": _dead_letters,
     "outbox": _outbox,
     "partners": run_partners,
+    "staff": run_staff,
     "sftp": run_sftp,
     "po": run_po,
 }

@@ -45,7 +45,10 @@ Try it: send the demo supplier's sample ship notice, then read its receipt (997 
        --data-binary @{sample}
   curl -s http://{host}:{port}/v1/receipts/<receipt_id> -H 'Authorization: Bearer {key}'
   curl -s http://{host}:{port}/ops/erp-sink          # what the local ERP sink received
+
+Console: http://{host}:{port}/console  {login}
 """
+DEMO_ADMIN = "admin"
 
 
 SFTP_DEMO = """Or drop the sample with sftp (the demo key is TEST ONLY) and fetch its 997 from outbound/:
@@ -70,6 +73,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
         runtime.close()
         raise ConfigurationError(f"{len(problems)} partner profile or map problem(s), listed above")
     demo_key = demo_key_for(runtime)
+    demo_login = demo_login_for(runtime)
     if settings.broker == "embedded":
         handle = start_worker(runtime, threads=settings.embedded_workers)
         actors = handle.actors
@@ -80,11 +84,12 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     groups = _enqueue_groups(settings, actors)
     enqueue_process = groups.add if groups is not None else actors.enqueue_process
     app = create_app(runtime, enqueue_process, actors.enqueue_deliveries, actors.enqueue_outbound)
+    app.state.console.dashboard_for(runtime).refresh_in_background()  # the first view waits less
     host, port = host or settings.host, port or settings.port
     sftp = None
     try:
         sftp = start_sftp(runtime, enqueue_process)
-        print(banner(settings, host, port, demo_key, sftp), flush=True)
+        print(banner(settings, host, port, demo_key, sftp, demo_login=demo_login), flush=True)
         _serve_http(app, host, port, settings)
     finally:
         if poller is not None:
@@ -180,11 +185,20 @@ def banner(
     port: int,
     demo_key: str | None,
     sftp: SftpServer | None = None,
+    *,
+    demo_login: str | None = None,
 ) -> str:
     """What ``gateway run`` prints at start: where it listens, on what (credentials masked), and
     the demo's first requests, with the demo key only when ``demo_key_for`` gave one; the SFTP
-    server's address and host key when it runs."""
+    server's address and host key when it runs; the console's first login only when
+    ``demo_login_for`` gave one."""
+    login = (
+        f"(log in as {DEMO_ADMIN} / {demo_login})"
+        if demo_login
+        else "(staff log in; add one with `gateway staff add NAME --role admin`)"
+    )
     return NEXT_STEPS.format(
+        login=login,
         host=host,
         port=port,
         db=mask_secrets(settings.resolved_database_url()),
@@ -229,6 +243,24 @@ def demo_key_for(runtime: Runtime) -> str | None:
     if not has_keys:
         return runtime.keys.issue(DEMO_PARTNER, key)
     return key if holds_demo_key else None
+
+
+def demo_login_for(runtime: Runtime) -> str | None:
+    """The console's first admin password to show, in demo mode only: staff member ``admin`` is
+    created with ``demo_admin_password`` when there is no staff member at all, and the password is
+    shown only while it is still admin's (never once changed). Outside demo mode nobody is
+    created and nothing is shown."""
+    from gateway.staff.accounts import StaffAccounts
+
+    settings = runtime.settings
+    password = settings.demo_admin_password.get_secret_value()
+    if not settings.demo or not password:
+        return None
+    accounts = StaffAccounts(runtime.db)
+    if not accounts.exists():
+        accounts.add(DEMO_ADMIN, "admin", password, actor="demo")
+        return password
+    return password if accounts.verifies(DEMO_ADMIN, password) else None
 
 
 def connection_limits(settings: Settings) -> ConnectionLimits:

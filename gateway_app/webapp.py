@@ -13,13 +13,14 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from gateway import console
 from gateway.api import ops_router
 from gateway.pipeline.inbox import Inbox
 from gateway.runtime import Runtime
 from gateway.web import health
 from gateway.web.errors import install_error_handlers
 from gateway.web.state import GatewayState
-from gateway_app.senders import as2_transport, mdn_to_outbox
+from gateway_app.senders import as2_transport, console_certificates, mdn_to_outbox
 from transports.as2 import web as as2
 from transports.http import web as http
 from transports.http.transport import HttpTransport
@@ -29,7 +30,8 @@ DESCRIPTION = """Suppliers send X12 (`POST /v1/x12`) or canonical JSON (`POST /v
 their API key, get `202 Accepted` once the bytes are stored, and follow the receipt
 (`GET /v1/receipts/{id}`): validation, our 997/999/TA1, the events and their delivery to the ERP.
 Our 997/999/TA1 wait in their outbox (`GET /v1/outbox`) until they acknowledge them.
-Operators use `/ops` (admin token, or loopback only when none is set)."""
+Operators use `/ops` (admin token or a staff member's token, or loopback only when none is
+set) and the console at `/console`."""
 
 
 def create_app(
@@ -46,6 +48,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(ops_router)
     app.include_router(health.router)
+    console.install(app, certificates=console_certificates)
     inbox = Inbox(runtime.db, enqueue_process, runtime.settings.partners_dir)
     on_mdn = partial(mdn_to_outbox, runtime)
     as2.install(app, as2_transport(inbox, runtime, on_mdn, state.enqueue_outbound))

@@ -23,6 +23,12 @@ need() {  # need PORT PACKAGE START-COMMAND...
 need 5432 postgresql pg_ctlcluster --skip-systemctl-redirect 15 main start
 need 6379 redis-server redis-server --bind 127.0.0.1 --port 6379 --save '' --daemonize yes
 need 5672 rabbitmq-server /usr/lib/rabbitmq/bin/rabbitmq-server -detached
+# The console's browser tests drive Debian's Chromium (never a browser download).
+if [ ! -x /usr/bin/chromium ]; then
+    echo "services: installing chromium (Debian) for the browser tests"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+        || echo "services: could not install chromium; the browser tests will skip"
+fi
 # Tools the transport tests run (no service): OpenSSH's sftp client (tests/transports/sftp) and sshd
 # (started by the tests themselves on loopback ports; bench/sftp.py compares with it).
 for tool in openssh-client openssh-server; do

@@ -83,6 +83,8 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.x12",
     },
     "gateway.queries": {"gateway.store"},
+    # Staff accounts, roles (the role x action matrix), console sessions.
+    "gateway.staff": {"gateway.store"},
     # Live reload: checked snapshots of profiles and maps, the watcher, the map version history.
     "gateway.live": {
         "gateway.mapping",
@@ -121,9 +123,10 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
         "gateway.errors",
     },
-    "gateway.web": {"gateway.runtime", "gateway.queries", "gateway.errors"},
+    "gateway.web": {"gateway.runtime", "gateway.queries", "gateway.errors", "gateway.staff"},
     "gateway.api": {
         "gateway.onboarding",
+        "gateway.staff",
         "gateway.lifecycle",
         "gateway.partner_store",
         "gateway.partners",
@@ -133,6 +136,18 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.erp",
         "gateway.canonical",
         "gateway.errors",
+    },
+    # The web console: pages over the same read models and commands as the operator API.
+    "gateway.console": {
+        "gateway.lifecycle",
+        "gateway.onboarding",
+        "gateway.partner_store",
+        "gateway.partners",
+        "gateway.pipeline",
+        "gateway.queries",
+        "gateway.runtime",
+        "gateway.staff",
+        "gateway.web",
     },
     # Transports hand bytes to the pipeline's inbox (transports.base); the HTTP one also builds
     # on the web plumbing and answers receipts from the read models. Never the operator API.

@@ -95,3 +95,14 @@ class PromoteAnswer(BaseModel):
     after: str
     overridden: bool
     checklist: list[ChecklistItemView] = Field(description="For a change to live: as it stood")
+
+
+class KeyIssued(BaseModel):
+    partner_id: str
+    api_key: str = Field(description="Shown this once: only its hash is kept")
+    prefix: str
+
+
+class KeyRevoked(BaseModel):
+    partner_id: str
+    prefix: str

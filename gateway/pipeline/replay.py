@@ -62,7 +62,11 @@ def diff_json(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
 
 
 def replay_transaction(
-    db: Database, transaction_id: int, config: ProcessConfig = DEFAULT_CONFIG
+    db: Database,
+    transaction_id: int,
+    config: ProcessConfig = DEFAULT_CONFIG,
+    *,
+    actor: str = "operator",
 ) -> ReplayResult:
     with db.transaction() as session:
         record = session.get(TransactionRecord, transaction_id)
@@ -112,13 +116,50 @@ def replay_transaction(
         delivery_ids = [] if existing.test else _reset_deliveries(session, event.id, config)
         session.add(
             AuditEntry(
-                actor="operator",
+                actor=actor[:80],
                 action="transaction.replayed",
                 subject=str(transaction_id),
                 detail={"event_id": event.id, "changes": len(changes)},
             )
         )
         return ReplayResult(transaction_id, event.id, bool(changes), changes, delivery_ids)
+
+
+def preview_replay(
+    db: Database, transaction_id: int, config: ProcessConfig = DEFAULT_CONFIG
+) -> ReplayResult:
+    """What ``replay_transaction`` would change, changing nothing: the console shows this diff
+    before the operator confirms."""
+    with db.sessions() as session:
+        record = session.get(TransactionRecord, transaction_id)
+        if record is None:
+            raise KeyError(f"no transaction {transaction_id}")
+        message = session.get(InboundMessage, record.message_id)
+        assert message is not None
+        event = translate_set(message, record, partner_profile(message.partner_id, config), config)
+        if event is None:
+            return ReplayResult(
+                transaction_id,
+                None,
+                False,
+                message="the set yields no event (rejected by validation)",
+            )
+        payload = event.model_dump(mode="json")
+        existing = session.get(EventRecord, event.id)
+        if existing is None:  # a new event: every field, one line each
+            changes = [{"path": path, "old": None, "new": v} for path, v in _leaves(payload)]
+        else:
+            changes = diff_json(existing.payload, payload)
+        note = "a new event" if existing is None else "" if changes else "no change"
+        return ReplayResult(transaction_id, event.id, bool(changes), changes, message=note)
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        return [leaf for key in value for leaf in _leaves(value[key], f"{path}/{key}")]
+    if isinstance(value, list) and value:
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, f"{path}/{i}")]
+    return [(path or "/", value)]
 
 
 def translate_set(
@@ -172,7 +213,7 @@ def _reset_deliveries(session: Any, event_id: str, config: ProcessConfig) -> lis
     return ids
 
 
-def retry_delivery(db: Database, delivery_id: int) -> bool:
+def retry_delivery(db: Database, delivery_id: int, *, actor: str = "operator") -> bool:
     """Put a dead (or stuck) delivery back to pending; False when it is already delivered."""
     with db.transaction() as session:
         delivery = session.get(Delivery, delivery_id)
@@ -182,7 +223,7 @@ def retry_delivery(db: Database, delivery_id: int) -> bool:
         delivery.updated_at = utcnow()
         session.add(
             AuditEntry(
-                actor="operator",
+                actor=actor[:80],
                 action="delivery.retried",
                 subject=str(delivery_id),
                 detail={"attempts": delivery.attempts},
@@ -191,7 +232,7 @@ def retry_delivery(db: Database, delivery_id: int) -> bool:
         return True
 
 
-def retry_message(db: Database, message_id: str) -> bool:
+def retry_message(db: Database, message_id: str, *, actor: str = "operator") -> bool:
     """Put a ``failed`` message back to ``received`` (attempts reset, error kept in the audit log)
     for ``process`` to take again, after the cause was fixed; False when it is not failed."""
     with db.transaction() as session:
@@ -200,7 +241,7 @@ def retry_message(db: Database, message_id: str) -> bool:
             return False
         session.add(
             AuditEntry(
-                actor="operator",
+                actor=actor[:80],
                 action="message.retried",
                 subject=message_id,
                 detail={"error": (message.error or "")[:500], "attempts": message.attempts},

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -105,6 +106,7 @@ class InboundMessage(Base):
 
     __table_args__ = (
         Index("ix_inbound_transport_id", "partner_id", "transport", "transport_message_id"),
+        Index("ix_inbound_received_at", "received_at"),  # the console's tracker, newest first
     )
 
 
@@ -132,13 +134,15 @@ class TransactionRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
-    interchange_control_number: Mapped[str] = mapped_column(StoredString(20))
-    group_control_number: Mapped[str] = mapped_column(StoredString(20))
+    interchange_control_number: Mapped[str] = mapped_column(StoredString(20), index=True)
+    group_control_number: Mapped[str] = mapped_column(StoredString(20), index=True)
+    """ISA13 and GS06: indexed for the console's search by control number."""
     ordinal: Mapped[int] = mapped_column(Integer)
     """Position of the set in its message (1-based): replay picks one set by it."""
     code: Mapped[str] = mapped_column(StoredString(6))
     control_number: Mapped[str] = mapped_column(StoredString(20))
-    status: Mapped[str] = mapped_column(StoredString(1))
+    status: Mapped[str] = mapped_column(StoredString(1), index=True)
+    """A, E or R; indexed for the console's exception workbench (rejected sets, newest first)."""
     business_key: Mapped[str] = mapped_column(StoredString(80), default="", index=True)
     group_key: Mapped[str] = mapped_column(
         StoredString(80), default="", server_default="", index=True
@@ -165,7 +169,9 @@ class EventRecord(Base):
     document_number: Mapped[str | None] = mapped_column(StoredString(80), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column()
     flagged_duplicate_of: Mapped[str | None] = mapped_column(StoredString(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     test: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -181,6 +187,16 @@ class EventRecord(Base):
     """A correction (``replay --repost``): the delivered event this one replaces at the ERP."""
     superseded_by: Mapped[str | None] = mapped_column(StoredString(40))
     """The correction that replaced this event at the ERP, if any."""
+
+    __table_args__ = (
+        # A partner's test documents (its certification checklist) without reading its live ones.
+        Index(
+            "ix_events_partner_test",
+            "partner_id",
+            postgresql_where=text("test"),
+            sqlite_where=text("test"),
+        ),
+    )
 
 
 class MapVersion(Base):
@@ -340,6 +356,51 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(StoredString(80))
     subject: Mapped[str] = mapped_column(StoredString(80))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StaffMember(Base):
+    """A person who uses the console or the operator API (``gateway.staff``): a role, a password
+    (argon2), disabled rather than deleted so the audit log's names stay meaningful."""
+
+    __tablename__ = "staff"
+
+    username: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    role: Mapped[str] = mapped_column(StoredString(20))
+    """admin | onboarding | procurement | operator | viewer (``gateway.staff.roles``)."""
+    password_hash: Mapped[str] = mapped_column(StoredString(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffToken(Base):
+    """A personal API token for staff scripts: ``/ops`` with its owner's role. Stored hashed
+    (SHA-256: the token is 32 random bytes, nothing to guess), shown once."""
+
+    __tablename__ = "staff_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"), index=True)
+    token_hash: Mapped[str] = mapped_column(StoredString(64), unique=True)
+    prefix: Mapped[str] = mapped_column(StoredString(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StaffSession(Base):
+    """A console login: the cookie holds the random id, the table its SHA-256, so a database
+    dump opens no session. Logout and disabling the member end it at once."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(StoredString(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"), index=True)
+    csrf_token: Mapped[str] = mapped_column(StoredString(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str] = mapped_column(StoredString(100), default="")
 
 
 class SftpAccount(Base):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.partners import default_partners_dir
-from gateway.web.auth import require_admin
+from gateway.web.auth import require_read
 from gateway.web.errors import error_responses
 from gateway.web.state import gateway_state
 from transports.as2.certificates import inventory
@@ -19,7 +19,7 @@ from transports.as2.certificates import inventory
 router = APIRouter(
     prefix="/ops",
     tags=["ops: AS2"],
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_read)],
     responses=error_responses(
         401, 422, described={403: "GATEWAY_ADMIN_TOKEN is unset and the client is not on loopback"}
     ),

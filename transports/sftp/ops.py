@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from gateway.web.auth import require_admin
+from gateway.web.auth import require_read
 from gateway.web.errors import error_responses
 from gateway.web.state import gateway_state
 from transports.sftp.accounts import Accounts
@@ -18,7 +18,7 @@ from transports.sftp.activity import SftpActivity
 router = APIRouter(
     prefix="/ops/sftp",
     tags=["ops: SFTP"],
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_read)],
     responses=error_responses(
         401, 422, described={403: "GATEWAY_ADMIN_TOKEN is unset and the client is not on loopback"}
     ),

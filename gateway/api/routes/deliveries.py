@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.schemas import RetryAnswer
 from gateway.pipeline.replay import retry_delivery
 from gateway.queries import deliveries
 from gateway.queries.views import DeadLetter
-from gateway.web.auth import AdminDep
+from gateway.web.auth import permits
 from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import RowId
 from gateway.web.state import StateDep
@@ -35,14 +36,18 @@ async def list_dead_letters(
     status_code=202,
     responses=error_responses(404, 409, 422),
 )
-async def retry(delivery_id: RowId, state: StateDep, operator: AdminDep) -> RetryAnswer:
+async def retry(
+    delivery_id: RowId,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("delivery.retry"))],
+) -> RetryAnswer:
     """Back to ``pending`` (attempts kept, audit-logged) and enqueued; 409 when already delivered."""
     db = state.runtime.db
     current = await run_in_threadpool(deliveries.delivery, db, delivery_id)
     if current is None:
         raise ApiError(404, "delivery.not_found", f"no delivery {delivery_id}")
     if current.status == "delivered" or not await run_in_threadpool(
-        retry_delivery, db, delivery_id
+        partial(retry_delivery, db, delivery_id, actor=operator)
     ):
         raise ApiError(409, "delivery.delivered", f"delivery {delivery_id} was already delivered")
     log.info("%s put delivery %d back in the queue", operator, delivery_id)

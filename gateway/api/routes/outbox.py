@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.schemas import OutboxRetryAnswer
 from gateway.pipeline.outbox import RETRYABLE, retry_item
 from gateway.queries import outbox
 from gateway.queries.views import OutboxItemDetail, OutboxItemView, OutboxStatus
-from gateway.web.auth import AdminDep
+from gateway.web.auth import permits
 from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import OutboxId, PartnerQuery, is_outbox_id
 from gateway.web.state import StateDep
@@ -46,7 +46,11 @@ async def get_item(item_id: OutboxId, state: StateDep) -> OutboxItemDetail:
 
 
 @router.post("/{item_id}/retry", response_model=OutboxRetryAnswer, status_code=202)
-async def retry(item_id: OutboxId, state: StateDep, operator: AdminDep) -> OutboxRetryAnswer:
+async def retry(
+    item_id: OutboxId,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("outbox.retry"))],
+) -> OutboxRetryAnswer:
     """A ``failed`` item, or a ``sent`` one whose receipt never came, back to ``queued`` with a
     fresh round of attempts (audited), and enqueued; 409 for a queued or acknowledged item."""
     db = state.runtime.db

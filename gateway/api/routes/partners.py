@@ -12,10 +12,12 @@ from functools import partial
 from pathlib import Path as FilePath
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.schemas import (
+    KeyIssued,
+    KeyRevoked,
     NewPartnerAnswer,
     NewPartnerRequest,
     PromoteAnswer,
@@ -33,8 +35,9 @@ from gateway.onboarding.views import (
     list_partners,
     partner_detail,
 )
+from gateway.partner_store import PREFIX_LENGTH
 from gateway.partners import default_partners_dir
-from gateway.web.auth import AdminDep
+from gateway.web.auth import permits
 from gateway.web.errors import ApiError, error_responses
 from gateway.web.state import GatewayState, StateDep
 
@@ -93,7 +96,9 @@ async def _detail(state: GatewayState, partner_id: str) -> PartnerDetail:
 
 @router.post("", response_model=NewPartnerAnswer, status_code=201)
 async def new_partner(
-    body: NewPartnerRequest, state: StateDep, operator: AdminDep
+    body: NewPartnerRequest,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("partner.create"))],
 ) -> NewPartnerAnswer:
     """A partner from a template; 422 ``partner.invalid`` lists every problem (``problems``:
     message, the placeholders it came from with their values, the profile field)."""
@@ -140,7 +145,10 @@ async def new_partner(
 
 @router.post("/{partner_id}/promote", response_model=PromoteAnswer)
 async def promote_partner(
-    partner_id: PartnerId, body: PromoteRequest, state: StateDep, operator: AdminDep
+    partner_id: PartnerId,
+    body: PromoteRequest,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("partner.promote"))],
 ) -> PromoteAnswer:
     """Change the status (audited with ``reason``). Going ``live`` waits for the certification
     checklist: 409 ``partner.not_certified`` names what is missing, unless ``override`` with a
@@ -172,3 +180,34 @@ async def promote_partner(
         overridden=done.overridden,
         checklist=[ChecklistItemView.of(i) for i in done.checklist.items] if done.checklist else [],
     )
+
+
+@router.post("/{partner_id}/keys", response_model=KeyIssued, status_code=201)
+async def issue_key(
+    partner_id: PartnerId,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("partner.key.issue"))],
+) -> KeyIssued:
+    """One more API key (the others keep working: rotation), shown once; audited."""
+    await _detail(state, partner_id)
+    key = await run_in_threadpool(partial(state.runtime.keys.issue, partner_id, actor=operator))
+    return KeyIssued(partner_id=partner_id, api_key=key, prefix=key[:PREFIX_LENGTH])
+
+
+@router.post("/{partner_id}/keys/{prefix}/revoke", response_model=KeyRevoked)
+async def revoke_key(
+    partner_id: PartnerId,
+    prefix: Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{4,12}$")],
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("partner.key.revoke"))],
+) -> KeyRevoked:
+    """Revoke the key with this prefix (audited); 404 when none matches, 409 when several do."""
+    await _detail(state, partner_id)
+    found = await run_in_threadpool(
+        partial(state.runtime.keys.revoke, partner_id, prefix, actor=operator)
+    )
+    if found == 0:
+        raise ApiError(404, "partner.key_not_found", f"{partner_id} has no key {prefix!r}")
+    if found > 1:
+        raise ApiError(409, "partner.key_ambiguous", f"{found} keys start with {prefix!r}")
+    return KeyRevoked(partner_id=partner_id, prefix=prefix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
@@ -15,6 +15,7 @@ from gateway.pipeline.config import partner_profile, procurement_tolerances
 from gateway.procurement.registry import publish
 from gateway.queries import purchase_orders as views
 from gateway.queries.purchase_orders import PurchaseOrderSummary, PurchaseOrderView
+from gateway.web.auth import permits
 from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import PRINTABLE, PartnerQuery
 from gateway.web.state import StateDep
@@ -43,7 +44,11 @@ StatusQuery = Literal[
     status_code=200,
     responses=error_responses(422, described={400: "The body is not JSON", 404: "No such partner"}),
 )
-async def post_purchase_order(order: PurchaseOrder, state: StateDep) -> dict[str, object]:
+async def post_purchase_order(
+    order: PurchaseOrder,
+    state: StateDep,
+    _actor: Annotated[str, Depends(permits("purchase_order.publish"))],
+) -> dict[str, object]:
     """A new PO, or a new revision of one (the same revision again changes nothing). Supplier
     documents that named it before it arrived are linked to it now."""
     runtime = state.runtime

@@ -6,14 +6,14 @@ import logging
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
 from gateway.api.schemas import CancelRequest, MessageRetryAnswer, ReplayAnswer
 from gateway.pipeline.replay import CANCELLABLE, cancel_message, replay_transaction, retry_message
 from gateway.pipeline.repost import repost_transaction
 from gateway.queries import messages
-from gateway.web.auth import AdminDep
+from gateway.web.auth import permits
 from gateway.web.errors import ApiError, error_responses
 from gateway.web.params import MessageId, RowId, is_message_id
 from gateway.web.state import GatewayState, StateDep
@@ -30,7 +30,7 @@ router = APIRouter(tags=["ops: replay"])
 async def replay(
     transaction_id: RowId,
     state: StateDep,
-    operator: AdminDep,
+    operator: Annotated[str, Depends(permits("transaction.replay"))],
     repost: Annotated[bool, Query(description="Supersede the delivered event (see below)")] = False,
     force: Annotated[
         bool, Query(description="With repost: even when the output is the same (else ignored)")
@@ -49,7 +49,13 @@ async def replay(
         return await _repost(state, transaction_id, operator, force)
     try:
         result = await run_in_threadpool(
-            partial(replay_transaction, runtime.db, transaction_id, runtime.process_config)
+            partial(
+                replay_transaction,
+                runtime.db,
+                transaction_id,
+                runtime.process_config,
+                actor=operator,
+            )
         )
     except KeyError:
         raise ApiError(404, "transaction.not_found", f"no transaction {transaction_id}") from None
@@ -103,13 +109,17 @@ async def _repost(
     status_code=202,
     responses=error_responses(404, 409, 422),
 )
-async def retry(message_id: MessageId, state: StateDep, operator: AdminDep) -> MessageRetryAnswer:
+async def retry(
+    message_id: MessageId,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("message.retry"))],
+) -> MessageRetryAnswer:
     """A ``failed`` message back to ``received`` and the queue (after its cause was fixed);
     409 when the message is not failed, 404 when there is none."""
     db = state.runtime.db
     if not is_message_id(message_id):
         raise ApiError(404, "message.not_found", f"no message {message_id!r}")
-    if not await run_in_threadpool(retry_message, db, message_id):
+    if not await run_in_threadpool(partial(retry_message, db, message_id, actor=operator)):
         if await run_in_threadpool(messages.message_status, db, message_id) is None:
             raise ApiError(404, "message.not_found", f"no message {message_id!r}")
         raise ApiError(409, "message.not_failed", f"message {message_id} has not failed")
@@ -127,7 +137,10 @@ async def retry(message_id: MessageId, state: StateDep, operator: AdminDep) -> M
     responses=error_responses(404, 409, 422, described={400: "The body could not be read as text"}),
 )
 async def cancel(
-    message_id: MessageId, body: CancelRequest, state: StateDep, operator: AdminDep
+    message_id: MessageId,
+    body: CancelRequest,
+    state: StateDep,
+    operator: Annotated[str, Depends(permits("message.cancel"))],
 ) -> MessageRetryAnswer:
     """Stop a ``received`` or ``failed`` message for good (``cancelled``, audit-logged with the
     reason): workers and the sweep skip it, its bytes stay. 409 for any other status."""
