@@ -37,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "gateway.errors": set(),
     "gateway.masking": set(),
     "gateway.progress": set(),
+    "gateway.memory": set(),  # glibc malloc tuning: the standard library only
     "gateway.locations": set(),  # where data is found: the standard library only
     # Settings carries the translation limits, whose defaults live beside the code that applies
     # them (gateway.x12.limits).
@@ -59,7 +60,16 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.http_client",
         "gateway.masking",
     },
+    # The PO registry: correlation, state per PO and line, discrepancies; the pipeline links each
+    # supplier document in the transaction that stores its events, the API publishes POs.
+    "gateway.procurement": {
+        "gateway.canonical",
+        "gateway.errors",
+        "gateway.erp",
+        "gateway.store",
+    },
     "gateway.pipeline": {
+        "gateway.procurement",
         "gateway.canonical",
         "gateway.mapping",
         "gateway.x12",
@@ -115,6 +125,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
     },
     "gateway.workers": {
+        "gateway.memory",
         "gateway.live",
         "gateway.masking",
         "gateway.pipeline",
@@ -125,6 +136,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "gateway.web": {"gateway.runtime", "gateway.queries", "gateway.errors", "gateway.staff"},
     "gateway.api": {
+        "gateway.procurement",
         "gateway.onboarding",
         "gateway.staff",
         "gateway.lifecycle",

@@ -234,6 +234,8 @@ def test_given_create_tables_twice_when_inspecting_then_the_staging_schema_exist
         "erp_invoices",
         "erp_invoice_lines",
         "erp_functional_acks",
+        "erp_purchase_orders",
+        "erp_purchase_order_lines",
     }
 
 

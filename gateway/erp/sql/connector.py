@@ -1,4 +1,5 @@
-"""``SqlInterfaceErpConnector``: stage events in the ERP's ``erp_*`` interface tables.
+"""``SqlInterfaceErpConnector``: stage events in the ERP's ``erp_*`` interface tables, and read the
+purchase orders the ERP exports to ``erp_purchase_orders`` (``purchase_orders.py``).
 
 One database transaction per event: the ``erp_inbound_documents`` row (whose primary key is the
 event id), the typed header row and its line rows (``tables.py``, ``rows.py``) are written together
@@ -15,12 +16,14 @@ tables refuse, missing tables -> fatal.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, insert
 
 from gateway.canonical import Event
 from gateway.erp.base import DeliveryReceipt, ErpConnector
 from gateway.erp.database import insert_if_absent, make_engine, translate_db_errors
+from gateway.erp.sql.purchase_orders import read_purchase_orders
 from gateway.erp.sql.rows import staging_rows
 from gateway.erp.sql.tables import metadata
 from gateway.errors import FatalDeliveryError
@@ -65,6 +68,11 @@ class SqlInterfaceErpConnector(ErpConnector):
                     conn.execute(insert(table), rows)
                     written.append(f"{table.name} x{len(rows)}")
         return DeliveryReceipt(self.name, event.id, None, "staged: " + ", ".join(written))
+
+    def purchase_orders(self, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """POs the ERP exported to ``erp_purchase_orders`` after the cursor (``purchase_orders.py``)."""
+        with translate_db_errors(self.name, None), self._engine.connect() as conn:
+            return read_purchase_orders(conn, after)
 
     def close(self) -> None:
         self._root.dispose()

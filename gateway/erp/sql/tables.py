@@ -154,3 +154,37 @@ functional_acks = Table(
     Column("accepted_count", Integer),
     Column("transaction_sets", Text, comment="JSON list: one entry per AK2/IK5"),
 )
+
+# The other direction: purchase orders the ERP exports for the gateway to read
+# (``SqlInterfaceErpConnector.purchase_orders``, see ``purchase_orders.py``). The ERP inserts one
+# header row per revision of a PO, with its lines, in one transaction; the gateway never writes here.
+purchase_orders = Table(
+    "erp_purchase_orders",
+    metadata,
+    Column("export_id", Integer, primary_key=True, autoincrement=True, comment="the read cursor"),
+    Column("partner_id", ID, nullable=False, comment="the gateway's partner id of the supplier"),
+    Column("po_number", String(40), nullable=False),
+    Column("revision", String(40), comment="the ERP's version of the PO; unset: content decides"),
+    Column("status", CODE, nullable=False, server_default="open", comment="open or cancelled"),
+    Column("order_date", Date),
+    Column("currency", CODE),
+    Column("exported_at", DateTime(timezone=True)),
+)
+purchase_order_lines = Table(
+    "erp_purchase_order_lines",
+    metadata,
+    Column(
+        "export_id",
+        Integer,
+        ForeignKey("erp_purchase_orders.export_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("line_number", String(20), primary_key=True),
+    Column("buyer_part_number", String(48)),
+    Column("vendor_part_number", String(48)),
+    Column("description", String(200)),
+    Column("quantity", Numeric, nullable=False),
+    Column("uom", String(8)),
+    Column("unit_price", Numeric),
+    Column("requested_date", Date),
+)
