@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     tryton: ``http://USER:PASSWORD@HOST:PORT/DATABASE/``."""
     erp_secret: SecretStr = SecretStr("")
     erp_po_poll_s: float = Field(60.0, ge=0)
-    """An ERP connector that publishes purchase orders (tryton): ``gateway run`` pulls them into
-    the PO registry every this many seconds; 0: only ``gateway po pull``."""
+    """An ERP connector that publishes purchase orders (tryton; sql from ``erp_purchase_orders``):
+    ``gateway run`` pulls them into the PO registry every this many seconds; 0: only
+    ``gateway po pull``."""
     erp_timeout: float = 10.0
     erp_ca_file: str = ""
     """Webhook over HTTPS: a CA file or folder to trust instead of the system's (an internal CA)."""

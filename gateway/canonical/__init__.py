@@ -1,6 +1,13 @@
 """Canonical supply events: the gateway's contract with the ERP side (pydantic models, no I/O)."""
 
-from gateway.canonical.common import SCHEMA_VERSION, CanonicalModel, EventBase, Party, Source
+from gateway.canonical.common import (
+    SCHEMA_VERSION,
+    CanonicalModel,
+    Discrepancy,
+    EventBase,
+    Party,
+    Source,
+)
 from gateway.canonical.events import EVENT_ADAPTER, Event, parse_event
 from gateway.canonical.functional_ack import (
     AckCounts,
@@ -50,6 +57,7 @@ __all__ = [
     "AllowanceChargeIndicator",
     "CanonicalModel",
     "Carrier",
+    "Discrepancy",
     "Event",
     "EventBase",
     "FunctionalAck",

@@ -55,6 +55,16 @@ class Party(CanonicalModel):
     country: str | None = None
 
 
+class Discrepancy(CanonicalModel):
+    """Where a supplier document differs from the purchase order it names, in a buyer's words."""
+
+    po_number: str
+    line_number: str | None = Field(default=None, description="None: the whole PO.")
+    kind: str = Field(description="quantity_changed, price_above_po, over_shipment, ...")
+    severity: Literal["info", "warning", "error"]
+    message: str = Field(description="One sentence for the buyer.")
+
+
 class EventBase(CanonicalModel):
     """Fields every event carries; subclasses add the ``type`` discriminator and ``document``."""
 
@@ -78,4 +88,11 @@ class EventBase(CanonicalModel):
     warnings: list[str] = Field(
         default_factory=list,
         description="Values that were missing or unreadable and left null, one sentence each.",
+    )
+    discrepancies: list[Discrepancy] = Field(
+        default_factory=list,
+        exclude_if=lambda value: not value,
+        description="Set by the gateway: where this 855, 856 or 810 differs from the purchase "
+        "order it names, as checked before the event was posted (beyond the partner's "
+        "tolerances). Absent when none was found or the PO was not known yet.",
     )

@@ -36,7 +36,9 @@ class PurchaseOrderLine(CanonicalModel):
     buyer_part_number: str | None = Field(default=None, max_length=48)
     vendor_part_number: str | None = Field(default=None, max_length=48)
     description: str | None = Field(default=None, max_length=200)
-    quantity: str = Field(pattern=r"^\d{1,12}(\.\d{1,6})?$", description="Ordered, e.g. 2000 or 12.5.")
+    quantity: str = Field(
+        pattern=r"^\d{1,12}(\.\d{1,6})?$", description="Ordered, e.g. 2000 or 12.5."
+    )
     uom: str | None = Field(default=None, max_length=8)
     unit_price: str | None = Field(default=None, pattern=r"^-?\d{1,12}(\.\d{1,6})?$")
     requested_date: str | None = Field(default=None, pattern=_DATE)

@@ -20,6 +20,10 @@ place of that one. It is posted like any event (once in effect, retried, dead-le
 correction supersedes the previous correction. ``supersedes`` is absent from every other event, and
 suppliers cannot set it (a JSON document carrying it is refused).
 
+**Discrepancies**: an 855, 856 or 810 that differs from the purchase order it names (beyond the
+partner's tolerances) carries ``discrepancies`` (PO, line, kind, severity, a sentence for the
+buyer), found before the event was stored and posted; absent when there is none.
+
 The pipeline reaches connectors through ``gateway.erp.build_connector(name, **settings)`` and never
 imports an implementation directly.
 """

@@ -97,6 +97,8 @@ def parse_documents(
             continue
         if event.supersedes is not None:  # only an operator's corrected replay names one
             errors.append(_error(n, "supersedes", "set by the gateway only", "not_allowed"))
+        if event.discrepancies:  # the gateway's own check against the PO
+            errors.append(_error(n, "discrepancies", "set by the gateway only", "not_allowed"))
         elif len(event.id) > MAX_EVENT_ID:
             errors.append(_error(n, "id", f"at most {MAX_EVENT_ID} characters", "string_too_long"))
         elif event.id in seen:

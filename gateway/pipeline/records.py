@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from gateway.canonical import Event
+from gateway.canonical import Discrepancy, Event
 from gateway.pipeline.outbox import OutboundRef, edi_bytes, outbound_item
 from gateway.store.models import (
     Acknowledgment,
@@ -129,7 +129,8 @@ LAYERS = (  # checked in this order; the first that matches decides
 ALL_LAYERS = frozenset(name for name, _, _ in LAYERS)
 
 
-Observe = Callable[[Session, list[tuple[Event, str]]], None]
+Observe = Callable[[Session, list[tuple[Event, str]]], dict[str, list[dict[str, Any]]]]
+"""Sees new events before they are stored; returns the discrepancies to carry, per event id."""
 
 
 class Recorder:
@@ -256,7 +257,7 @@ class Recorder:
                         row["event_id"] = None
                         continue
                 if event.id in stored:
-                    if stored[event.id] != payloads[event.id]:
+                    if _content(stored[event.id]) != payloads[event.id]:
                         _new_revision(session, event.id, payloads[event.id])
                 elif event.id not in new_events:
                     new_events[event.id] = (event, pending, flagged)
@@ -268,16 +269,35 @@ class Recorder:
         if transaction_rows:
             connection.execute(insert(_TRANSACTIONS), transaction_rows)
         if new_events:
-            self._insert_events(connection, new_events, payloads)
             if self.observe is not None:
-                self.observe(
-                    session,
-                    [(event, pending.message.id) for event, pending, _ in new_events.values()],
-                )
+                self._carry(self.observe, new_events, payloads)
+            self._insert_events(connection, new_events, payloads)
         if self.outbox_rows:  # before the acks that reference them
             connection.execute(insert(_OUTBOX), self.outbox_rows)
         if self.ack_rows:
             connection.execute(insert(_ACKS), self.ack_rows)
+
+    def _carry(
+        self,
+        observe: Observe,
+        new_events: dict[str, tuple[Event, _Pending, str | None]],
+        payloads: dict[str, dict[str, Any]],
+    ) -> None:
+        """Let ``observe`` see the new events before they are stored, and put what it found
+        wrong in each (``discrepancies``) on the event stored and posted."""
+        found = observe(
+            self.session,
+            [(event, pending.message.id) for event, pending, _ in new_events.values()],
+        )
+        for event_id, discrepancies in found.items():
+            if event_id not in new_events:
+                continue
+            event, pending, flagged = new_events[event_id]
+            payloads[event_id] = {**payloads[event_id], "discrepancies": discrepancies}
+            carried = event.model_copy(
+                update={"discrepancies": [Discrepancy(**d) for d in discrepancies]}
+            )
+            new_events[event_id] = (carried, pending, flagged)
 
     def _insert_events(
         self,
@@ -321,6 +341,11 @@ class Recorder:
             recorded.delivery_ids.append(delivery_id)
             if self.claim:
                 recorded.claims.append(Claim(delivery_id, event))
+
+
+def _content(payload: dict[str, Any]) -> dict[str, Any]:
+    """A stored payload without what the gateway added when it stored it (discrepancies)."""
+    return {k: v for k, v in payload.items() if k != "discrepancies"}
 
 
 def _stored_events(session: Session, event_ids: list[str]) -> dict[str, dict[str, Any]]:

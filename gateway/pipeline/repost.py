@@ -38,7 +38,7 @@ from gateway.store.models import (
     utcnow,
 )
 
-NOT_CONTENT = ("id", "supersedes")
+NOT_CONTENT = ("id", "supersedes", "discrepancies")
 """What two versions of one event may differ in without their content differing."""
 
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
@@ -122,9 +123,12 @@ def observe(
     session: Session,
     events: Iterable[tuple[Event, str]],
     tolerances_for: TolerancesFor = no_tolerances,
-) -> None:
+) -> dict[str, list[dict[str, Any]]]:
     """Keep what each new event says of the POs it names, then compute those POs again. One
-    query for the POs of the whole batch; events naming no known PO cost nothing more."""
+    query for the POs of the whole batch; events naming no known PO cost nothing more.
+
+    Returns, per event id, the discrepancies found in that event (``Discrepancy`` of the
+    canonical event, as JSON): the pipeline carries them on the event it posts to the ERP."""
     touched: set[tuple[str, str]] = set()
     rows = []
     for event, message_id in events:
@@ -147,7 +151,7 @@ def observe(
             )
             touched.add(key)
     if not rows:
-        return
+        return {}
     session.add_all(rows)
     session.flush()
     records = (
@@ -166,9 +170,23 @@ def observe(
         .scalars()
         .all()
     )
+    new_ids = {row.event_id for row in rows}
+    found: dict[str, list[dict[str, Any]]] = {}
     for record in records:  # the others stay held: linked when the ERP publishes the PO
         _link(session, record)
-        refresh(session, record, tolerances_for(record.partner_id))
+        state = refresh(session, record, tolerances_for(record.partner_id))
+        for d in state.discrepancies:
+            if d.event_id in new_ids:
+                found.setdefault(d.event_id, []).append(
+                    {
+                        "po_number": record.po_number,
+                        "line_number": d.line_number,
+                        "kind": d.kind,
+                        "severity": d.severity,
+                        "message": d.message,
+                    }
+                )
+    return found
 
 
 def refresh(session: Session, record: PurchaseOrderRecord, tolerances: Tolerances) -> PoState:

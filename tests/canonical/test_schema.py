@@ -95,5 +95,7 @@ def _messages(errors: list[jsonschema.ValidationError]) -> list[str]:
 
 def test_every_field_is_required_in_the_emitted_json() -> None:
     invoice = json_schema()["$defs"]["InvoiceEvent"]
-    # ``supersedes`` is the one exception: present on corrections only (``replay --repost``).
-    assert set(invoice["required"]) == set(InvoiceEvent.model_fields) - {"supersedes"}
+    # The exceptions: ``supersedes``, present on corrections only (``replay --repost``), and
+    # ``discrepancies``, present only when the event differs from its PO.
+    optional = {"supersedes", "discrepancies"}
+    assert set(invoice["required"]) == set(InvoiceEvent.model_fields) - optional

@@ -47,3 +47,14 @@ def test_given_a_document_naming_an_event_it_supersedes_then_refused() -> None:
     [error] = caught.value.context["errors"]
     assert (error["loc"], error["message"]) == ("supersedes", "set by the gateway only")
     assert parse_documents(json.dumps(event).encode(), "demo-supplier")[0].supersedes is None
+
+
+def test_given_a_document_carrying_its_own_discrepancies_then_refused() -> None:
+    """Discrepancies are the gateway's check against the PO: a supplier cannot write them."""
+    sample = ROOT / "samples" / "demo-supplier" / "856-SOPI-4010.canonical.json"
+    [event] = json.loads(sample.read_text())["documents"]
+    claimed = {"po_number": "1", "kind": "none", "severity": "info", "message": "All good."}
+    with pytest.raises(DocumentError) as caught:
+        parse_documents(json.dumps({**event, "discrepancies": [claimed]}).encode(), "demo-supplier")
+    [error] = caught.value.context["errors"]
+    assert (error["loc"], error["message"]) == ("discrepancies", "set by the gateway only")
