@@ -143,3 +143,20 @@ def test_given_a_po_exported_without_lines_then_the_poller_reports_it_and_reads_
     assert len(done.problems) == 1 and done.problems[0].startswith("PO 4500099999:")
     assert purchase_order(gateway_db, "4500099999") == []
     engine.dispose()
+
+
+def test_given_an_erp_without_the_po_tables_then_there_is_nothing_to_read_and_no_error(
+    erp: tuple[str, str | None],
+) -> None:
+    url, schema = erp
+    with SqlInterfaceErpConnector(url, schema=schema) as connector:
+        nothing = connector.purchase_orders(None)
+        connector.create_tables()  # the ERP starts exporting POs
+        export(_engine(url, schema), _sample("4500012349"), "7")
+        bodies, cursor = connector.purchase_orders(None)
+
+    assert nothing == ([], None)
+    assert [(b["po_number"], b["revision"], len(b["lines"])) for b in bodies] == [
+        ("4500012349", "7", 3)
+    ]
+    assert cursor == "1"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, inspect
 
 from gateway.canonical import Event
 from gateway.erp.base import DeliveryReceipt, ErpConnector
@@ -35,6 +35,8 @@ class SqlInterfaceErpConnector(ErpConnector):
     def __init__(self, url: str, *, schema: str | None = None, create: bool = False) -> None:
         """``create=True`` creates any missing staging table now (demos, tests)."""
         self._root = make_engine(url, self.name)
+        self._schema = schema
+        self._exports_pos = False
         self._engine: Engine = self._root
         if schema is not None:
             self._engine = self._root.execution_options(schema_translate_map={None: schema})
@@ -70,8 +72,17 @@ class SqlInterfaceErpConnector(ErpConnector):
         return DeliveryReceipt(self.name, event.id, None, "staged: " + ", ".join(written))
 
     def purchase_orders(self, after: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        """POs the ERP exported to ``erp_purchase_orders`` after the cursor (``purchase_orders.py``)."""
+        """POs the ERP exported to ``erp_purchase_orders`` after the cursor (``purchase_orders.py``).
+
+        An ERP without the tables exports none (a deployment that only stages events): nothing
+        to read, and nothing to warn about every poll."""
         with translate_db_errors(self.name, None), self._engine.connect() as conn:
+            if not self._exports_pos:
+                self._exports_pos = inspect(conn).has_table(
+                    "erp_purchase_orders", schema=self._schema
+                )
+                if not self._exports_pos:
+                    return [], after
             return read_purchase_orders(conn, after)
 
     def close(self) -> None:
