@@ -5,6 +5,7 @@ the discrepancies in words and every document with a link to its message. The sa
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Annotated
 
@@ -27,7 +28,8 @@ async def orders(request: Request, user: UserDep) -> Response:
     if status is not None and status not in views.STATUSES:
         status = None
     partner = (q.get("partner") or "").strip()[:63] or None
-    dates = {k: q.get(k) if _is_date(q.get(k)) else None for k in ("date_from", "date_to")}
+    date_from = q.get("date_from") if _is_date(q.get("date_from")) else None
+    date_to = q.get("date_to") if _is_date(q.get("date_to")) else None
     found = await run_in_threadpool(
         partial(
             views.list_purchase_orders,
@@ -36,7 +38,8 @@ async def orders(request: Request, user: UserDep) -> Response:
             status=status,
             overdue=q.get("overdue") == "1",
             limit=500,
-            **dates,
+            date_from=date_from,
+            date_to=date_to,
         )
     )
     return render(
@@ -49,7 +52,8 @@ async def orders(request: Request, user: UserDep) -> Response:
         chosen=status or "",
         partner=partner or "",
         overdue=q.get("overdue") == "1",
-        **dates,
+        date_from=date_from,
+        date_to=date_to,
     )
 
 
@@ -94,6 +98,4 @@ async def order(request: Request, user: UserDep, po_number: PoNumber) -> Respons
 
 
 def _is_date(value: str | None) -> bool:
-    import re
-
-    return bool(value) and re.fullmatch(_DATE, value or "") is not None
+    return value is not None and re.fullmatch(_DATE, value) is not None
