@@ -36,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "gateway": set(),  # the package's __init__
     "gateway.errors": set(),
     "gateway.masking": set(),
+    "gateway.memory": set(),  # glibc's malloc settings (ctypes)
     "gateway.progress": set(),
     "gateway.locations": set(),  # where data is found: the standard library only
     # Settings carries the translation limits, whose defaults live beside the code that applies
@@ -59,7 +60,15 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.http_client",
         "gateway.masking",
     },
+    # Procurement: the PO registry, correlation, state and discrepancies, POs pulled from an ERP.
+    "gateway.procurement": {
+        "gateway.canonical",
+        "gateway.errors",
+        "gateway.erp",
+        "gateway.store",
+    },
     "gateway.pipeline": {
+        "gateway.procurement",
         "gateway.canonical",
         "gateway.mapping",
         "gateway.x12",
@@ -117,6 +126,7 @@ ALLOWED: dict[str, set[str]] = {
     "gateway.workers": {
         "gateway.live",
         "gateway.masking",
+        "gateway.memory",
         "gateway.pipeline",
         "gateway.runtime",
         "gateway.settings",
@@ -125,6 +135,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "gateway.web": {"gateway.runtime", "gateway.queries", "gateway.errors", "gateway.staff"},
     "gateway.api": {
+        "gateway.procurement",
         "gateway.onboarding",
         "gateway.staff",
         "gateway.lifecycle",
