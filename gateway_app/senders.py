@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from gateway.console.web import CertificateRow
 from gateway.errors import ConfigurationError
 from gateway.partners import read_profile
 from gateway.pipeline.inbox import Inbox
@@ -111,12 +110,3 @@ def unknown_outbound(partners_dir: Path) -> list[str]:
                 f"{path.name}: transports.outbound: no transport {outbound!r} (known: {known})"
             )
     return problems
-
-
-def console_certificates(partners_dir: Path) -> list[CertificateRow]:
-    """The AS2 certificates the profiles name, for the console's partner page (the inventory
-    lives with the AS2 transport, which ``gateway/`` never imports)."""
-    from transports.as2.certificates import inventory
-
-    found, _ = inventory(partners_dir)
-    return [CertificateRow(c.partner_id, c.role, c.subject, c.serial, c.not_after) for c in found]

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from gateway import console
 from gateway.api import ops_router
+from gateway.console.web import CertificateRow
 from gateway.pipeline.inbox import Inbox
 from gateway.runtime import Runtime
 from gateway.web import health
 from gateway.web.errors import install_error_handlers
 from gateway.web.state import GatewayState
-from gateway_app.senders import as2_transport, console_certificates, mdn_to_outbox
+from gateway_app.senders import as2_transport, mdn_to_outbox
 from transports.as2 import web as as2
 from transports.http import web as http
 from transports.http.transport import HttpTransport
@@ -55,3 +57,13 @@ def create_app(
     sftp.install(app)  # the operator routes; the server runs beside the API (gateway run)
     http.install(app, HttpTransport(inbox))  # last: see transports.http.install
     return app
+
+
+def console_certificates(partners_dir: Path) -> list[CertificateRow]:
+    """The AS2 certificates the profiles name, for the console's partner page (the inventory
+    lives with the AS2 transport, which ``gateway/`` never imports). Here, not in ``senders``:
+    the workers import that module, and never the console."""
+    from transports.as2.certificates import inventory
+
+    found, _ = inventory(partners_dir)
+    return [CertificateRow(c.partner_id, c.role, c.subject, c.serial, c.not_after) for c in found]

@@ -125,9 +125,9 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.store",
     },
     "gateway.workers": {
-        "gateway.memory",
         "gateway.live",
         "gateway.masking",
+        "gateway.memory",
         "gateway.pipeline",
         "gateway.runtime",
         "gateway.settings",

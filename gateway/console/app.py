@@ -8,7 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from gateway.console import pages_auth, pages_exceptions, pages_messages, pages_partners
+from gateway.console import (
+    pages_auth,
+    pages_exceptions,
+    pages_messages,
+    pages_orders,
+    pages_partners,
+)
 from gateway.console.web import (
     Certificates,
     ConsoleForbidden,
@@ -26,7 +32,7 @@ def install(app: FastAPI, *, certificates: Certificates | None = None) -> None:
     if certificates is not None:
         state.certificates = certificates
     app.state.console = state
-    for module in (pages_auth, pages_messages, pages_exceptions, pages_partners):
+    for module in (pages_auth, pages_messages, pages_exceptions, pages_partners, pages_orders):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]

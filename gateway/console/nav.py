@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("messages", "Messages", "/console/messages"),
     NavItem("exceptions", "Exceptions", "/console/exceptions"),
     NavItem("partners", "Partners", "/console/partners"),
+    NavItem("orders", "Purchase orders", "/console/orders"),
     NavItem("audit", "Audit log", "/console/audit", "audit.read"),
 ]
 

@@ -58,6 +58,8 @@ def load_map(
     (``use_maps``: live reload), else read once and cached per (type, partner, directory);
     ``clear_map_cache`` forgets. Raises ``ConfigurationError`` listing every problem of the file.
     """
+    if partner_id is not None and not _DIR.fullmatch(partner_id):  # never a path, live or not
+        raise ConfigurationError(f"invalid partner id {partner_id!r}", partner_id=partner_id)
     root = _resolved(maps_dir or default_maps_dir())
     live = _LIVE.get(root)
     if live is not None:

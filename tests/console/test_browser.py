@@ -32,6 +32,7 @@ from tests.staff.support import PASSWORD, staff_of_every_role
 from tests.transports.harness import (
     ACME_856,
     ACME_KEY,
+    ADMIN_TOKEN,
     DEMO_KEY,
     SAMPLES,
     Gateway,
@@ -149,6 +150,41 @@ def test_each_role_logs_in_through_the_form_and_a_viewer_cannot_change_anything(
     )
     assert refused.status == 403 and "may not" in refused.text()
     assert gateway.message(message).status == "processed"  # type: ignore[union-attr]
+    context.close()
+
+
+def test_procurement_finds_a_po_with_a_changed_line_and_sees_why(
+    browser: Any, served: tuple[Gateway, str]
+) -> None:
+    _, url = served
+    po = (DEMO / "po-4500012345.json").read_bytes()
+    published = httpx.post(
+        f"{url}/ops/purchase-orders",
+        content=po,
+        headers={**bearer(ADMIN_TOKEN), "Content-Type": "application/json"},
+    )
+    assert published.status_code == 200, published.text
+    for name in ("855-accepted-4010.edi", "856-SOI-4010.edi"):
+        sent = httpx.post(
+            f"{url}/v1/x12", content=(DEMO / name).read_bytes(), headers=bearer(DEMO_KEY)
+        )
+        assert sent.status_code == 202
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, url, "procurement-1")
+
+    page.get_by_role("link", name="Purchase orders").click()
+    page.get_by_label("Status").select_option("shipped")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name="4500012345").click()
+
+    assert page.locator("h1").inner_text().startswith("PO 4500012345")
+    why = page.locator("ul.discrepancies").inner_text()
+    assert "Line 2: the supplier acknowledged 800 EA of 1000 EA ordered." in why
+    assert "Line 3 (ELC-30988): rejected by the supplier." in why
+    row = page.locator("tbody tr").filter(has_text="ELC-20417")
+    assert "1000" in row.inner_text() and "800" in row.inner_text()
+    shot(page, "purchase-order")
     context.close()
 
 

@@ -34,9 +34,9 @@ def audit(accounts: StaffAccounts) -> list[tuple[str, str, str]]:
         return [(a.actor, a.action, a.subject) for a in rows]
 
 
-def test_the_matrix_gives_viewer_and_procurement_nothing_but_read_and_admin_everything() -> None:
+def test_the_matrix_gives_viewer_only_read_procurement_read_and_publishing_pos_admin_everything() -> None:
     assert [a for a in ACTIONS if allows("viewer", a)] == ["read"]
-    assert [a for a in ACTIONS if allows("procurement", a)] == ["read"]
+    assert [a for a in ACTIONS if allows("procurement", a)] == ["read", "purchase_order.publish"]
     assert all(allows("admin", a) for a in ACTIONS)
     assert all(allows(role, "read") for role in ROLES)
     assert not allows("operator", "partner.promote") and not allows("onboarding", "message.retry")

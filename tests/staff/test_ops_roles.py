@@ -40,6 +40,7 @@ REQUESTS: dict[Action, tuple[str, str, dict[str, Any] | None]] = {
     "partner.key.revoke": ("POST", "/ops/partners/nobody/keys/gk_abcdef/revoke", None),
     "audit.read": ("GET", "/ops/audit", None),
     "staff.manage": ("GET", "/ops/staff", None),
+    "purchase_order.publish": ("POST", "/ops/purchase-orders", {"po_number": "matrix"}),
 }
 """One request per action, aimed at nothing that exists: an allowed caller gets past the role
 check (404/409/422), a refused one gets 403 ``auth.role``."""

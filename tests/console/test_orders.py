@@ -1,0 +1,42 @@
+"""Procurement's job in the console: find a PO with a changed line and see why."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from tests.console.support import login
+from tests.transports.harness import ADMIN_TOKEN, DEMO_KEY, SAMPLES, bearer
+
+DEMO = SAMPLES / "demo-supplier"
+
+
+def test_procurement_finds_a_po_with_a_changed_line_and_reads_why(client: TestClient) -> None:
+    po = json.loads((DEMO / "po-4500012345.json").read_text())
+    assert (
+        client.post("/ops/purchase-orders", json=po, headers=bearer(ADMIN_TOKEN)).status_code == 200
+    )
+    sent = client.post(
+        "/v1/x12", content=(DEMO / "855-accepted-4010.edi").read_bytes(), headers=bearer(DEMO_KEY)
+    )
+    assert sent.status_code == 202
+    login(client, "procurement-1")
+
+    listed = client.get("/console/orders", params={"status": "acknowledged_with_changes"})
+    page = client.get("/console/orders/4500012345", params={"partner": "demo-supplier"})
+
+    assert listed.status_code == 200 and "4500012345" in listed.text
+    assert 'href="/console/orders"' in listed.text  # in the navigation
+    assert page.status_code == 200
+    assert "Line 2: the supplier acknowledged 800 EA of 1000 EA ordered." in page.text
+    assert "Line 3 (ELC-30988): rejected by the supplier." in page.text
+    assert f'href="/console/messages/{sent.json()["receipt_id"]}"' in page.text
+    assert client.get("/console/orders/4599999999").status_code == 404
+
+
+def test_without_a_staff_login_the_orders_pages_are_closed(client: TestClient) -> None:
+    answer = client.get("/console/orders", headers=bearer(DEMO_KEY), follow_redirects=False)
+
+    assert answer.status_code in (302, 303, 401)
+    assert "4500012345" not in answer.text
