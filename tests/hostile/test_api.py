@@ -43,7 +43,18 @@ class Gateway:
 
 
 @pytest.fixture(scope="module")
+def shared_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """One API and worker for the whole sequence of bombs."""
+    yield from _gateway(tmp_path_factory)
+
+
+@pytest.fixture
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """A fresh API and worker: the peak of one 20 MB body."""
+    yield from _gateway(tmp_path_factory)
+
+
+def _gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     if problem := broker_problem("redis"):
         print(problem)
         pytest.skip(problem)
@@ -107,10 +118,10 @@ def peak_mb(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_given_a_20_mb_bomb_posted_then_rejected_clearly_with_bounded_memory_and_receipt(
+def post_bomb(
     gateway: Gateway, bomb_file: Callable[[str, int], Path], kind: str
-) -> None:
+) -> dict[str, float]:
+    """Post a 20 MB ``kind`` bomb; check the clear rejection and the receipt; the peaks so far."""
     number = f"{KINDS.index(kind) + 1:09d}".encode()  # an ISA13 of its own: not a duplicate
     body = bomb_file(kind, SIZE).read_bytes().replace(b"000777001", number)
 
@@ -132,5 +143,31 @@ def test_given_a_20_mb_bomb_posted_then_rejected_clearly_with_bounded_memory_and
     assert len(answer.content) < 1 * MB, len(answer.content)
     peaks = {"api": peak_mb(gateway.api), "worker": peak_mb(gateway.worker)}
     print(f"{kind}: peak MB {peaks}")
+    return peaks
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_given_a_20_mb_bomb_posted_then_rejected_clearly_with_bounded_memory_and_receipt(
+    gateway: Gateway, bomb_file: Callable[[str, int], Path], kind: str
+) -> None:
+    peaks = post_bomb(gateway, bomb_file, kind)
+
     assert peaks["worker"] < MAX_RSS_MB, f"{kind}: {peaks}"
     assert peaks["api"] < MAX_API_RSS_MB, f"{kind}: {peaks}"
+
+
+SEQUENCE_RSS_MB = 230
+"""One worker fed every kind in turn: what each body leaves behind (allocator arenas still partly
+used; ``malloc_trim`` after each message did not help) adds to the next one's peak, from about
+180 MB for the first body to about 210 MB after six: above the issue's 200 MB, so issue 17 stays
+open on it. This bound catches it growing further."""
+
+
+def test_given_every_bomb_in_turn_to_one_worker_then_its_peak_stays_bounded(
+    shared_gateway: Gateway, bomb_file: Callable[[str, int], Path]
+) -> None:
+    for kind in KINDS:
+        peaks = post_bomb(shared_gateway, bomb_file, kind)
+
+    assert peaks["worker"] < SEQUENCE_RSS_MB, peaks
+    assert peaks["api"] < MAX_API_RSS_MB, peaks
