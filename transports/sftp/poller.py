@@ -35,7 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from gateway.partner_sections import SftpSettings
 from gateway.pipeline.inbox import Inbound, Inbox
 from gateway.store.db import Database
-from gateway.store.models import PartnerPoll, RemoteFile, utcnow
+from gateway.pipeline.receive import Receipt
+from gateway.store.models import InboundMessage, PartnerPoll, RemoteFile, utcnow
 from transports.sftp.remote import RemoteError, connect, remote_errors
 
 log = logging.getLogger("gateway.sftp.poller")
@@ -177,10 +178,14 @@ class SftpPoller:
         digest = hashlib.sha256(raw).hexdigest()
         with self.db.sessions() as session:
             row = session.get(RemoteFile, (partner_id, path))
-            known = row is not None and row.taken_at is not None and row.sha256 == digest
+            known = row.message_id if row and row.taken_at and row.sha256 == digest else None
+            stored = session.get(InboundMessage, known) if known else None
+            pending = stored is not None and stored.status == "received"
         if known:  # committed by an earlier poll that died before the remote move
-            log.info("sftp poll of %s: %s already stored; removing it", partner_id, path)
+            log.info("sftp poll of %s: %s already stored as %s", partner_id, path, known)
             self._remove(client, partner_id, settings, path)
+            if pending:  # it died before the enqueue too (the sweep would catch it later)
+                self.inbox.enqueue(Receipt(known, "received"))
             return False
         tmid = f"remote:{path}"[: TRANSPORT_ID_MAX - 17] + "#" + digest[:16]
         receipt = self.inbox.receive(Inbound(
