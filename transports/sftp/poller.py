@@ -34,8 +34,8 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.partner_sections import SftpSettings
 from gateway.pipeline.inbox import Inbound, Inbox
-from gateway.store.db import Database
 from gateway.pipeline.receive import Receipt
+from gateway.store.db import Database
 from gateway.store.models import InboundMessage, PartnerPoll, RemoteFile, utcnow
 from transports.sftp.remote import RemoteError, connect, remote_errors
 
@@ -72,8 +72,11 @@ class SftpPoller:
         try:
             with self.db.transaction() as session:
                 if session.get(PartnerPoll, partner_id) is None:
-                    session.add(PartnerPoll(partner_id=partner_id, polls=0, files_seen=0,
-                                            files_taken=0, errors=0))
+                    session.add(
+                        PartnerPoll(
+                            partner_id=partner_id, polls=0, files_seen=0, files_taken=0, errors=0
+                        )
+                    )
         except IntegrityError:
             pass  # another worker made the row first
         with self.db.transaction() as session:
@@ -81,8 +84,11 @@ class SftpPoller:
                 update(PartnerPoll)
                 .where(
                     PartnerPoll.partner_id == partner_id,
-                    or_(PartnerPoll.lease_until.is_(None), PartnerPoll.lease_until < now,
-                        PartnerPoll.lease_owner == self.owner),
+                    or_(
+                        PartnerPoll.lease_until.is_(None),
+                        PartnerPoll.lease_until < now,
+                        PartnerPoll.lease_owner == self.owner,
+                    ),
                 )
                 .values(lease_owner=self.owner, lease_until=now + timedelta(seconds=LEASE_S))
             )
@@ -125,8 +131,13 @@ class SftpPoller:
             self._finish(outcome)
         return outcome
 
-    def _poll(self, client: paramiko.SFTPClient, partner_id: str, settings: SftpSettings,
-              outcome: PollOutcome) -> None:
+    def _poll(
+        self,
+        client: paramiko.SFTPClient,
+        partner_id: str,
+        settings: SftpSettings,
+        outcome: PollOutcome,
+    ) -> None:
         folder = settings.inbox.rstrip("/") or ""
         listed = {
             f"{folder}/{entry.filename}": entry
@@ -137,23 +148,29 @@ class SftpPoller:
         }
         outcome.seen = len(listed)
         with self.db.transaction() as session:  # files gone from their server: forget them
-            session.execute(delete(RemoteFile).where(
-                RemoteFile.partner_id == partner_id, RemoteFile.path.not_in(list(listed))
-            ))
+            session.execute(
+                delete(RemoteFile).where(
+                    RemoteFile.partner_id == partner_id, RemoteFile.path.not_in(list(listed))
+                )
+            )
         for path, entry in sorted(listed.items()):
-            if self._complete(partner_id, settings, path, entry):
-                if self._take(client, partner_id, settings, path, entry):
-                    outcome.taken += 1
+            complete = self._complete(partner_id, settings, path, entry)
+            if complete and self._take(client, partner_id, settings, path, entry):
+                outcome.taken += 1
 
-    def _complete(self, partner_id: str, settings: SftpSettings, path: str,
-                  entry: paramiko.SFTPAttributes) -> bool:
+    def _complete(
+        self, partner_id: str, settings: SftpSettings, path: str, entry: paramiko.SFTPAttributes
+    ) -> bool:
         """Whether ``path`` is whole; records what this poll saw of it."""
         size, mtime, now = entry.st_size or 0, int(entry.st_mtime or 0), utcnow()
         with self.db.transaction() as session:
             row = session.get(RemoteFile, (partner_id, path))
             if row is None:
-                session.add(RemoteFile(partner_id=partner_id, path=path, size=size,
-                                       mtime=mtime, stable_since=now))
+                session.add(
+                    RemoteFile(
+                        partner_id=partner_id, path=path, size=size, mtime=mtime, stable_since=now
+                    )
+                )
                 return settings.completion == "rename"
             if (row.size, row.mtime) != (size, mtime):
                 row.size, row.mtime, row.stable_since = size, mtime, now
@@ -161,15 +178,27 @@ class SftpPoller:
                 return settings.completion == "rename"
             if row.taken_at is not None or settings.completion == "rename":
                 return True
-            since = row.stable_since if row.stable_since.tzinfo else row.stable_since.replace(
-                tzinfo=now.tzinfo)
+            since = (
+                row.stable_since
+                if row.stable_since.tzinfo
+                else row.stable_since.replace(tzinfo=now.tzinfo)
+            )
             return (now - since).total_seconds() >= settings.stable_seconds
 
-    def _take(self, client: paramiko.SFTPClient, partner_id: str, settings: SftpSettings,
-              path: str, entry: paramiko.SFTPAttributes) -> bool:
+    def _take(
+        self,
+        client: paramiko.SFTPClient,
+        partner_id: str,
+        settings: SftpSettings,
+        path: str,
+        entry: paramiko.SFTPAttributes,
+    ) -> bool:
         if (entry.st_size or 0) > settings.max_file_bytes:
-            raise RemoteError("quota", f"{path}: {entry.st_size} bytes, over max_file_bytes "
-                                       f"({settings.max_file_bytes}): left on their server")
+            raise RemoteError(
+                "quota",
+                f"{path}: {entry.st_size} bytes, over max_file_bytes "
+                f"({settings.max_file_bytes}): left on their server",
+            )
         with client.open(path, "rb") as handle:
             handle.prefetch(entry.st_size)
             raw = handle.read()
@@ -188,10 +217,16 @@ class SftpPoller:
                 self.inbox.enqueue(Receipt(known, "received"))
             return False
         tmid = f"remote:{path}"[: TRANSPORT_ID_MAX - 17] + "#" + digest[:16]
-        receipt = self.inbox.receive(Inbound(
-            partner_id, "sftp", raw, "application/edi-x12", transport_message_id=tmid,
-            meta={"remote_host": settings.host, "remote_path": path},
-        ))
+        receipt = self.inbox.receive(
+            Inbound(
+                partner_id,
+                "sftp",
+                raw,
+                "application/edi-x12",
+                transport_message_id=tmid,
+                meta={"remote_host": settings.host, "remote_path": path},
+            )
+        )
         with self.db.transaction() as session:
             row = session.get(RemoteFile, (partner_id, path))
             if row is not None:
@@ -202,8 +237,9 @@ class SftpPoller:
         self.inbox.enqueue(receipt)
         return receipt.needs_processing
 
-    def _remove(self, client: paramiko.SFTPClient, partner_id: str, settings: SftpSettings,
-                path: str) -> None:
+    def _remove(
+        self, client: paramiko.SFTPClient, partner_id: str, settings: SftpSettings, path: str
+    ) -> None:
         if settings.after_commit == "delete":
             client.remove(path)
         else:
@@ -216,6 +252,8 @@ class SftpPoller:
             stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
             client.posix_rename(path, f"{archive.rstrip('/')}/{name}.{stamp}")
         with self.db.transaction() as session:  # gone from their server: forget it
-            session.execute(delete(RemoteFile).where(
-                RemoteFile.partner_id == partner_id, RemoteFile.path == path
-            ))
+            session.execute(
+                delete(RemoteFile).where(
+                    RemoteFile.partner_id == partner_id, RemoteFile.path == path
+                )
+            )

@@ -22,7 +22,7 @@ import io
 import os
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
@@ -62,7 +62,7 @@ def remote_errors(settings: SftpSettings) -> Iterator[None]:
         raise RemoteError("auth", f"{where}: authentication refused ({exc})") from exc
     except (paramiko.SSHException, EOFError) as exc:
         raise RemoteError("network", f"{where}: SSH failed ({exc})") from exc
-    except (TimeoutError, socket.timeout) as exc:
+    except TimeoutError as exc:
         raise RemoteError("network", f"{where}: timed out") from exc
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -79,7 +79,9 @@ def remote_errors(settings: SftpSettings) -> Iterator[None]:
         raise RemoteError("remote", f"{where}: {text or type(exc).__name__}") from exc
 
 
-def _credentials(settings: SftpSettings, partners_dir: Path) -> tuple[paramiko.PKey | None, str | None]:
+def _credentials(
+    settings: SftpSettings, partners_dir: Path
+) -> tuple[paramiko.PKey | None, str | None]:
     key = password = None
     if settings.key_file:
         path = Path(settings.key_file)
@@ -87,7 +89,9 @@ def _credentials(settings: SftpSettings, partners_dir: Path) -> tuple[paramiko.P
         try:
             key = paramiko.PKey.from_path(path)
         except (OSError, paramiko.SSHException) as exc:
-            raise RemoteError("config", f"key_file {settings.key_file}: unreadable ({exc})") from exc
+            raise RemoteError(
+                "config", f"key_file {settings.key_file}: unreadable ({exc})"
+            ) from exc
     if settings.password_env:
         password = os.environ.get(settings.password_env)
         if not password and key is None:
@@ -135,10 +139,8 @@ def put_atomically(client: paramiko.SFTPClient, folder: str, name: str, data: by
     try:
         client.posix_rename(temp, final)
     except OSError:  # no posix-rename@openssh.com: plain rename refuses to replace
-        try:
+        with suppress(FileNotFoundError):
             client.remove(final)
-        except FileNotFoundError:
-            pass
         client.rename(temp, final)
 
 

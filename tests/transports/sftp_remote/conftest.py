@@ -35,11 +35,15 @@ PASSWORD = register_secret("Poll-test-" + secrets.token_hex(8))
 PASSWORD_ENV = "GATEWAY_SFTP_TEST_POLL_PASSWORD"
 
 if SSHD is None or shutil.which("ssh-keygen") is None:
-    pytest.skip("OpenSSH is not installed (apt-get install openssh-server openssh-client)",
-                allow_module_level=True)
+    pytest.skip(
+        "OpenSSH is not installed (apt-get install openssh-server openssh-client)",
+        allow_module_level=True,
+    )
 if os.geteuid() != 0:
-    pytest.skip("the sshd peer needs root (a test user and sshd's privilege separation)",
-                allow_module_level=True)
+    pytest.skip(
+        "the sshd peer needs root (a test user and sshd's privilege separation)",
+        allow_module_level=True,
+    )
 
 
 def keygen(path: Path) -> Path:
@@ -48,8 +52,12 @@ def keygen(path: Path) -> Path:
 
 
 def fingerprint_of(public: Path) -> str:
-    out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(public)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return out.split()[1]
 
 
@@ -63,8 +71,9 @@ def ensure_user() -> pwd.struct_passwd:
     try:
         pwd.getpwnam(USER)
     except KeyError:
-        subprocess.run(["useradd", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", USER],
-                       check=True)
+        subprocess.run(
+            ["useradd", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", USER], check=True
+        )
     subprocess.run(["chpasswd"], input=f"{USER}:{PASSWORD}", text=True, check=True)
     return pwd.getpwnam(USER)
 
@@ -91,8 +100,11 @@ class Peer:
             "Subsystem sftp internal-sftp\nForceCommand internal-sftp\n"
         )
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-        self.process = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [str(SSHD), "-D", "-e", "-f", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

@@ -42,7 +42,7 @@ def test_a_stable_file_is_taken_committed_then_deleted(polling: Polling) -> None
     assert not path.exists()
     (message,) = messages(polling)
     assert message.transport == "sftp" and message.partner_id == "demo-supplier"
-    assert message.transport_message_id.startswith(f"remote:{path}#")
+    assert str(message.transport_message_id).startswith(f"remote:{path}#")
     assert len(polling.gateway.deliveries()) == 1  # the canonical event reached the ERP
     row = poll_row(polling)
     assert (row.polls, row.files_seen, row.files_taken, row.errors) == (2, 2, 1, 0)
@@ -86,7 +86,9 @@ def test_a_changed_host_key_is_refused_loudly(polling: Polling, tmp_path: Path) 
     assert "refused" in (row.last_error or "")
 
 
-def test_a_wrong_password_is_an_auth_error(polling: Polling, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_password_is_an_auth_error(
+    polling: Polling, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.transports.sftp_remote.conftest import PASSWORD, PASSWORD_ENV
 
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
@@ -165,6 +167,8 @@ def test_our_997_is_uploaded_under_a_temp_name_then_renamed(polling: Polling) ->
     final = polling.peer.base / "outbox" / f"997-{outbound.id}.edi"
     assert sent.status == "sent" and final.read_bytes() == outbound.payload
     assert not final.with_name(final.name + ".part").exists()
-    again = send_remote(settings, polling.partners, Outbound(outbound.id, "demo-supplier", "997", b"v2"))
+    again = send_remote(
+        settings, polling.partners, Outbound(outbound.id, "demo-supplier", "997", b"v2")
+    )
     assert again.status == "sent" and final.read_bytes() == b"v2"
     assert [p.name for p in final.parent.iterdir()] == [final.name]
