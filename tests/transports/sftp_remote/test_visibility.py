@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway_app.sftp_commands import run_sftp
 from tests.transports.harness import ADMIN_TOKEN, SAMPLE_856, bearer
 from tests.transports.sftp_remote.conftest import Polling, keygen
-from gateway_app.sftp_commands import run_sftp
 
 
 def test_cli_polls_one_partner_now_and_lists_the_polls(
