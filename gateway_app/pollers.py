@@ -19,10 +19,9 @@ from datetime import timedelta
 from gateway.errors import ConfigurationError
 from gateway.partner_sections import SftpSettings
 from gateway.pipeline.inbox import Inbox
-from gateway.queries.sftp_polls import polled_partners
 from gateway.runtime import Runtime
 from gateway.store.models import PartnerPoll, utcnow
-from transports.sftp.poller import PollOutcome, SftpPoller
+from transports.sftp.poller import PollOutcome, SftpPoller, polled_partners
 
 log = logging.getLogger("gateway.sftp.poller")
 TICK_S = 5.0

@@ -99,9 +99,10 @@ def run_sftp(runtime: Runtime, args: argparse.Namespace) -> int:
 
 def _polls(runtime: Runtime, args: argparse.Namespace) -> int:
     from gateway.queries.sftp_polls import poll_rows
+    from transports.sftp.poller import polled_servers
 
     assert runtime.settings.partners_dir is not None
-    rows = poll_rows(runtime.db, runtime.settings.partners_dir)
+    rows = poll_rows(runtime.db, polled_servers(runtime.settings.partners_dir))
     if args.json:
         print(json.dumps({"polls": rows}, indent=2))
     elif not rows:

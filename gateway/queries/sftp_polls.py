@@ -3,14 +3,11 @@ and taken, errors by kind. Read by ``gateway sftp polls`` and ``GET /ops/sftp/po
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 
-from gateway.errors import ConfigurationError
-from gateway.partner_sections import SftpSettings
-from gateway.partners import read_profile
 from gateway.store.db import Database
 from gateway.store.models import PartnerPoll
 
@@ -29,23 +26,10 @@ _FIELDS = (
 )
 
 
-def polled_partners(partners_dir: Path) -> dict[str, SftpSettings]:
-    """Partners whose profile says: poll their server (``transports.sftp``, mode remote)."""
-    found = {}
-    for path in sorted(partners_dir.glob("*.yaml")):
-        try:
-            sftp = read_profile(path.stem, partners_dir).transports.sftp
-        except ConfigurationError:
-            continue  # reported by check-config and at start-up
-        if sftp is not None and sftp.enabled and sftp.mode == "remote":
-            found[path.stem] = sftp
-    return found
-
-
-def poll_rows(db: Database, partners_dir: Path) -> list[dict[str, Any]]:
-    """One row per polled partner (never polled: zeros), and per partner polled before but no
-    longer configured (``enabled: false``)."""
-    configured = polled_partners(partners_dir)
+def poll_rows(db: Database, configured: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per partner in ``configured`` (partner -> ``server``, ``inbox``,
+    ``poll_interval_s``, from the profiles: ``transports.sftp.poller.polled_servers``; never
+    polled: zeros), and per partner polled before but no longer configured (``enabled: false``)."""
     with db.sessions() as session:
         seen = {row.partner_id: row for row in session.scalars(select(PartnerPoll))}
     rows = []
@@ -61,9 +45,9 @@ def poll_rows(db: Database, partners_dir: Path) -> list[dict[str, Any]]:
             {
                 "partner_id": partner_id,
                 "enabled": settings is not None,
-                "server": f"{settings.host}:{settings.port}" if settings else None,
-                "inbox": settings.inbox if settings else None,
-                "poll_interval_s": settings.poll_interval_s if settings else None,
+                "server": settings["server"] if settings else None,
+                "inbox": settings["inbox"] if settings else None,
+                "poll_interval_s": settings["poll_interval_s"] if settings else None,
                 **values,
             }
         )

@@ -13,6 +13,7 @@ from gateway.queries.sftp_polls import poll_rows
 from gateway.web.auth import require_read
 from gateway.web.errors import error_responses
 from gateway.web.state import gateway_state
+from transports.sftp.poller import polled_servers
 
 router = APIRouter(
     prefix="/ops/sftp",
@@ -30,4 +31,5 @@ async def list_polls(request: Request) -> dict[str, Any]:
     before: last poll and last success, counters, the last error's kind and text."""
     runtime = gateway_state(request).runtime
     assert runtime.settings.partners_dir is not None  # resolved by Settings
-    return {"polls": await run_in_threadpool(poll_rows, runtime.db, runtime.settings.partners_dir)}
+    configured = await run_in_threadpool(polled_servers, runtime.settings.partners_dir)
+    return {"polls": await run_in_threadpool(poll_rows, runtime.db, configured)}

@@ -27,12 +27,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import paramiko
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
+from gateway.errors import ConfigurationError
 from gateway.partner_sections import SftpSettings
+from gateway.partners import read_profile
 from gateway.pipeline.inbox import Inbound, Inbox
 from gateway.pipeline.receive import Receipt
 from gateway.store.db import Database
@@ -257,3 +260,28 @@ class SftpPoller:
                     RemoteFile.partner_id == partner_id, RemoteFile.path == path
                 )
             )
+
+
+def polled_partners(partners_dir: Path) -> dict[str, SftpSettings]:
+    """Partners whose profile says: poll their server (``transports.sftp``, mode remote)."""
+    found = {}
+    for path in sorted(partners_dir.glob("*.yaml")):
+        try:
+            sftp = read_profile(path.stem, partners_dir).transports.sftp
+        except ConfigurationError:
+            continue  # reported by check-config and at start-up
+        if sftp is not None and sftp.enabled and sftp.mode == "remote":
+            found[path.stem] = sftp
+    return found
+
+
+def polled_servers(partners_dir: Path) -> dict[str, dict[str, Any]]:
+    """What ``gateway.queries.sftp_polls.poll_rows`` shows of each polled partner's profile."""
+    return {
+        partner_id: {
+            "server": f"{s.host}:{s.port}",
+            "inbox": s.inbox,
+            "poll_interval_s": s.poll_interval_s,
+        }
+        for partner_id, s in polled_partners(partners_dir).items()
+    }
