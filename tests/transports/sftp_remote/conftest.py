@@ -216,3 +216,9 @@ def polling(tmp_path: Path, peer: Peer, database_url: str) -> Iterator[Polling]:
         yield Polling(gateway, poller, partners, peer)
     finally:
         runtime.close()
+
+
+def messages_count(polling: Polling) -> int:
+    from gateway.store.models import InboundMessage
+
+    return polling.gateway.count(InboundMessage)
