@@ -456,7 +456,7 @@ class RemoteFile(Base):
     partner_id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
     path: Mapped[str] = mapped_column(StoredString(500), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    mtime: Mapped[int] = mapped_column(Integer)
+    mtime: Mapped[int] = mapped_column(BigInteger)
     stable_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sha256: Mapped[str | None] = mapped_column(StoredString(64))
     message_id: Mapped[str | None] = mapped_column(StoredString(40))

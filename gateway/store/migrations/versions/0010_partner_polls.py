@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("partner_id", sa.String(length=63), nullable=False),
         sa.Column("path", sa.String(length=500), nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
-        sa.Column("mtime", sa.Integer(), nullable=False),
+        sa.Column("mtime", sa.BigInteger(), nullable=False),
         sa.Column("stable_since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("message_id", sa.String(length=40), nullable=True),
