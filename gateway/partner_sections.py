@@ -167,7 +167,20 @@ class SftpSettings(_Strict):
     """``remote``: where their files are picked up from."""
     outbox: str = Field("/outbox", pattern=r"^/\S*$")
     """``remote``: where our acknowledgements are put."""
-    poll_interval_s: int = Field(300, ge=30, le=86400)
+    poll_interval_s: int = Field(300, ge=1, le=86400)
+    # --- remote (transports/sftp/remote.py, poller.py): their server, polled by our workers ---
+    key_file: str | None = Field(None, min_length=1, max_length=500)
+    """``remote``: our private key (OpenSSH format), relative to the partners folder."""
+    password_env: str | None = Field(None, pattern=r"^GATEWAY_SFTP_[A-Z0-9_]{1,60}$")
+    """``remote``: the environment variable holding our password (a secret: never in the file)."""
+    pattern: str = Field("*", min_length=1, max_length=100, pattern=r"^[^/]+$")
+    """``remote``: which names in ``inbox`` are theirs to take (``fnmatch``: ``*.edi``)."""
+    completion: Literal["stable", "rename"] = "stable"
+    """``remote``: a file is complete when its size and mtime held for ``stable_seconds``
+    across polls (``stable``), or as soon as it has a name without a ``temp_suffixes`` one."""
+    stable_seconds: float = Field(30, ge=0, le=3600)
+    archive: str | None = Field(None, pattern=r"^/\S*$")
+    """``remote``: where a taken file is moved (``after_commit: archive``); unset: ``<inbox>/archive``."""
     # --- hosted (transports/sftp/server.py): the account on our server ---------------------------
     authorized_keys: tuple[Annotated[str, Field(pattern=SFTP_KEY)], ...] = ()
     """``hosted``: public keys that log in as ``username`` (``authorized_keys`` lines)."""
@@ -205,6 +218,7 @@ class SftpSettings(_Strict):
             raise ValueError("mode remote needs the host we poll")
         if self.mode == "hosted":
             remote_only = {"host", "host_key", "inbox", "outbox", "port", "poll_interval_s"}
+            remote_only |= {"key_file", "password_env", "pattern", "completion", "archive"}
             if set_here := sorted(remote_only & self.model_fields_set):
                 raise ValueError(
                     f"mode hosted runs on our server (inbound/, outbound/, archive/): "
@@ -213,7 +227,10 @@ class SftpSettings(_Strict):
             if self.enabled and not (self.authorized_keys or self.password_hash):
                 raise ValueError("mode hosted needs authorized_keys or a password_hash")
         if self.enabled and self.mode == "remote":
-            raise ValueError(_NOT_BUILT.format(name="SFTP remote", key="sftp"))
+            if self.host_key is None:
+                raise ValueError("mode remote needs host_key, their server's pinned fingerprint")
+            if not (self.key_file or self.password_env):
+                raise ValueError("mode remote needs key_file or password_env")
         return self
 
 

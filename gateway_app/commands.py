@@ -132,6 +132,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return serve(settings, host=args.host, port=args.port)
     if args.command == "worker":
         from gateway.workers.run import run_workers
+        from gateway_app.pollers import start_sftp_polls
         from gateway_app.senders import build_senders, transport_problems
 
         run_workers(
@@ -140,6 +141,7 @@ def dispatch(args: argparse.Namespace) -> int:
             args.threads,
             senders_for=build_senders,
             checks=[transport_problems],
+            background=[start_sftp_polls],
         )
         return 0
     settings.require_database()  # only run, worker and db upgrade start a new one

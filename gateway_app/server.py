@@ -21,6 +21,7 @@ from gateway.workers.actors import Actors, build_actors
 from gateway.workers.broker import make_broker
 from gateway.workers.grouping import EnqueueGroups
 from gateway.workers.run import freeze_startup_objects, start_worker
+from gateway_app.pollers import start_sftp_polls
 from gateway_app.senders import build_senders, transport_problems
 from transports.sftp.hostkey import host_key_path, load_or_create
 from transports.sftp.server import SftpServer
@@ -87,6 +88,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     app.state.console.dashboard_for(runtime).refresh_in_background()  # the first view waits less
     host, port = host or settings.host, port or settings.port
     sftp = None
+    # the schedule of polls of suppliers' SFTP servers runs with the workers: here if embedded
+    stop_polls = start_sftp_polls(runtime, enqueue_process) if handle is not None else None
     try:
         sftp = start_sftp(runtime, enqueue_process)
         print(banner(settings, host, port, demo_key, sftp, demo_login=demo_login), flush=True)
@@ -94,6 +97,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     finally:
         if poller is not None:
             poller.stop()
+        if stop_polls is not None:
+            stop_polls()
         if sftp is not None:
             sftp.stop()
         if groups is not None:

@@ -199,6 +199,7 @@ ALLOWED: dict[str, set[str]] = {
         "gateway.errors",
         "gateway.settings",
         "gateway.store",
+        "gateway.queries",  # GET /ops/sftp/polls reads the polls' read model
     },
     "transports.registry": {"transports", "transports.http", "transports.as2", "transports.sftp"},
     "gateway_app": {"*"},  # the composition root

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.onboarding.as2_identity import summarize
-from gateway.partner_sections import EVENT_TYPES, AS2Settings
+from gateway.partner_sections import EVENT_TYPES, AS2Settings, SftpSettings
 from gateway.partners import PartnerProfile
 from gateway.x12.identities import EnvelopeId
 
@@ -134,13 +134,31 @@ def _connection(
         if s.mode == "hosted":
             lines += _hosted_sftp(s.username, sftp, s.temp_suffixes)
         else:
-            lines.append(
-                f"  SFTP on your server {s.host}:{s.port}, our account {s.username}: we pick "
-                f"files up from {s.inbox} every {s.poll_interval_s} s and put ours in {s.outbox}"
-            )
+            lines += _remote_sftp(s)
     if t.sftp is not None and not t.sftp.enabled:
         lines.append("  (our SFTP service opens later: we will tell you the date)")
     return lines
+
+
+def _remote_sftp(s: SftpSettings) -> list[str]:
+    """Polling their server: what we do there and what we need from them."""
+    done = (
+        f"a name without {'/'.join(s.temp_suffixes)} (upload as x.edi.part, then rename)"
+        if s.completion == "rename"
+        else f"its size unchanged for {s.stable_seconds:g} s"
+    )
+    after = "move it to " + (s.archive or f"{s.inbox.rstrip('/')}/archive")
+    return [
+        f"  SFTP on your server {s.host}:{s.port}, our account {s.username}: we pick "
+        f"files matching {s.pattern} up from {s.inbox} every {s.poll_interval_s} s and put ours "
+        f"in {s.outbox} (written as <name>.part, then renamed)",
+        f"    A file is complete once it has {done}; once stored we "
+        + ("delete it" if s.after_commit == "delete" else after),
+        "    We need from you: host and port, our user name, your host key fingerprint "
+        "(ssh-keygen -l -E sha256 -f <host key>.pub; we refuse any other key), and either our "
+        "public key installed for that user or a password sent to us out of band",
+        f"    Host key on file: {s.host_key or '(none yet: send it to us)'}",
+    ]
 
 
 def _as2(settings: AS2Settings, base: str, as2_id: str, partners_dir: Path | None) -> list[str]:

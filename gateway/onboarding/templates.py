@@ -53,6 +53,11 @@ PLACEHOLDERS = {
         Placeholder("AS2_ID", "their AS2 name (AS2-From)", "EXAMPLEPARTS"),
         Placeholder("AS2_URL", "their AS2 endpoint (https://...)", "https://as2.example/as2"),
         Placeholder("SFTP_HOST", "their SFTP server's host name", "sftp.example-parts.example"),
+        Placeholder(
+            "SFTP_HOST_KEY",
+            "their SFTP server's host key fingerprint (ssh-keygen -l -E sha256: SHA256:...)",
+            "SHA256:q8Mv2P0hJrUf7nq3mJ6cW1xZkA5b0Qe9r3tYw2uVdNs",
+        ),
         Placeholder("SFTP_USER", "the SFTP account name", "example-parts", default="${PARTNER_ID}"),
         Placeholder(
             "SFTP_PUBLIC_KEY",

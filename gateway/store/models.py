@@ -425,6 +425,44 @@ class SftpAccount(Base):
     last_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class PartnerPoll(Base):
+    """The SFTP poller of a partner's server (``transports.sftp.poller``): the lease that lets
+    one worker poll it at a time, and what the polls saw, for ``gateway sftp polls`` and
+    ``GET /ops/sftp/polls``."""
+
+    __tablename__ = "partner_polls"
+
+    partner_id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    lease_owner: Mapped[str | None] = mapped_column(StoredString(100))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_poll_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    polls: Mapped[int] = mapped_column(Integer, default=0)
+    files_seen: Mapped[int] = mapped_column(Integer, default=0)
+    files_taken: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error_kind: Mapped[str | None] = mapped_column(StoredString(20))
+    last_error: Mapped[str | None] = mapped_column(StoredString(500))
+    last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RemoteFile(Base):
+    """A file on a partner's server as the poller saw it: its size and mtime since when (the
+    ``stable`` completion), and once taken its digest and the message it became (a crash
+    before the remote delete is then recognised on the next poll)."""
+
+    __tablename__ = "remote_files"
+
+    partner_id: Mapped[str] = mapped_column(StoredString(63), primary_key=True)
+    path: Mapped[str] = mapped_column(StoredString(500), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime: Mapped[int] = mapped_column(BigInteger)
+    stable_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sha256: Mapped[str | None] = mapped_column(StoredString(64))
+    message_id: Mapped[str | None] = mapped_column(StoredString(40))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class PurchaseOrderRecord(Base):
     """A purchase order the ERP published (``gateway.procurement``): its last revision, and the
     state computed from every document linked to it."""

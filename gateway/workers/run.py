@@ -116,11 +116,17 @@ SendersFor = Callable[[Runtime], Mapping[str, Sender]]
 function, so that it reaches the spawned worker processes by name."""
 
 
+Background = Callable[[Runtime, Callable[[str], None]], Callable[[], None]]
+"""Starts a schedule beside a worker (``gateway_app.pollers.start_sftp_polls``) given the
+runtime and the enqueue of stored messages; returns what stops it. Module-level, as above."""
+
+
 def _worker_process(
     values: dict[str, object],
     threads: int,
     senders_for: SendersFor | None,
     checks: Sequence[ExtraCheck] = (),
+    background: Sequence[Background] = (),
 ) -> None:
     tune_malloc()  # a spawned process: glibc's defaults again (gateway.memory)
     logging.basicConfig(
@@ -138,11 +144,14 @@ def _worker_process(
         runtime.close()
         raise SystemExit(f"{len(problems)} partner profile or map problem(s), listed above")
     handle = start_worker(runtime, threads=threads)
+    stops = [start(runtime, handle.actors.enqueue_process) for start in background]
     freeze_startup_objects()
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     done.wait()
+    for stop in stops:
+        stop()
     handle.stop()
     runtime.close()
 
@@ -153,6 +162,7 @@ def run_workers(
     threads: int = 4,
     senders_for: SendersFor | None = None,
     checks: Sequence[ExtraCheck] = (),
+    background: Sequence[Background] = (),
 ) -> None:
     """``gateway worker``: N worker processes on the configured broker until SIGTERM/SIGINT;
     ``senders_for`` gives each its outbox sender table, ``checks`` the profile checks of the
@@ -166,7 +176,13 @@ def run_workers(
     children = [
         ctx.Process(
             target=_worker_process,
-            args=(settings_values(settings), threads, senders_for, tuple(checks)),
+            args=(
+                settings_values(settings),
+                threads,
+                senders_for,
+                tuple(checks),
+                tuple(background),
+            ),
         )
         for _ in range(processes)
     ]
