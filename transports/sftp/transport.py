@@ -27,6 +27,7 @@ from typing import Any
 
 from gateway.errors import ConfigurationError, FatalDeliveryError, RetriableDeliveryError
 from gateway.partner_sections import SftpSettings
+from gateway.partners import default_partners_dir
 from gateway.pipeline.inbox import Inbound, Inbox
 from gateway.pipeline.outbox import acknowledge_by_transport_id
 from gateway.pipeline.receive import Receipt
@@ -40,6 +41,7 @@ from transports.sftp.mailbox import (
     regular_files,
     write_atomically,
 )
+from transports.sftp.remote import send_remote
 
 log = logging.getLogger("gateway.sftp")
 _OUTBOUND_NAME = re.compile(r"^[0-9A-Za-z]{1,8}-(out_[0-9a-f]{24})\.edi$")
@@ -81,12 +83,9 @@ class SftpTransport(Transport):
                 f"partner {outbound.partner_id!r} has no enabled SFTP in its profile",
                 partner_id=outbound.partner_id,
             )
-        if settings.mode == "remote":
-            # DISPATCH POINT (mode remote): the poller's upload to the supplier's server
-            # (transports/sftp/remote.py, send_remote) is wired here at merge.
-            raise FatalDeliveryError(
-                "sftp mode remote: sending to a supplier's server is not wired in this build",
-                partner_id=outbound.partner_id,
+        if settings.mode == "remote":  # their server: upload under a temporary name, rename
+            return send_remote(
+                settings, self.inbox.partners_dir or default_partners_dir(), outbound
             )
         return self._hold(outbound)
 

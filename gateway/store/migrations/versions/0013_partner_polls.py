@@ -1,6 +1,6 @@
 """partner polls: the SFTP poller's lease and counters per partner, and the remote files it saw
 
-Revision ID: 0010
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-04 01:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
