@@ -111,6 +111,11 @@ class SftpGateway:
     def activity(self) -> dict[str, dict[str, Any]]:
         return {row["partner_id"]: row for row in self.transport.activity.accounts()}
 
+    def count(self, partner_id: str, counter: str) -> int:
+        """One counter of one account; 0 before the account's first row is written (the
+        login is recorded by the server's thread, after the client already holds a session)."""
+        return int(self.activity().get(partner_id, {}).get(counter) or 0)
+
 
 def partners_with_acme(tmp_path: Path, acme_public_key: str) -> Path:
     """The shipped profiles, ``acme-fasteners`` given a hosted SFTP account too."""

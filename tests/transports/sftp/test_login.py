@@ -39,7 +39,7 @@ def test_given_a_key_not_in_the_profile_then_login_fails_and_is_counted(
 
     assert result.returncode != 0
     assert "Permission denied" in result.stderr
-    wait_for(lambda: sftp_gateway.activity().get("demo-supplier", {}).get("auth_failures") == 1)
+    wait_for(lambda: sftp_gateway.count("demo-supplier", "auth_failures") == 1)
 
 
 def test_given_an_unknown_user_then_login_fails_and_no_account_row_appears(
@@ -103,7 +103,7 @@ def test_given_an_authenticated_account_then_exec_shell_and_forwarding_are_refus
             ssh.open_channel("direct-tcpip", ("127.0.0.1", 5432), ("127.0.0.1", 40000))
     finally:
         client.close()
-    wait_for(lambda: sftp_gateway.activity()["demo-supplier"]["logins"] == 1)
+    wait_for(lambda: sftp_gateway.count("demo-supplier", "logins") == 1)
     assert sftp_gateway.activity()["demo-supplier"]["last_login_from"] == "127.0.0.1"
 
 
@@ -115,7 +115,7 @@ def test_given_an_account_at_its_connection_limit_then_one_more_is_closed_and_co
     first = paramiko_client(sftp_gateway, "demo-supplier", pkey=key)
     try:
         first.open_sftp().listdir("/")
-        wait_for(lambda: sftp_gateway.activity()["demo-supplier"]["logins"] == 1)
+        wait_for(lambda: sftp_gateway.count("demo-supplier", "logins") == 1)
 
         second = sftp_gateway.sftp("ls\n")
         other_account = sftp_gateway.sftp("ls\n", "acme")
@@ -124,5 +124,5 @@ def test_given_an_account_at_its_connection_limit_then_one_more_is_closed_and_co
 
     assert second.returncode != 0
     assert other_account.returncode == 0, other_account.stderr
-    wait_for(lambda: sftp_gateway.activity()["demo-supplier"]["quota_failures"] == 1)
+    wait_for(lambda: sftp_gateway.count("demo-supplier", "quota_failures") == 1)
     wait_for(lambda: sftp_gateway.sftp("ls\n").returncode == 0, 10)  # the slot is free again
