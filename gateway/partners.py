@@ -150,6 +150,9 @@ class ProcurementSettings(_Strict):
     quantity_tolerance_percent: float = Field(0, ge=0, le=100)
     price_tolerance_percent: float = Field(0, ge=0, le=100)
     date_tolerance_days: int = Field(0, ge=0, le=365)
+    send_purchase_orders: bool = True
+    """Send the partner our 850s and 860s (``gateway.pipeline.purchase_orders``); false when the
+    ERP sends its own and the gateway only tracks them."""
 
 
 class Contact(_Strict):

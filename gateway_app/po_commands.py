@@ -108,10 +108,8 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _pull(runtime: Runtime) -> int:
-    from functools import partial
-
     from gateway.errors import DeliveryError
-    from gateway.pipeline.config import procurement_tolerances
+    from gateway.pipeline.purchase_orders import publisher
     from gateway.procurement.pull import publishes, pull
 
     connector = runtime.connector
@@ -121,9 +119,9 @@ def _pull(runtime: Runtime) -> int:
             file=sys.stderr,
         )
         return 1
-    tolerances = partial(procurement_tolerances, config=runtime.process_config)
+    publish = publisher(runtime.db, runtime.process_config)  # push items: the workers' sweep
     try:
-        done = pull(runtime.db, connector, None, tolerances)
+        done = pull(connector, None, publish)
     except DeliveryError as exc:
         print(f"gateway po pull: {exc}", file=sys.stderr)
         return 1

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from gateway.errors import ConfigurationError
 from gateway.locations import demo_sample
 from gateway.masking import mask_log_handlers, mask_secrets
-from gateway.pipeline.config import procurement_tolerances
 from gateway.pipeline.inbox import Inbox
+from gateway.pipeline.purchase_orders import publisher
 from gateway.procurement.pull import PurchaseOrderPoller, publishes
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -81,7 +80,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     else:  # workers run elsewhere (`gateway worker`); this process only enqueues
         actors = build_actors(make_broker(settings), runtime, settings.queue_prefix)
         handle = None
-    poller = _purchase_order_poller(runtime)
+    poller = _purchase_order_poller(runtime, actors.enqueue_outbound)
     groups = _enqueue_groups(settings, actors)
     enqueue_process = groups.add if groups is not None else actors.enqueue_process
     app = create_app(runtime, enqueue_process, actors.enqueue_deliveries, actors.enqueue_outbound)
@@ -109,15 +108,16 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     return 0
 
 
-def _purchase_order_poller(runtime: Runtime) -> PurchaseOrderPoller | None:
-    """Purchase orders from an ERP connector that publishes them (``gateway.procurement.pull``)."""
+def _purchase_order_poller(
+    runtime: Runtime, enqueue_outbound: Callable[[list[str]], None]
+) -> PurchaseOrderPoller | None:
+    """Purchase orders from an ERP connector that publishes them (``gateway.procurement.pull``),
+    each sent to its supplier (``gateway.pipeline.purchase_orders``)."""
     interval = runtime.settings.erp_po_poll_s
     if interval <= 0 or not publishes(runtime.connector):
         return None
-    config = runtime.process_config
-    return PurchaseOrderPoller(
-        runtime.db, runtime.connector, interval, partial(procurement_tolerances, config=config)
-    ).start()
+    publish = publisher(runtime.db, runtime.process_config, enqueue_outbound)
+    return PurchaseOrderPoller(runtime.connector, interval, publish).start()
 
 
 def _serve_http(app: Any, host: str, port: int, settings: Settings) -> None:

@@ -28,6 +28,7 @@ from gateway.mapping.base import Map
 from gateway.mapping.config import MapConfig
 from gateway.mapping.functional_ack import FunctionalAckMap, FunctionalAckMapConfig
 from gateway.mapping.invoice import InvoiceMap, InvoiceMapConfig
+from gateway.mapping.outbound.config import OutboundPoMapConfig
 from gateway.mapping.po_ack import PoAckMapConfig, PoAcknowledgmentMap
 from gateway.mapping.ship_notice import ShipNoticeMap, ShipNoticeMapConfig
 
@@ -40,6 +41,9 @@ _MAPS: dict[str, tuple[type[MapConfig], Callable[[Any], Map]]] = {
     "999": (FunctionalAckMapConfig, FunctionalAckMap),
 }
 DOCUMENT_TYPES = frozenset(_MAPS)
+OUTBOUND_PO_FILE = "outbound-850.yaml"
+"""How we write a partner's 850s and 860s (``gateway.mapping.outbound``): ``base/`` and a
+partner's override, like the inbound maps."""
 _FILE = re.compile(r"x12-(\w+)\.yaml")
 _DIR = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -151,7 +155,9 @@ def read_map_set(maps_dir: Path | None = None) -> tuple[MapSet | None, list[str]
             problems.append(f"{directory.name}/: not a valid partner id")
             continue
         for path in sorted(directory.iterdir()):
-            if path.suffix in (".yaml", ".yml"):
+            if path.name == OUTBOUND_PO_FILE:
+                problems.extend(_build_outbound(root, directory.name)[1])
+            elif path.suffix in (".yaml", ".yml"):
                 built, errors = _build(root, directory.name, path.name)
                 problems.extend(errors)
                 if built is not None:
@@ -252,6 +258,41 @@ def _build(root: Path, directory: str, name: str) -> tuple[Map | None, list[str]
         chain = f" (merged over {data['extends']})" if data.get("extends") else ""
         return None, [f"{label}{chain}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
     return map_class(config), []
+
+
+def load_outbound_po_map(
+    partner_id: str | None, maps_dir: Path | None = None
+) -> OutboundPoMapConfig:
+    """How we write ``partner_id``'s purchase orders: its ``outbound-850.yaml`` when it has one,
+    else the base one, else the defaults. Read each time (a PO is sent rarely; an edit applies
+    to the next one). Raises ``ConfigurationError`` listing every problem of the file."""
+    if partner_id is not None and not _DIR.fullmatch(partner_id):
+        raise ConfigurationError(f"invalid partner id {partner_id!r}", partner_id=partner_id)
+    root = _resolved(maps_dir or default_maps_dir())
+    own = partner_id is not None and (root / partner_id / OUTBOUND_PO_FILE).is_file()
+    directory = partner_id if own and partner_id else BASE
+    if not (root / directory / OUTBOUND_PO_FILE).is_file():
+        return OutboundPoMapConfig()
+    config, errors = _build_outbound(root, directory)
+    if config is None:
+        raise ConfigurationError(
+            f"invalid map {directory}/{OUTBOUND_PO_FILE}:\n  " + "\n  ".join(errors),
+            code="config.map.invalid",
+            file=str(root / directory / OUTBOUND_PO_FILE),
+            errors=errors,
+        )
+    return config
+
+
+def _build_outbound(root: Path, directory: str) -> tuple[OutboundPoMapConfig | None, list[str]]:
+    label = f"{directory}/{OUTBOUND_PO_FILE}"
+    data, errors = _resolve(root, directory, OUTBOUND_PO_FILE, ())
+    if data is None:
+        return None, errors
+    try:
+        return OutboundPoMapConfig.model_validate(data), []
+    except ValidationError as exc:
+        return None, [f"{label}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

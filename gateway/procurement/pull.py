@@ -18,9 +18,7 @@ from pydantic import ValidationError
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.erp.base import ErpConnector
 from gateway.errors import DeliveryError
-from gateway.procurement.registry import publish
-from gateway.procurement.state import Tolerances
-from gateway.store.db import Database
+from gateway.procurement.registry import Published
 
 log = logging.getLogger("gateway.procurement")
 
@@ -37,11 +35,14 @@ def publishes(connector: ErpConnector) -> bool:
     return type(connector).purchase_orders is not ErpConnector.purchase_orders
 
 
+Publish = Callable[[PurchaseOrder], Published]
+"""Publishes one PO (and sends it: ``gateway.pipeline.purchase_orders``)."""
+
+
 def pull(
-    db: Database,
     connector: ErpConnector,
     cursor: str | None,
-    tolerances_for: Callable[[str], Tolerances],
+    publish: Publish,
     *,
     rounds: int = 100,
 ) -> Pulled:
@@ -56,7 +57,7 @@ def pull(
                 number = body.get("po_number") if isinstance(body, dict) else None
                 result.problems.append(f"PO {number}: {exc.errors()[0]['msg']}")
                 continue
-            done = publish(db, order, tolerances_for(order.partner_id))
+            done = publish(order)
             result.outcomes[done.outcome] += 1
         if not bodies or after == result.cursor:
             result.cursor = after
@@ -68,15 +69,8 @@ def pull(
 class PurchaseOrderPoller:
     """A daemon thread pulling every ``interval_s`` seconds; failures are logged and retried."""
 
-    def __init__(
-        self,
-        db: Database,
-        connector: ErpConnector,
-        interval_s: float,
-        tolerances_for: Callable[[str], Tolerances],
-    ) -> None:
-        self.db, self.connector, self.interval_s = db, connector, interval_s
-        self.tolerances_for = tolerances_for
+    def __init__(self, connector: ErpConnector, interval_s: float, publish: Publish) -> None:
+        self.connector, self.interval_s, self.publish = connector, interval_s, publish
         self.cursor: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="po-poller", daemon=True)
@@ -92,7 +86,7 @@ class PurchaseOrderPoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                done = pull(self.db, self.connector, self.cursor, self.tolerances_for)
+                done = pull(self.connector, self.cursor, self.publish)
                 self.cursor = done.cursor
                 if done.outcomes.get("created") or done.outcomes.get("updated"):
                     log.info("purchase orders from the ERP: %s", dict(done.outcomes))

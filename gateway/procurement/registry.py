@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
-from gateway.canonical import Event
+from gateway.canonical import Event, FunctionalAckEvent
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.procurement.documents import documents_of
 from gateway.procurement.state import (
@@ -35,6 +35,7 @@ from gateway.store.db import Database
 from gateway.store.models import (
     PoDiscrepancy,
     PoDocument,
+    PoTransmission,
     PurchaseOrderLineRecord,
     PurchaseOrderRecord,
     utcnow,
@@ -56,6 +57,11 @@ class Published:
     revision: str
     status: str
     linked_documents: int
+    sent: str | None = None
+    """The document sent the supplier for this revision: ``850``, ``860``, or None."""
+    outbox_id: str | None = None
+    note: str | None = None
+    """Why nothing was sent, when nothing was."""
 
 
 def revision_of(order: PurchaseOrder) -> str:
@@ -68,38 +74,46 @@ def revision_of(order: PurchaseOrder) -> str:
 def publish(
     db: Database, order: PurchaseOrder, tolerances: Tolerances = NO_TOLERANCES
 ) -> Published:
+    with db.transaction() as session:
+        return publish_in(session, order, tolerances)[0]
+
+
+def publish_in(
+    session: Session, order: PurchaseOrder, tolerances: Tolerances = NO_TOLERANCES
+) -> tuple[Published, PurchaseOrderRecord]:
+    """``publish`` in the caller's transaction (which may send the PO in the same one), with
+    the PO's record."""
     revision = revision_of(order)
     body = order.model_dump(mode="json")
-    with db.transaction() as session:
-        record = session.execute(
-            select(PurchaseOrderRecord)
-            .where(
-                PurchaseOrderRecord.partner_id == order.partner_id,
-                PurchaseOrderRecord.po_number == order.po_number,
-            )
-            .with_for_update()
-        ).scalar_one_or_none()
-        if record is not None and record.revision == revision:
-            return Published(
-                order.po_number, order.partner_id, "unchanged", revision, record.status, 0
-            )
-        outcome = "updated" if record is not None else "created"
-        if record is None:
-            record = PurchaseOrderRecord(
-                partner_id=order.partner_id, po_number=order.po_number, status="open"
-            )
-            session.add(record)
-        record.revision = revision
-        record.body = body
-        record.order_date = order.order_date
-        record.currency = order.currency
-        record.updated_at = utcnow()
-        session.flush()
-        linked = _link(session, record)
-        refresh(session, record, tolerances)
-        return Published(
-            order.po_number, order.partner_id, outcome, revision, record.status, linked
+    record = session.execute(
+        select(PurchaseOrderRecord)
+        .where(
+            PurchaseOrderRecord.partner_id == order.partner_id,
+            PurchaseOrderRecord.po_number == order.po_number,
         )
+        .with_for_update()
+    ).scalar_one_or_none()
+    if record is not None and record.revision == revision:
+        unchanged = Published(
+            order.po_number, order.partner_id, "unchanged", revision, record.status, 0
+        )
+        return unchanged, record
+    outcome = "updated" if record is not None else "created"
+    if record is None:
+        record = PurchaseOrderRecord(
+            partner_id=order.partner_id, po_number=order.po_number, status="open"
+        )
+        session.add(record)
+    record.revision = revision
+    record.body = body
+    record.order_date = order.order_date
+    record.currency = order.currency
+    record.updated_at = utcnow()
+    session.flush()
+    linked = _link(session, record)
+    refresh(session, record, tolerances)
+    done = Published(order.po_number, order.partner_id, outcome, revision, record.status, linked)
+    return done, record
 
 
 def _link(session: Session, record: PurchaseOrderRecord) -> int:
@@ -133,6 +147,10 @@ def observe(
     rows = []
     for event, message_id in events:
         if event.partner_id is None:
+            continue
+        if isinstance(event, FunctionalAckEvent):
+            rows += _functional_ack_rows(session, event, message_id)
+            touched.update((row.partner_id, row.po_number) for row in rows)
             continue
         for po_number, document in documents_of(event).items():
             key = (event.partner_id, po_number[:40])
@@ -187,6 +205,46 @@ def observe(
                     }
                 )
     return found
+
+
+def _functional_ack_rows(
+    session: Session, event: FunctionalAckEvent, message_id: str
+) -> list[PoDocument]:
+    """The supplier's 997/999 of a group we sent (its AK102 is our GS06): one linked document
+    for each PO an 850/860 of ours in that group was for. A group of anything else (one of our
+    own acknowledgements never gets one) matches nothing."""
+    ack = event.document
+    group = (ack.acknowledged_group.control_number or "").strip().lstrip("0") or None
+    if group is None or ack.acknowledged_group.functional_id not in (None, "PO", "PC"):
+        return []
+    sent = session.execute(
+        select(PoTransmission).where(
+            PoTransmission.partner_id == event.partner_id,
+            PoTransmission.group_control == group,
+        )
+    ).scalars()
+    rows = []
+    for transmission in sent:
+        status = ack.status
+        for answered in ack.transaction_sets:
+            if (answered.control_number or "").lstrip("0") == transmission.set_control.lstrip(
+                "0"
+            ) and answered.status is not None:
+                status = answered.status
+        rows.append(
+            PoDocument(
+                partner_id=transmission.partner_id,
+                po_number=transmission.po_number,
+                event_id=event.id,
+                message_id=message_id,
+                kind=event.source.document_type[:20],
+                document_number=f"{transmission.kind} (group {transmission.group_control})",
+                status=status,
+                lines=[],
+                linked=False,
+            )
+        )
+    return rows
 
 
 def refresh(session: Session, record: PurchaseOrderRecord, tolerances: Tolerances) -> PoState:

@@ -73,7 +73,8 @@ class DocumentLine:
 class Document:
     event_id: str
     kind: str
-    """855, 856 or 810."""
+    """855, 856 or 810; 997 or 999 (the supplier's functional ack of an 850/860 we sent:
+    ``number`` names it, ``status`` is the ack's, ``lines`` is empty)."""
     number: str | None
     status: str | None
     lines: tuple[DocumentLine, ...]
@@ -291,12 +292,13 @@ def compute(
                     continue
                 line.invoiced_quantity += _decimal(item.quantity) or ZERO
                 line.invoiced_price = _decimal(item.unit_price) or line.invoiced_price
+    found += _functional_ack_discrepancies(documents)
     found += _shipment_discrepancies(lines, documents, tolerances)
     found += _invoice_discrepancies(lines, documents, tolerances)
     for line in lines:
         line.status = _line_status(line, order.get("status") == "cancelled")
     return PoState(
-        status=_po_status(order, lines, latest_ack, sent),
+        status=_po_status(order, lines, latest_ack, sent, _latest_functional_ack(documents)),
         lines=lines,
         discrepancies=found,
         acknowledged=latest_ack is not None,
@@ -479,8 +481,39 @@ def _line_status(line: LineState, cancelled: bool) -> str:
     return "open"
 
 
+FUNCTIONAL_ACKS = ("997", "999")
+
+
+def _latest_functional_ack(documents: list[Document]) -> Document | None:
+    acks = [d for d in documents if d.kind in FUNCTIONAL_ACKS]
+    return acks[-1] if acks else None
+
+
+def _functional_ack_discrepancies(documents: list[Document]) -> list[Discrepancy]:
+    """The supplier's translator refused what we sent (the latest 997/999 for the PO rejects
+    it): the supplier may not have the order at all."""
+    latest = _latest_functional_ack(documents)
+    if latest is None or latest.status not in ("rejected", "partially_accepted"):
+        return []
+    what = "rejected" if latest.status == "rejected" else "accepted only part of"
+    return [
+        Discrepancy(
+            "functional_ack_rejected",
+            "error",
+            None,
+            f"The supplier's {latest.kind} {what} our {latest.number or 'purchase order'}: "
+            "they may not have the order; see the acknowledgement for the segments in error.",
+            latest.event_id,
+        )
+    ]
+
+
 def _po_status(
-    order: dict[str, Any], lines: list[LineState], ack: Document | None, sent: bool
+    order: dict[str, Any],
+    lines: list[LineState],
+    ack: Document | None,
+    sent: bool,
+    functional_ack: Document | None = None,
 ) -> str:
     if order.get("status") == "cancelled":
         return "cancelled"
@@ -504,4 +537,6 @@ def _po_status(
             return _ACK_STATUS[ack.status]
         changed = any(ln.status in ("acknowledged_with_changes", "rejected") for ln in lines)
         return "acknowledged_with_changes" if changed else "acknowledged"
+    if sent and functional_ack is not None and functional_ack.status != "rejected":
+        return "functionally_acknowledged"
     return "sent" if sent else "open"

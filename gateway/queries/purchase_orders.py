@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,10 @@ from sqlalchemy import select
 
 from gateway.store.db import Database
 from gateway.store.models import (
+    OutboxItem,
     PoDiscrepancy,
     PoDocument,
+    PoTransmission,
     PurchaseOrderLineRecord,
     PurchaseOrderRecord,
 )
@@ -23,6 +26,7 @@ from gateway.store.models import (
 OPEN = (
     "open",
     "sent",
+    "functionally_acknowledged",
     "acknowledged",
     "acknowledged_with_changes",
     "backordered",
@@ -70,6 +74,22 @@ class PoDocumentView(BaseModel):
     links: dict[str, str]
 
 
+class TransmissionView(BaseModel):
+    """An 850 or 860 we sent for a revision of the PO, its outbox state and the supplier's
+    functional acknowledgement of it (their 997/999), if one came."""
+
+    kind: str
+    revision: str
+    outbox_id: str
+    outbox_status: str | None
+    interchange_control: str
+    group_control: str
+    created_at: datetime
+    functional_ack: str | None
+    """The 997/999's status for it: accepted, accepted_with_errors, partially_accepted, rejected."""
+    links: dict[str, str]
+
+
 class PurchaseOrderView(BaseModel):
     po_number: str
     partner_id: str
@@ -81,6 +101,7 @@ class PurchaseOrderView(BaseModel):
     lines: list[PoLineView]
     discrepancies: list[DiscrepancyView]
     documents: list[PoDocumentView]
+    transmissions: list[TransmissionView] = []
     updated_at: datetime
 
 
@@ -169,10 +190,40 @@ def purchase_order(
                         )
                         for d in documents
                     ],
+                    transmissions=_transmissions(session, record, documents),
                     updated_at=record.updated_at,
                 )
             )
         return views
+
+
+def _transmissions(
+    session: Any, record: PurchaseOrderRecord, documents: Sequence[PoDocument]
+) -> list[TransmissionView]:
+    rows = session.execute(
+        select(PoTransmission, OutboxItem.status)
+        .join(OutboxItem, OutboxItem.id == PoTransmission.outbox_id, isouter=True)
+        .where(
+            PoTransmission.partner_id == record.partner_id,
+            PoTransmission.po_number == record.po_number,
+        )
+        .order_by(PoTransmission.id)
+    ).all()
+    acks = {d.document_number: d.status for d in documents if d.kind in ("997", "999")}
+    return [
+        TransmissionView(
+            kind=t.kind,
+            revision=t.revision,
+            outbox_id=t.outbox_id,
+            outbox_status=status,
+            interchange_control=t.interchange_control,
+            group_control=t.group_control,
+            created_at=t.created_at,
+            functional_ack=acks.get(f"{t.kind} (group {t.group_control})"),
+            links={"outbox": f"/ops/outbox/{t.outbox_id}"},
+        )
+        for t, status in rows
+    ]
 
 
 def _line_key(line: PoLineView) -> tuple[int, str]:

@@ -538,6 +538,32 @@ class PoDocument(Base):
     )
 
 
+class PoTransmission(Base):
+    """An 850 or 860 we sent a supplier for a PO revision (``gateway.pipeline.purchase_orders``):
+    its outbox item and control numbers, by which the supplier's 997/999 is matched to it."""
+
+    __tablename__ = "po_transmissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(StoredString(63))
+    po_number: Mapped[str] = mapped_column(StoredString(40))
+    revision: Mapped[str] = mapped_column(StoredString(64))
+    kind: Mapped[str] = mapped_column(StoredString(3))
+    """850 or 860."""
+    outbox_id: Mapped[str] = mapped_column(StoredString(40))
+    interchange_control: Mapped[str] = mapped_column(StoredString(9))
+    group_control: Mapped[str] = mapped_column(StoredString(9))
+    set_control: Mapped[str] = mapped_column(StoredString(9))
+    body: Mapped[dict[str, Any]] = mapped_column()
+    """The canonical PO as this transmission carried it: what the next 860 is computed from."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        Index("ix_po_transmissions_po", "partner_id", "po_number"),
+        Index("ix_po_transmissions_group", "partner_id", "group_control"),
+    )
+
+
 class PoDiscrepancy(Base):
     __tablename__ = "po_discrepancies"
 

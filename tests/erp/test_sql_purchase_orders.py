@@ -16,8 +16,9 @@ from sqlalchemy import Engine, create_engine, insert
 from gateway.erp import SqlInterfaceErpConnector
 from gateway.erp.sql import tables as s
 from gateway.partner_store import sync_partners
-from gateway.procurement.pull import publishes, pull
-from gateway.procurement.state import Tolerances
+from gateway.procurement.pull import Publish, publishes, pull
+from gateway.pipeline.config import ProcessConfig
+from gateway.pipeline.purchase_orders import publisher
 from gateway.queries.purchase_orders import purchase_order
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
@@ -89,8 +90,9 @@ def _sample(number: str) -> dict[str, Any]:
     return body
 
 
-def _no_tolerances(_: str) -> Tolerances:
-    return Tolerances()
+def _publisher(db: Database) -> Publish:
+    """Publish and send, as ``gateway run``'s poller does (push items left to the sweep)."""
+    return publisher(db, ProcessConfig())
 
 
 def test_given_pos_in_the_interface_tables_then_each_revision_reaches_the_registry_once(
@@ -104,13 +106,13 @@ def test_given_pos_in_the_interface_tables_then_each_revision_reaches_the_regist
         export(engine, first_po, "1")
         export(engine, second_po, "1")
 
-        first = pull(gateway_db, connector, None, _no_tolerances)
-        polled_again = pull(gateway_db, connector, first.cursor, _no_tolerances)
+        first = pull(connector, None, _publisher(gateway_db))
+        polled_again = pull(connector, first.cursor, _publisher(gateway_db))
         changed = json.loads(json.dumps(first_po))
         changed["lines"][1]["quantity"] = "1200"
         export(engine, changed, "2")
-        after_change = pull(gateway_db, connector, first.cursor, _no_tolerances)
-        restarted = pull(gateway_db, connector, None, _no_tolerances)  # the cursor lost
+        after_change = pull(connector, first.cursor, _publisher(gateway_db))
+        restarted = pull(connector, None, _publisher(gateway_db))  # the cursor lost
 
     (view,) = purchase_order(gateway_db, "4500012345")
     assert dict(first.outcomes) == {"created": 2} and first.problems == []
@@ -122,6 +124,8 @@ def test_given_pos_in_the_interface_tables_then_each_revision_reaches_the_regist
         ("2", "1200", "0.42"),
         ("3", "250", "1.15"),
     ]
+    # the supplier got the PO, then the change of line 2 (the revision read again: nothing)
+    assert [(t.kind, t.revision) for t in view.transmissions] == [("850", "1"), ("860", "2")]
     engine.dispose()
 
 
@@ -137,7 +141,7 @@ def test_given_a_po_exported_without_lines_then_the_poller_reports_it_and_reads_
                 {"partner_id": "demo-supplier", "po_number": "4500099999", "revision": "1"},
             )
         export(engine, _sample("4500012349"), "1")
-        done = pull(gateway_db, connector, None, _no_tolerances)
+        done = pull(connector, None, _publisher(gateway_db))
 
     assert dict(done.outcomes) == {"created": 1}
     assert len(done.problems) == 1 and done.problems[0].startswith("PO 4500099999:")

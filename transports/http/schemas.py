@@ -124,10 +124,11 @@ def receipt_from(view: MessageView) -> Receipt:
 
 
 class OutboxEntry(BaseModel):
-    """A document we sent you (our 997/999/TA1; later purchase orders), to fetch and acknowledge."""
+    """A document we sent you (our 997/999/TA1, our 850 purchase orders and 860 changes), to
+    fetch and acknowledge."""
 
     id: str
-    kind: str = Field(description="997, 999, TA1...")
+    kind: str = Field(description="997, 999, TA1, 850, 860")
     status: str = Field(
         description="queued (not fetched yet), sent (fetched), acknowledged (you acked it)"
     )

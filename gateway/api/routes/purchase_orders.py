@@ -11,8 +11,8 @@ from fastapi.responses import PlainTextResponse, Response
 
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.errors import ConfigurationError
-from gateway.pipeline.config import partner_profile, procurement_tolerances
-from gateway.procurement.registry import publish
+from gateway.pipeline.config import partner_profile
+from gateway.pipeline.purchase_orders import publish_order
 from gateway.queries import purchase_orders as views
 from gateway.queries.purchase_orders import PurchaseOrderSummary, PurchaseOrderView
 from gateway.web.auth import permits
@@ -26,6 +26,7 @@ DateQuery = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 StatusQuery = Literal[
     "open",
     "sent",
+    "functionally_acknowledged",
     "acknowledged",
     "acknowledged_with_changes",
     "backordered",
@@ -42,7 +43,14 @@ StatusQuery = Literal[
 @router.post(
     "",
     status_code=200,
-    responses=error_responses(422, described={400: "The body is not JSON", 404: "No such partner"}),
+    responses=error_responses(
+        422,
+        described={
+            400: "The body is not JSON",
+            404: "No such partner",
+            409: "The partner's outbound map is invalid: nothing was stored",
+        },
+    ),
 )
 async def post_purchase_order(
     order: PurchaseOrder,
@@ -50,7 +58,9 @@ async def post_purchase_order(
     _actor: Annotated[str, Depends(permits("purchase_order.publish"))],
 ) -> dict[str, object]:
     """A new PO, or a new revision of one (the same revision again changes nothing). Supplier
-    documents that named it before it arrived are linked to it now."""
+    documents that named it before it arrived are linked to it now. The supplier is sent the
+    850 (a new PO) or the 860 (a changed or cancelled one) through its outbox: ``sent`` names
+    it, ``outbox_id`` is the item; ``note`` says why nothing was sent."""
     runtime = state.runtime
     try:
         profile = partner_profile(order.partner_id, runtime.process_config)
@@ -58,8 +68,14 @@ async def post_purchase_order(
         profile = None
     if profile is None:
         raise ApiError(404, "partner.not_found", f"no partner {order.partner_id!r}")
-    tolerances = procurement_tolerances(order.partner_id, runtime.process_config)
-    done = await run_in_threadpool(publish, runtime.db, order, tolerances)
+    try:
+        done, ref = await run_in_threadpool(
+            publish_order, runtime.db, order, runtime.process_config
+        )
+    except ConfigurationError as exc:  # the partner's outbound map: said, nothing stored
+        raise ApiError(409, "purchase_order.not_sendable", str(exc)) from None
+    if ref is not None:
+        await run_in_threadpool(state.enqueue_outbound, [ref.id])
     return {
         "po_number": done.po_number,
         "partner_id": done.partner_id,
@@ -67,6 +83,9 @@ async def post_purchase_order(
         "revision": done.revision,
         "status": done.status,
         "linked_documents": done.linked_documents,
+        "sent": done.sent,
+        "outbox_id": done.outbox_id,
+        "note": done.note,
         "links": {"self": f"/ops/purchase-orders/{done.po_number}?partner={done.partner_id}"},
     }
 

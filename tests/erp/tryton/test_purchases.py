@@ -55,8 +55,9 @@ def test_given_confirmed_purchases_then_pull_publishes_them_to_the_registry_once
 ) -> None:
     from gateway.erp.tryton import TrytonErpConnector
     from gateway.partner_store import sync_partners
+    from gateway.pipeline.config import ProcessConfig
+    from gateway.pipeline.purchase_orders import publisher
     from gateway.procurement.pull import pull
-    from gateway.procurement.state import Tolerances
     from gateway.queries.purchase_orders import purchase_order
     from gateway.store.db import Database as GatewayDb
     from gateway.store.migrate import upgrade
@@ -67,8 +68,9 @@ def test_given_confirmed_purchases_then_pull_publishes_them_to_the_registry_once
     sync_partners(db)
     connector = TrytonErpConnector(tryton_db.url)
 
-    first = pull(db, connector, None, lambda _: Tolerances())
-    again = pull(db, connector, None, lambda _: Tolerances())  # a restart: the cursor is lost
+    publish = publisher(db, ProcessConfig())
+    first = pull(connector, None, publish)
+    again = pull(connector, None, publish)  # a restart: the cursor is lost
 
     (view,) = purchase_order(db, "4500012345")
     assert (dict(first.outcomes), dict(again.outcomes)) == ({"created": 10}, {"unchanged": 10})
@@ -78,4 +80,5 @@ def test_given_confirmed_purchases_then_pull_publishes_them_to_the_registry_once
         ("2", "ELC-20417", "1000"),
         ("3", "ELC-30988", "250"),
     ]
+    assert [t.kind for t in view.transmissions] == ["850"]  # sent once, not again on the rerun
     db.dispose()
