@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,6 +24,12 @@ def add_po_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.add_argument(
         "--json", action="store_true", help="the same JSON as /ops/purchase-orders/PO"
     )
+    publish = actions.add_parser(
+        "publish",
+        help="publish a PO from a JSON file (the body POST /ops/purchase-orders takes) and send "
+        "the supplier its 850 or 860",
+    )
+    publish.add_argument("file", help="the canonical purchase_order as JSON, or - for stdin")
     actions.add_parser(
         "pull", help="read changed purchase orders from the ERP now (GATEWAY_ERP_CONNECTOR=tryton)"
     )
@@ -41,6 +48,8 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
 
     if args.action == "pull":
         return _pull(runtime)
+    if args.action == "publish":
+        return _publish(runtime, args.file)
     if args.action == "list":
         if args.status is not None and args.status not in views.STATUSES:
             print(
@@ -94,6 +103,14 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
             f"{line.acknowledged_quantity or '-':>9} {line.shipped_quantity or '-':>9} "
             f"{line.invoiced_quantity or '-':>9}  {line.buyer_part_number or ''}"
         )
+    if view.transmissions:
+        print("sent to the supplier:")
+        for t in view.transmissions:
+            print(
+                f"  {t.kind} revision {t.revision}  {t.created_at:%Y-%m-%d %H:%M}  ISA13 "
+                f"{t.interchange_control}  outbox {t.outbox_id} {t.outbox_status or '-'}  "
+                f"997: {t.functional_ack or 'not yet'}"
+            )
     if view.discrepancies:
         print("discrepancies:")
         for d in view.discrepancies:
@@ -104,6 +121,38 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
             print(
                 f"  {doc.kind} {doc.document_number or ''} {doc.received_at:%Y-%m-%d %H:%M} message {doc.message_id}"
             )
+    return 0
+
+
+def _publish(runtime: Runtime, path: str) -> int:
+    from pydantic import ValidationError
+
+    from gateway.canonical.purchase_order import PurchaseOrder
+    from gateway.errors import ConfigurationError
+    from gateway.pipeline.purchase_orders import publish_order
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        order = PurchaseOrder.model_validate_json(text)
+    except OSError as exc:
+        print(f"gateway po publish: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(body)"
+        print(f"gateway po publish: {path}: {where}: {first['msg']}", file=sys.stderr)
+        return 1
+    try:
+        done, _ = publish_order(runtime.db, order, runtime.process_config)
+    except ConfigurationError as exc:
+        print(f"gateway po publish: {exc}", file=sys.stderr)
+        return 1
+    sent = (
+        f"sent the supplier its {done.sent} (outbox {done.outbox_id})" if done.sent else done.note
+    )
+    print(
+        f"PO {done.po_number} ({done.partner_id}): {done.outcome}, {done.status}; {sent or 'nothing sent'}"
+    )
     return 0
 
 

@@ -8,9 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.partner_store import sync_partners
-from gateway.procurement.registry import publish
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade
 
@@ -38,8 +36,10 @@ def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_s
     upgrade(url)
     db = Database(url)
     sync_partners(db)
-    publish(db, PurchaseOrder.model_validate_json((SAMPLES / "po-4500012345.json").read_text()))
     db.dispose()
+    published = gateway(tmp_path, "po", "publish", str(SAMPLES / "po-4500012345.json"))
+    again = gateway(tmp_path, "po", "publish", str(SAMPLES / "po-4500012345.json"))
+    broken = gateway(tmp_path, "po", "publish", str(SAMPLES / "856-SI-4010.edi"))
 
     shown = gateway(tmp_path, "po", "show", "4500012345")
     as_json = gateway(tmp_path, "po", "show", "4500012345", "--json")
@@ -47,10 +47,22 @@ def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_s
     unknown = gateway(tmp_path, "po", "show", "4599999999")
     bad_status = gateway(tmp_path, "po", "list", "--status", "bogus")
 
+    assert published.returncode == 0, published.stderr
+    assert (
+        "PO 4500012345 (demo-supplier): created, sent; sent the supplier its 850"
+        in published.stdout
+    )
+    assert "unchanged" in again.stdout and "nothing sent" in again.stdout
+    assert (
+        broken.returncode == 1
+        and broken.stderr.count("\n") == 1
+        and "Traceback" not in broken.stderr
+    )
     assert shown.returncode == 0, shown.stderr
-    assert "PO 4500012345  supplier demo-supplier  open" in shown.stdout
+    assert "sent to the supplier:" in shown.stdout and "850 revision 1" in shown.stdout
+    assert "PO 4500012345  supplier demo-supplier  sent" in shown.stdout
     assert json.loads(as_json.stdout)["lines"][1]["ordered_quantity"] == "1000"
-    assert listed.stdout.splitlines()[1].startswith("4500012345,demo-supplier,open,2026-11-10")
+    assert listed.stdout.splitlines()[1].startswith("4500012345,demo-supplier,sent,2026-11-10")
     assert (unknown.returncode, unknown.stderr.strip()) == (
         1,
         "gateway po show: no purchase order '4599999999'",

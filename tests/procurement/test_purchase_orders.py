@@ -161,7 +161,9 @@ def test_given_a_supplier_key_then_it_sees_only_its_own_open_pos(client: TestCli
     assert [p["po_number"] for p in mine] == ["4500012345"]
     assert [p["po_number"] for p in theirs] == ["4500012349"]
     assert client.get("/v1/purchase-orders/4500012349", headers=DEMO).status_code == 404
-    assert client.get("/v1/purchase-orders/4500012345", headers=DEMO).json()["status"] == "sent"  # the 850 is in its outbox
+    assert (
+        client.get("/v1/purchase-orders/4500012345", headers=DEMO).json()["status"] == "sent"
+    )  # the 850 is in its outbox
     assert client.get("/ops/purchase-orders", headers=DEMO).status_code == 401
 
 
