@@ -32,6 +32,7 @@ def test_procurement_finds_a_po_with_a_changed_line_and_reads_why(client: TestCl
     assert "Line 2: the supplier acknowledged 800 EA of 1000 EA ordered." in page.text
     assert "Line 3 (ELC-30988): rejected by the supplier." in page.text
     assert f'href="/console/messages/{sent.json()["receipt_id"]}"' in page.text
+    assert "Sent to the supplier" in page.text and "<td>850</td><td>1</td>" in page.text
     assert client.get("/console/orders/4599999999").status_code == 404
 
 
