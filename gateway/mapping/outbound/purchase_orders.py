@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from gateway.mapping.outbound.config import OutboundPoMapConfig
-from gateway.x12.acks.reply_envelope import ControlNumbers, Writer, clean
+from gateway.x12.acks.reply_envelope import ControlNumbers, Writer, clean, write_isa
 from gateway.x12.identities import EnvelopeId
 from gateway.x12.model import Delimiters
 
@@ -230,24 +230,14 @@ def _enveloped(
     isa12 = "00401" if config.version == "004010" else "00501"
     d = w.d
     out = Writer(d, w.newline)
-    out.add(
-        "ISA",
-        "00",
-        " " * 10,
-        "00",
-        " " * 10,
-        envelope.sender.qualifier.ljust(2)[:2],
-        envelope.sender.id.ljust(15)[:15],
-        envelope.receiver.qualifier.ljust(2)[:2],
-        envelope.receiver.id.ljust(15)[:15],
-        now.strftime("%y%m%d"),
-        now.strftime("%H%M"),
-        d.repetition if isa12 >= "00402" and d.repetition else "U",
+    write_isa(
+        out,
+        (envelope.sender.qualifier, envelope.sender.id),
+        (envelope.receiver.qualifier, envelope.receiver.id),
+        isa13,
+        now,
         isa12,
-        f"{isa13:09d}",
-        "0",
         envelope.usage,
-        d.component,
     )
     out.add(
         "GS",

@@ -76,6 +76,29 @@ def isa_segment(
     now: datetime,
     version: str,
 ) -> None:
+    """Our answer's ISA: from the identity the partner addressed to the one it sent from."""
+    write_isa(
+        w,
+        (received.receiver_qualifier, received.receiver_id),
+        (received.sender_qualifier, received.sender_id),
+        control,
+        now,
+        version,
+        received.usage if received.usage in ("P", "T") else "P",
+    )
+
+
+def write_isa(
+    w: Writer,
+    sender: tuple[str, str],
+    receiver: tuple[str, str],
+    control: int,
+    now: datetime,
+    version: str,
+    usage: str,
+) -> None:
+    """An ISA from ``sender`` to ``receiver`` (qualifier, id): fixed width, ISA11 the
+    repetition separator from 00402 on."""
     d = w.d
     isa11 = d.repetition if version >= "00402" and d.repetition else "U"
     w.add(
@@ -84,17 +107,17 @@ def isa_segment(
         " " * 10,
         "00",
         " " * 10,
-        received.receiver_qualifier.ljust(2)[:2],
-        received.receiver_id.ljust(15)[:15],
-        received.sender_qualifier.ljust(2)[:2],
-        received.sender_id.ljust(15)[:15],
+        sender[0].ljust(2)[:2],
+        sender[1].ljust(15)[:15],
+        receiver[0].ljust(2)[:2],
+        receiver[1].ljust(15)[:15],
         now.strftime("%y%m%d"),
         now.strftime("%H%M"),
         isa11,
         version,
         f"{control:09d}",
         "0",
-        received.usage if received.usage in ("P", "T") else "P",
+        usage,
         d.component,
     )
 
