@@ -150,6 +150,15 @@ class ProcurementSettings(_Strict):
     quantity_tolerance_percent: float = Field(0, ge=0, le=100)
     price_tolerance_percent: float = Field(0, ge=0, le=100)
     date_tolerance_days: int = Field(0, ge=0, le=365)
+    functional_ack_hours: float = Field(24, gt=0, le=24 * 365)
+    """SLA: the supplier's 997/999 for an 850/860 we sent is due this long after we sent it."""
+    acknowledgement_hours: float = Field(48, gt=0, le=24 * 365)
+    """SLA: its 855 is due this long after the 850 was sent."""
+    ship_notice_days: float = Field(0, ge=-365, le=365)
+    """SLA: its 856 is due this many days after the earliest requested date of the PO's lines
+    (negative: before it, for a notice ahead of the goods)."""
+    invoice_days: float = Field(30, gt=0, le=365)
+    """SLA: its 810 is due this many days after the first ship notice."""
     send_purchase_orders: bool = True
     """Send the partner our 850s and 860s (``gateway.pipeline.purchase_orders``); false when the
     ERP sends its own and the gateway only tracks them."""

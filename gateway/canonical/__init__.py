@@ -35,6 +35,14 @@ from gateway.canonical.po_ack import (
     PoAcknowledgmentEvent,
     PoAckStatus,
 )
+from gateway.canonical.procurement_events import (
+    DERIVED_TYPES,
+    OVERDUE_TYPES,
+    PoOverdue,
+    PoOverdueEvent,
+    SupplyDelay,
+    SupplyDelayEvent,
+)
 from gateway.canonical.ship_notice import (
     Carrier,
     HierarchyNode,
@@ -46,7 +54,9 @@ from gateway.canonical.ship_notice import (
 )
 
 __all__ = [
+    "DERIVED_TYPES",
     "EVENT_ADAPTER",
+    "OVERDUE_TYPES",
     "SCHEMA_VERSION",
     "AckCounts",
     "AckError",
@@ -75,10 +85,14 @@ __all__ = [
     "PoAckStatus",
     "PoAcknowledgment",
     "PoAcknowledgmentEvent",
+    "PoOverdue",
+    "PoOverdueEvent",
     "ShipNotice",
     "ShipNoticeEvent",
     "ShipNoticeLine",
     "Source",
+    "SupplyDelay",
+    "SupplyDelayEvent",
     "Tax",
     "Terms",
     "parse_event",

@@ -9,10 +9,16 @@ from pydantic import Field, TypeAdapter
 from gateway.canonical.functional_ack import FunctionalAckEvent
 from gateway.canonical.invoice import InvoiceEvent
 from gateway.canonical.po_ack import PoAcknowledgmentEvent
+from gateway.canonical.procurement_events import PoOverdueEvent, SupplyDelayEvent
 from gateway.canonical.ship_notice import ShipNoticeEvent
 
 Event = Annotated[
-    PoAcknowledgmentEvent | ShipNoticeEvent | InvoiceEvent | FunctionalAckEvent,
+    PoAcknowledgmentEvent
+    | ShipNoticeEvent
+    | InvoiceEvent
+    | FunctionalAckEvent
+    | PoOverdueEvent
+    | SupplyDelayEvent,
     Field(discriminator="type"),
 ]
 

@@ -64,4 +64,8 @@ def procurement_tolerances(partner_id: str, config: ProcessConfig) -> Tolerances
         Decimal(str(p.quantity_tolerance_percent)),
         Decimal(str(p.price_tolerance_percent)),
         p.date_tolerance_days,
+        p.functional_ack_hours,
+        p.acknowledgement_hours,
+        p.ship_notice_days,
+        p.invoice_days,
     )

@@ -34,7 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from gateway.canonical import EVENT_ADAPTER, Event
+from gateway.canonical import DERIVED_TYPES, EVENT_ADAPTER, Event
 from gateway.errors import DocumentError
 from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile
 from gateway.pipeline.outcome import ProcessOutcome
@@ -93,6 +93,11 @@ def parse_documents(
             errors.extend(
                 _error(n, ".".join(str(p) for p in e["loc"]), e["msg"], e["type"])
                 for e in exc.errors(include_url=False, include_context=False, include_input=False)
+            )
+            continue
+        if event.type in DERIVED_TYPES:  # SLA timers and supply delays: the PO registry's
+            errors.append(
+                _error(n, "type", f"{event.type} is set by the gateway only", "not_allowed")
             )
             continue
         if event.supersedes is not None:  # only an operator's corrected replay names one

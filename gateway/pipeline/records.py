@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from gateway.canonical import Discrepancy, Event
 from gateway.pipeline.outbox import OutboundRef, edi_bytes, outbound_item
+from gateway.procurement.registry import Observed
 from gateway.store.models import (
     Acknowledgment,
     Delivery,
@@ -129,7 +130,7 @@ LAYERS = (  # checked in this order; the first that matches decides
 ALL_LAYERS = frozenset(name for name, _, _ in LAYERS)
 
 
-Observe = Callable[[Session, list[tuple[Event, str]]], dict[str, list[dict[str, Any]]]]
+Observe = Callable[[Session, list[tuple[Event, str]]], Observed]
 """Sees new events before they are stored; returns the discrepancies to carry, per event id."""
 
 
@@ -283,13 +284,21 @@ class Recorder:
         new_events: dict[str, tuple[Event, _Pending, str | None]],
         payloads: dict[str, dict[str, Any]],
     ) -> None:
-        """Let ``observe`` see the new events before they are stored, and put what it found
-        wrong in each (``discrepancies``) on the event stored and posted."""
-        found = observe(
+        """Let ``observe`` see the new events before they are stored, put what it found
+        wrong in each (``discrepancies``) on the event stored and posted, and store the events
+        it derived (``supply.delay``) with the message of the event they came from (held from
+        the ERP when that one is; one already stored is not stored again)."""
+        observed = observe(
             self.session,
             [(event, pending.message.id) for event, pending, _ in new_events.values()],
         )
-        for event_id, discrepancies in found.items():
+        derived = [(source, event) for source, event in observed.derived if source in new_events]
+        stored = _stored_events(self.session, [event.id for _, event in derived])
+        for source, event in derived:
+            if event.id not in stored and event.id not in new_events:
+                new_events[event.id] = (event, new_events[source][1], None)
+                payloads[event.id] = event.model_dump(mode="json")
+        for event_id, discrepancies in observed.discrepancies.items():
             if event_id not in new_events:
                 continue
             event, pending, flagged = new_events[event_id]

@@ -46,6 +46,7 @@ def documents_of(event: Event) -> dict[str, Document]:
                     buyer_part_number=ln.product_ids.get("buyer_part_number"),
                     vendor_part_number=ln.product_ids.get("vendor_part_number"),
                     quantity=ln.quantity,
+                    date=notice.estimated_delivery,
                     sscc=ln.sscc,
                 )
             )

@@ -14,15 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
-from gateway.canonical import Event, FunctionalAckEvent
+from gateway.canonical import Event, FunctionalAckEvent, SupplyDelay, SupplyDelayEvent
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.procurement.documents import documents_of
+from gateway.procurement.sla import due_dates, next_to_fire
 from gateway.procurement.state import (
     NO_TOLERANCES,
     Document,
@@ -30,6 +32,7 @@ from gateway.procurement.state import (
     PoState,
     Tolerances,
     compute,
+    match,
 )
 from gateway.store.db import Database
 from gateway.store.models import (
@@ -133,16 +136,25 @@ def _link(session: Session, record: PurchaseOrderRecord) -> int:
     return len(held)
 
 
+@dataclass
+class Observed:
+    """What ``observe`` found in a batch's new events, for the pipeline to store with them."""
+
+    discrepancies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Per event id, where it differs from its PO (``Discrepancy`` as JSON): carried on the
+    event posted to the ERP."""
+    derived: list[tuple[str, Event]] = field(default_factory=list)
+    """(the event it came from, a ``supply.delay`` event for planning)."""
+
+
 def observe(
     session: Session,
     events: Iterable[tuple[Event, str]],
     tolerances_for: TolerancesFor = no_tolerances,
-) -> dict[str, list[dict[str, Any]]]:
+) -> Observed:
     """Keep what each new event says of the POs it names, then compute those POs again. One
-    query for the POs of the whole batch; events naming no known PO cost nothing more.
-
-    Returns, per event id, the discrepancies found in that event (``Discrepancy`` of the
-    canonical event, as JSON): the pipeline carries them on the event it posts to the ERP."""
+    query for the POs of the whole batch; events naming no known PO cost nothing more."""
+    events = list(events)
     touched: set[tuple[str, str]] = set()
     rows = []
     for event, message_id in events:
@@ -169,7 +181,7 @@ def observe(
             )
             touched.add(key)
     if not rows:
-        return {}
+        return Observed()
     session.add_all(rows)
     session.flush()
     records = (
@@ -189,13 +201,14 @@ def observe(
         .all()
     )
     new_ids = {row.event_id for row in rows}
-    found: dict[str, list[dict[str, Any]]] = {}
+    found = Observed()
+    by_id = {event.id: event for event, _ in events}
     for record in records:  # the others stay held: linked when the ERP publishes the PO
         _link(session, record)
         state = refresh(session, record, tolerances_for(record.partner_id))
         for d in state.discrepancies:
             if d.event_id in new_ids:
-                found.setdefault(d.event_id, []).append(
+                found.discrepancies.setdefault(d.event_id, []).append(
                     {
                         "po_number": record.po_number,
                         "line_number": d.line_number,
@@ -204,7 +217,61 @@ def observe(
                         "message": d.message,
                     }
                 )
+        for row in rows:
+            if (row.partner_id, row.po_number) == (record.partner_id, record.po_number):
+                source = by_id.get(row.event_id)
+                if source is not None and row.kind in ("855", "856"):
+                    found.derived += [
+                        (source.id, delay) for delay in supply_delays(record, state, source, row)
+                    ]
     return found
+
+
+def supply_delays(
+    record: PurchaseOrderRecord, state: PoState, source: Event, row: PoDocument
+) -> list[SupplyDelayEvent]:
+    """A ``supply.delay`` for each line the 855 or 856 dates past the line's requested date
+    (lines it rejects, or with nothing left to come, are not late). The id is derived from the
+    PO line and the new date: the same date again is the same event, stored once."""
+    delays = []
+    for item in row.lines:
+        line_item = DocumentLine.from_dict(item)
+        line = match(state.lines, line_item)
+        if line is None or not line.requested_date or not line_item.date:
+            continue
+        if line_item.status == "rejected" or line.expected <= 0:
+            continue
+        try:
+            late = (
+                date.fromisoformat(line_item.date) - date.fromisoformat(line.requested_date)
+            ).days
+        except ValueError:
+            continue
+        if late <= 0:
+            continue
+        key = (
+            f"delay\0{record.partner_id}\0{record.po_number}\0{line.line_number}\0{line_item.date}"
+        )
+        delays.append(
+            SupplyDelayEvent(
+                id="evt_" + hashlib.sha256(key.encode()).hexdigest()[:32],
+                partner_id=record.partner_id,
+                source=source.source,
+                document=SupplyDelay(
+                    po_number=record.po_number,
+                    line_number=line.line_number,
+                    buyer_part_number=line.buyer_part_number,
+                    vendor_part_number=line.vendor_part_number,
+                    quantity=f"{line.expected.normalize():f}",
+                    requested_date=line.requested_date,
+                    new_date=line_item.date,
+                    days_late=late,
+                    document="855" if row.kind == "855" else "856",
+                    document_event_id=source.id,
+                ),
+            )
+        )
+    return delays
 
 
 def _functional_ack_rows(
@@ -283,6 +350,10 @@ def refresh(session: Session, record: PurchaseOrderRecord, tolerances: Tolerance
         record.shipped_at = now
     if state.invoiced and record.invoiced_at is None:
         record.invoiced_at = now
+    due = due_dates(state, documents, tolerances, record.sent_at, record.shipped_at)
+    record.sla_due = {timer: at.isoformat() for timer, at in due.items()}
+    record.next_due_at = min(due.values()) if due else None
+    record.next_fire_at = next_to_fire(due, list(record.sla_fired or ()))
     session.execute(
         delete(PurchaseOrderLineRecord).where(
             PurchaseOrderLineRecord.purchase_order_id == record.id

@@ -27,9 +27,16 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Tolerances:
+    """A partner's procurement terms (``procurement:`` in its profile): how far its documents may
+    differ from the PO, and when each is due (the SLA timers, ``gateway.procurement.sla``)."""
+
     quantity_percent: Decimal = ZERO
     price_percent: Decimal = ZERO
     date_days: int = 0
+    functional_ack_hours: float = 24
+    acknowledgement_hours: float = 48
+    ship_notice_days: float = 0
+    invoice_days: float = 30
 
 
 NO_TOLERANCES = Tolerances()

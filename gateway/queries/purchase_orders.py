@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -35,6 +35,13 @@ OPEN = (
     "partially_invoiced",
 )
 """States in which a PO still waits for something from the supplier."""
+EXPECTED_DOCUMENT = {
+    "functional_ack": "997",
+    "acknowledgement": "855",
+    "ship_notice": "856",
+    "invoice": "810",
+}
+"""What each SLA timer waits for (``gateway.procurement.sla``)."""
 STATUSES = (*OPEN, "rejected", "invoiced", "closed", "cancelled")
 
 
@@ -90,6 +97,18 @@ class TransmissionView(BaseModel):
     links: dict[str, str]
 
 
+class TimerView(BaseModel):
+    """An SLA timer still running: the document the supplier owes and when it is due."""
+
+    timer: str
+    """functional_ack (997), acknowledgement (855), ship_notice (856), invoice (810)."""
+    expected_document: str
+    due_at: datetime
+    overdue: bool
+    raised: bool
+    """Its ``po.*_overdue`` event was raised for the ERP."""
+
+
 class PurchaseOrderView(BaseModel):
     po_number: str
     partner_id: str
@@ -98,6 +117,7 @@ class PurchaseOrderView(BaseModel):
     order_date: str | None
     currency: str | None
     overdue: bool
+    timers: list[TimerView] = []
     lines: list[PoLineView]
     discrepancies: list[DiscrepancyView]
     documents: list[PoDocumentView]
@@ -114,6 +134,7 @@ class PurchaseOrderSummary(BaseModel):
     lines: int
     discrepancies: int
     overdue: bool
+    overdue_timers: list[str] = []
     updated_at: datetime
 
 
@@ -124,6 +145,7 @@ def purchase_order(
     query = select(PurchaseOrderRecord).where(PurchaseOrderRecord.po_number == po_number)
     if partner_id is not None:
         query = query.where(PurchaseOrderRecord.partner_id == partner_id)
+    now = datetime.now(UTC)
     with db.sessions() as session:
         records = session.execute(query.order_by(PurchaseOrderRecord.partner_id)).scalars().all()
         views = []
@@ -166,7 +188,8 @@ def purchase_order(
                     revision=record.revision,
                     order_date=record.order_date,
                     currency=record.currency,
-                    overdue=False,
+                    overdue=_overdue(record, now),
+                    timers=_timers(record, now),
                     lines=sorted((PoLineView(**state) for state in lines), key=_line_key),
                     discrepancies=[
                         DiscrepancyView(
@@ -226,6 +249,28 @@ def _transmissions(
     ]
 
 
+def _overdue(record: PurchaseOrderRecord, now: datetime) -> bool:
+    due = record.next_due_at
+    if due is not None and due.tzinfo is None:  # SQLite keeps no zone; the store writes UTC
+        due = due.replace(tzinfo=UTC)
+    return due is not None and due <= now
+
+
+def _timers(record: PurchaseOrderRecord, now: datetime) -> list[TimerView]:
+    fired = set(record.sla_fired or ())
+    timers = [
+        TimerView(
+            timer=timer,
+            expected_document=EXPECTED_DOCUMENT[timer],
+            due_at=datetime.fromisoformat(at),
+            overdue=datetime.fromisoformat(at) <= now,
+            raised=timer in fired,
+        )
+        for timer, at in (record.sla_due or {}).items()
+    ]
+    return sorted(timers, key=lambda t: t.due_at)
+
+
 def _line_key(line: PoLineView) -> tuple[int, str]:
     number = line.line_number
     return (int(number), number) if number.isdigit() else (1 << 30, number)
@@ -242,12 +287,18 @@ def list_purchase_orders(
     date_to: str | None = None,
     limit: int = 100,
 ) -> list[PurchaseOrderSummary]:
-    """Newest order date first. ``overdue``: none yet (the SLA timers set it): an empty list."""
-    if overdue:
-        return []
+    """Newest order date first. ``overdue``: only POs with an SLA timer that ran out (the
+    document it waits for has not come), the longest overdue first."""
+    now = datetime.now(UTC)
     query = select(PurchaseOrderRecord).order_by(
         PurchaseOrderRecord.order_date.desc(), PurchaseOrderRecord.po_number
     )
+    if overdue:
+        query = (
+            select(PurchaseOrderRecord)
+            .where(PurchaseOrderRecord.next_due_at <= now)
+            .order_by(PurchaseOrderRecord.next_due_at, PurchaseOrderRecord.po_number)
+        )
     if partner_id is not None:
         query = query.where(PurchaseOrderRecord.partner_id == partner_id)
     if status is not None:
@@ -268,7 +319,8 @@ def list_purchase_orders(
                 currency=r.currency,
                 lines=len(r.body.get("lines", [])),
                 discrepancies=r.discrepancy_count,
-                overdue=False,
+                overdue=_overdue(r, now),
+                overdue_timers=[t.timer for t in _timers(r, now) if t.overdue],
                 updated_at=r.updated_at,
             )
             for r in session.execute(query.limit(limit)).scalars()
@@ -284,6 +336,7 @@ CSV_FIELDS = (
     "lines",
     "discrepancies",
     "overdue",
+    "overdue_timers",
     "updated_at",
 )
 
@@ -294,7 +347,9 @@ def as_csv(rows: list[PurchaseOrderSummary]) -> str:
     writer.writerow(CSV_FIELDS)
     for row in rows:
         data: dict[str, Any] = row.model_dump(mode="json")
-        writer.writerow(_safe(data[f]) for f in CSV_FIELDS)
+        writer.writerow(
+            _safe(";".join(data[f]) if isinstance(data[f], list) else data[f]) for f in CSV_FIELDS
+        )
     return out.getvalue()
 
 

@@ -109,13 +109,14 @@ def search_messages(db: Database, f: TrackerFilter, limit: int = PAGE) -> Tracke
             ):
                 if len(sets[mid]) < 20:
                     sets[mid].append((code, status))
-            for mid, number in session.execute(
+            for event_mid, number in session.execute(
                 select(EventRecord.message_id, EventRecord.document_number).where(
                     EventRecord.message_id.in_(ids), EventRecord.document_number.is_not(None)
                 )
             ):
-                if number and len(numbers[mid]) < 10 and number not in numbers[mid]:
-                    numbers[mid].append(number)
+                known = numbers.get(event_mid or "")
+                if known is not None and number and len(known) < 10 and number not in known:
+                    known.append(number)
     rows = [
         TrackerRow(
             r.id,
@@ -270,7 +271,7 @@ def exception_groups(db: Database) -> list[ExceptionGroup]:
             .order_by(d.updated_at.desc())
             .limit(GROUPED)
         ):
-            add("dead_letter", partner, error or "no error recorded", str(did), updated, mid)
+            add("dead_letter", partner, error or "no error recorded", str(did), updated, mid or "")
         for mid, error, received, partner in session.execute(
             select(m.id, m.error, m.received_at, m.partner_id)
             .where(m.status == "failed")

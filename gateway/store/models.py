@@ -163,7 +163,9 @@ class EventRecord(Base):
     __tablename__ = "events"
 
     id: Mapped[str] = mapped_column(StoredString(40), primary_key=True)
-    message_id: Mapped[str] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    message_id: Mapped[str | None] = mapped_column(ForeignKey("inbound_messages.id"), index=True)
+    """The message it was mapped from; None for an event the gateway raised itself (an SLA
+    timer, ``gateway.pipeline.sla``)."""
     partner_id: Mapped[str | None] = mapped_column(StoredString(63), index=True)
     type: Mapped[str] = mapped_column(StoredString(40))
     document_number: Mapped[str | None] = mapped_column(StoredString(80), index=True)
@@ -485,11 +487,21 @@ class PurchaseOrderRecord(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     invoiced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     discrepancy_count: Mapped[int] = mapped_column(Integer, default=0)
+    sla_due: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Running SLA timers: timer -> ISO time it runs out (``gateway.procurement.sla``)."""
+    sla_fired: Mapped[list[Any] | None] = mapped_column(JSON)
+    """Timers whose overdue event was raised (once per PO and timer)."""
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """The earliest running timer: the PO is overdue once this has passed."""
+    next_fire_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """The earliest running timer whose event is not raised yet: what the sweep looks for."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("partner_id", "po_number", name="uq_purchase_order"),
+        Index("ix_purchase_orders_next_due_at", "next_due_at"),
+        Index("ix_purchase_orders_next_fire_at", "next_fire_at"),
         Index("ix_purchase_orders_po_number", "po_number"),
         Index("ix_purchase_orders_status", "status"),
         Index("ix_purchase_orders_order_date", "order_date"),

@@ -23,6 +23,7 @@ from gateway.live.snapshot import ExtraCheck
 from gateway.masking import mask_log_handlers
 from gateway.memory import tune_malloc
 from gateway.pipeline.outbox import Sender
+from gateway.pipeline.sla import fire_due_timers
 from gateway.pipeline.sweep import sweep
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -59,6 +60,10 @@ def enqueue_unfinished(
     if found.message_ids:
         actors.enqueue_process_group(found.message_ids)
     actors.enqueue_deliveries(found.delivery_ids)
+    try:  # SLA timers that ran out: their events, delivered like any other
+        actors.enqueue_deliveries(fire_due_timers(runtime.db, runtime.process_config.connectors))
+    except Exception:  # the next sweep tries again; the timers stay due in the database
+        log.exception("raising overdue SLA timers failed")
     for item_id, delay_ms in found.outbox:
         actors.enqueue_outbound([item_id], delay_ms)
     if found.message_ids or found.delivery_ids or found.outbox:

@@ -58,7 +58,17 @@ def test_committed_schema_is_up_to_date() -> None:
 
 def test_schema_covers_every_event_type() -> None:
     mapping = json_schema()["discriminator"]["mapping"]
-    assert sorted(mapping) == ["functional_ack", "invoice", "po_acknowledgment", "ship_notice"]
+    assert sorted(mapping) == [
+        "functional_ack",
+        "invoice",
+        "po.ack_overdue",
+        "po.functional_ack_overdue",
+        "po.invoice_overdue",
+        "po.ship_notice_overdue",
+        "po_acknowledgment",
+        "ship_notice",
+        "supply.delay",
+    ]
 
 
 def test_sample_event_validates() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from gateway.canonical import PoAcknowledgmentEvent, SupplyDelayEvent
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.erp.memory import MemoryErpConnector
 from gateway.partner_store import sync_partners
@@ -46,9 +47,16 @@ def test_given_a_known_po_when_its_855_changes_and_rejects_lines_then_the_erp_re
         for delivery_id in outcome.delivery_ids:
             deliver(runtime.db, delivery_id, erp, 3)
         with runtime.db.transaction() as session:
-            (stored,) = session.execute(select(EventRecord.payload)).scalars().all()
+            (stored,) = session.execute(
+                select(EventRecord.payload).where(EventRecord.type == "po_acknowledgment")
+            ).scalars()
 
-        (posted,) = erp.events.values()
+        posted, delay = sorted(erp.events.values(), key=lambda e: e.type)
+        assert isinstance(posted, PoAcknowledgmentEvent) and isinstance(delay, SupplyDelayEvent)
+        assert (delay.document.line_number, delay.document.requested_date) == ("2", "2026-11-20")
+        assert (delay.document.new_date, delay.document.days_late) == ("2026-11-27", 7)
+        assert (delay.document.quantity, delay.document.document) == ("800", "855")
+        assert delay.document.document_event_id == posted.id
         carried = [(d.line_number, d.kind, d.severity) for d in posted.discrepancies]
         assert sorted(carried) == [
             ("2", "date_changed", "warning"),

@@ -21,7 +21,9 @@ from gateway.canonical import (
     InvoiceEvent,
     Party,
     PoAcknowledgmentEvent,
+    PoOverdueEvent,
     ShipNoticeEvent,
+    SupplyDelayEvent,
 )
 from gateway.erp.sql.tables import (
     functional_acks,
@@ -53,6 +55,8 @@ def document_number(event: Event) -> str | None:
         return event.document.shipment_id
     if isinstance(event, InvoiceEvent):
         return event.document.invoice_number
+    if isinstance(event, PoOverdueEvent | SupplyDelayEvent):
+        return event.document.po_number
     return event.document.acknowledged_group.control_number
 
 
@@ -63,6 +67,8 @@ def _typed_rows(event: Event) -> list[tuple[Table, Rows]]:
         return _ship_notice_rows(event)
     if isinstance(event, InvoiceEvent):
         return _invoice_rows(event)
+    if isinstance(event, PoOverdueEvent | SupplyDelayEvent):
+        return []  # the inbound_documents row says it all (its payload holds the event)
     return _functional_ack_rows(event)
 
 

@@ -36,8 +36,10 @@ from gateway.canonical import (
     InvoiceEvent,
     PoAcknowledgment,
     PoAcknowledgmentEvent,
+    PoOverdueEvent,
     ShipNotice,
     ShipNoticeEvent,
+    SupplyDelayEvent,
 )
 from gateway.erp.tryton.model import (
     Purchase,
@@ -70,8 +72,29 @@ def apply(rpc: TrytonRpc, event: Event) -> Applied:
         return _ship_notice(rpc, event, event.document, party)
     if isinstance(event, InvoiceEvent):
         return _invoice(rpc, event, event.document, party)
+    if isinstance(event, PoOverdueEvent):
+        text = f"EDI: {event.document.message}"
+        return _purchase_note(rpc, event, event.document.po_number, party, text)
+    if isinstance(event, SupplyDelayEvent):
+        d = event.document
+        text = (
+            f"EDI supply delay: line {d.line_number} ({d.buyer_part_number or ''}) now "
+            f"{d.new_date}, {d.days_late} day(s) after the requested {d.requested_date} "
+            f"(the supplier's {d.document})"
+        )
+        return _purchase_note(rpc, event, d.po_number, party, text)
     assert isinstance(event, FunctionalAckEvent)
     return _functional_ack(rpc, event, event.document, party)
+
+
+def _purchase_note(rpc: TrytonRpc, event: Event, po_number: str, party: int, text: str) -> Applied:
+    """What planning and the buyer must see on the purchase: a note, once per event."""
+    order = purchase(rpc, po_number, party)
+    resource = f"purchase.purchase,{order.id}"
+    if _notes(rpc, resource, event):
+        return Applied(f"purchase {order.number}: {event.type} already recorded", True)
+    note = _note(rpc, resource, event, text)
+    return Applied(f"purchase {order.number}: {event.type} recorded (note {note})", False)
 
 
 def _notes(rpc: TrytonRpc, resource: str, event: Event) -> list[int]:
