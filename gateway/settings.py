@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     """An ERP connector that publishes purchase orders (tryton; sql from ``erp_purchase_orders``):
     ``gateway run`` pulls them into the PO registry every this many seconds; 0: only
     ``gateway po pull``."""
+    sla_check_s: float = Field(60.0, gt=0, le=3600)
+    """How often the workers look for purchase orders whose SLA timer ran out
+    (``gateway.pipeline.sla``)."""
     erp_timeout: float = 10.0
     erp_ca_file: str = ""
     """Webhook over HTTPS: a CA file or folder to trust instead of the system's (an internal CA)."""

@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -60,10 +61,7 @@ def enqueue_unfinished(
     if found.message_ids:
         actors.enqueue_process_group(found.message_ids)
     actors.enqueue_deliveries(found.delivery_ids)
-    try:  # SLA timers that ran out: their events, delivered like any other
-        actors.enqueue_deliveries(fire_due_timers(runtime.db, runtime.process_config.connectors))
-    except Exception:  # the next sweep tries again; the timers stay due in the database
-        log.exception("raising overdue SLA timers failed")
+    raise_overdue(runtime, actors)
     for item_id, delay_ms in found.outbox:
         actors.enqueue_outbound([item_id], delay_ms)
     if found.message_ids or found.delivery_ids or found.outbox:
@@ -92,12 +90,28 @@ def start_worker(
     return WorkerHandle(broker, actors, worker, stop_event)
 
 
+def raise_overdue(runtime: Runtime, actors: Actors) -> None:
+    """SLA timers that ran out: their events, stored and delivered like any other."""
+    try:
+        actors.enqueue_deliveries(fire_due_timers(runtime.db, runtime.process_config.connectors))
+    except Exception:  # the next round tries again; the timers stay due in the database
+        log.exception("raising overdue SLA timers failed")
+
+
 def _sweep_loop(runtime: Runtime, actors: Actors, stop_event: threading.Event) -> None:
-    while not stop_event.wait(SWEEP_EVERY_SECONDS):
-        try:
-            enqueue_unfinished(runtime, actors, STALE_AFTER)
-        except Exception:  # the next round tries again; the database is the source of truth
-            log.exception("periodic sweep failed")
+    """The stale-work sweep every ``SWEEP_EVERY_SECONDS`` (it raises the SLA timers too), the
+    SLA timers alone every ``GATEWAY_SLA_CHECK_S`` in between."""
+    every = min(SWEEP_EVERY_SECONDS, runtime.settings.sla_check_s)
+    last_sweep = time.monotonic()
+    while not stop_event.wait(every):
+        if time.monotonic() - last_sweep >= SWEEP_EVERY_SECONDS - every / 2:
+            last_sweep = time.monotonic()
+            try:
+                enqueue_unfinished(runtime, actors, STALE_AFTER)
+            except Exception:  # the next round tries again; the database is the truth
+                log.exception("periodic sweep failed")
+        else:
+            raise_overdue(runtime, actors)
 
 
 def freeze_startup_objects() -> None:

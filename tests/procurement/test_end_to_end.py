@@ -6,7 +6,8 @@ the ERP posts a PO; the gateway sends the 850 to the supplier's ``outbound/``; t
 fetches it and drops, in that order, a 997 for it, an 855 that changes one line's quantity and
 rejects another, an 856 shipping part of the order and an 810 with a price above tolerance. The
 API then shows the exact state per line and the three discrepancies, and the ERP sink holds the
-events with the discrepancies carried on them."""
+events with the discrepancies carried on them, the ``supply.delay`` of the line the 855 dated
+later, and the ``po.ack_overdue`` of a second PO the supplier never acknowledged."""
 
 from __future__ import annotations
 
@@ -91,6 +92,7 @@ def supplier(tmp_path: Path) -> Iterator[Supplier]:
         "quantity_tolerance_percent": 0,
         "price_tolerance_percent": 2,
         "date_tolerance_days": 7,
+        "acknowledgement_hours": 0.005,  # 18 s: the second PO, never acknowledged, runs out
     }
     profile_path.write_text(yaml.safe_dump(profile, sort_keys=False))
     port, sftp_port = free_port(), free_port()
@@ -99,6 +101,7 @@ def supplier(tmp_path: Path) -> Iterator[Supplier]:
         "GATEWAY_HOME": str(root),
         "GATEWAY_PORT": str(port),
         "GATEWAY_SFTP_PORT": str(sftp_port),
+        "GATEWAY_SLA_CHECK_S": "1",
     }
     work = tmp_path / "supplier"
     work.mkdir()
@@ -175,10 +178,8 @@ INVOICE_810 = interchange(
 """Line 1 at 0.095 where the PO says 0.085 (+11.8%, past the 2% tolerance)."""
 
 
-def test_given_a_po_sent_over_sftp_then_the_suppliers_answers_give_the_exact_line_state(
-    supplier: Supplier,
-) -> None:
-    body = (ROOT / "samples" / "demo-supplier" / f"po-{PO}.json").read_text()
+def publish(supplier: Supplier, number: str) -> dict[str, Any]:
+    body = (ROOT / "samples" / "demo-supplier" / f"po-{number}.json").read_text()
     published = httpx.post(
         f"{supplier.url}/ops/purchase-orders",
         content=body,
@@ -186,13 +187,25 @@ def test_given_a_po_sent_over_sftp_then_the_suppliers_answers_give_the_exact_lin
         timeout=10,
     )
     assert published.status_code == 200, published.text
-    assert published.json()["sent"] == "850"
+    answer: dict[str, Any] = published.json()
+    return answer
+
+
+def test_given_a_po_sent_over_sftp_then_the_suppliers_answers_give_the_exact_line_state(
+    supplier: Supplier,
+) -> None:
+    assert publish(supplier, PO)["sent"] == "850"
+    assert publish(supplier, "4500012349")["sent"] == "850"  # never answered: its timer runs out
 
     outbound = supplier.root / "var" / "sftp" / "demo-supplier" / "outbound"
-    supplier.wait(lambda: list(outbound.glob("850-*.edi")), "no 850 in outbound/")
-    listing = supplier.sftp("ls -1 outbound\nget outbound/850-* po.edi\n")
-    assert "850-" in listing
-    order = (supplier.work / "po.edi").read_text()
+    supplier.wait(lambda: len(list(outbound.glob("850-*.edi"))) == 2, "no 850s in outbound/")
+    listing = supplier.sftp("ls -1 outbound\nget outbound/850-* .\n")
+    assert listing.count("850-") >= 2
+    (order,) = [
+        text
+        for path in supplier.work.glob("850-*.edi")
+        if f"BEG*00*SA*{PO}*" in (text := path.read_text())
+    ]
     assert f"BEG*00*SA*{PO}**20261110~" in order and "PO1*3*250*EA*1.15**BP*ELC-30988" in order
     group = order.split("GS*PO*", 1)[1].split("~", 1)[0].split("*")[4]
 
@@ -243,8 +256,22 @@ def test_given_a_po_sent_over_sftp_then_the_suppliers_answers_give_the_exact_lin
     ]
     assert [d["kind"] for d in state["documents"]] == ["997", "855", "856", "810"]
 
-    events = supplier.wait(lambda: len(supplier.sink()) >= 4 and supplier.sink(), "ERP sink")
-    by_type = {e["event_type"]: e for e in events}
-    assert {"functional_ack", "po_acknowledgment", "ship_notice", "invoice"} <= set(by_type)
-    invoice = supplier.ops(f"/ops/erp-sink/{by_type['invoice']['event_id']}")["payload"]
+    def arrived() -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for event in supplier.sink():
+            payload = supplier.ops(f"/ops/erp-sink/{event['event_id']}")["payload"]
+            found.setdefault(event["event_type"], []).append(payload)
+        wanted = {"functional_ack", "po_acknowledgment", "ship_notice", "invoice"}
+        wanted |= {"supply.delay", "po.ack_overdue"}
+        return found if wanted <= set(found) else {}
+
+    events = supplier.wait(arrived, "the events at the ERP sink", timeout=60)
+    (invoice,) = events["invoice"]
     assert [d["kind"] for d in invoice["discrepancies"]] == ["price_above_po"]
+    (delay,) = events["supply.delay"]  # line 2 now on 2026-11-24, requested 2026-11-20
+    assert (delay["document"]["po_number"], delay["document"]["line_number"]) == (PO, "2")
+    assert (delay["document"]["new_date"], delay["document"]["days_late"]) == ("2026-11-24", 4)
+    overdue = [e["document"]["po_number"] for e in events["po.ack_overdue"]]
+    assert "4500012349" in overdue
+    listed = supplier.ops("/ops/purchase-orders?overdue=true")
+    assert "4500012349" in [p["po_number"] for p in listed]
