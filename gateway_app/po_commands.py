@@ -30,6 +30,22 @@ def add_po_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the supplier its 850 or 860",
     )
     publish.add_argument("file", help="the canonical purchase_order as JSON, or - for stdin")
+    card = actions.add_parser(
+        "scorecard",
+        help="each supplier's on-time 855 and 856, fill rate and invoice accuracy over a period",
+    )
+    card.add_argument("--partner", help="only this supplier")
+    card.add_argument(
+        "--from",
+        dest="date_from",
+        help="first day POs were sent, YYYY-MM-DD (default: 90 days ago)",
+    )
+    card.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD (default: today)")
+    card.add_argument("--csv", action="store_true", help="CSV, as /ops/scorecards?format=csv")
+    actions.add_parser(
+        "timers",
+        help="raise the events of SLA timers that ran out now (the workers do it every minute)",
+    )
     actions.add_parser(
         "pull", help="read changed purchase orders from the ERP now (GATEWAY_ERP_CONNECTOR=tryton)"
     )
@@ -48,6 +64,16 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
 
     if args.action == "pull":
         return _pull(runtime)
+    if args.action == "scorecard":
+        return _scorecard(runtime, args)
+    if args.action == "timers":
+        from gateway.pipeline.sla import fire_due_timers
+
+        raised = fire_due_timers(runtime.db, runtime.process_config.connectors)
+        print(
+            f"overdue SLA timers: {len(raised)} deliveries to the ERP stored (the workers post them)"
+        )
+        return 0
     if args.action == "publish":
         return _publish(runtime, args.file)
     if args.action == "list":
@@ -121,6 +147,49 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
             print(
                 f"  {doc.kind} {doc.document_number or ''} {doc.received_at:%Y-%m-%d %H:%M} message {doc.message_id}"
             )
+    return 0
+
+
+def _scorecard(runtime: Runtime, args: argparse.Namespace) -> int:
+    from datetime import UTC, date, datetime, timedelta
+    from functools import partial
+
+    from gateway.pipeline.config import procurement_tolerances
+    from gateway.queries import scorecards as views
+
+    try:
+        last = date.fromisoformat(args.date_to) if args.date_to else datetime.now(UTC).date()
+        first = (
+            date.fromisoformat(args.date_from)
+            if args.date_from
+            else last - timedelta(days=views.DEFAULT_DAYS)
+        )
+    except ValueError as exc:
+        print(f"gateway po scorecard: {exc} (dates are YYYY-MM-DD)", file=sys.stderr)
+        return 1
+    terms = partial(procurement_tolerances, config=runtime.process_config)
+    cards = views.scorecards(runtime.db, terms, first, last, partner_id=args.partner)
+    if args.csv:
+        print(views.as_csv(cards), end="")
+        return 0
+    if not cards:
+        print(f"no purchase orders sent from {first} to {last}")
+        return 0
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
+    print(
+        f"{'supplier':<20} {'POs':>5} {'855 on time':>12} {'856 on time':>12} {'fill':>6} {'invoices ok':>12}"
+    )
+    for c in cards:
+        print(
+            f"{c.partner_id:<20} {c.purchase_orders:>5} "
+            f"{pct(c.acknowledgement.rate):>6} ({c.acknowledgement.on_time}/{c.acknowledgement.due}) "
+            f"{pct(c.ship_notice.rate):>6} ({c.ship_notice.on_time}/{c.ship_notice.due}) "
+            f"{pct(c.fill_rate):>6} {pct(c.invoice_accuracy.rate):>6} "
+            f"({c.invoice_accuracy.on_time}/{c.invoice_accuracy.due})"
+        )
     return 0
 
 

@@ -14,6 +14,7 @@ from gateway.api.routes import (
     partners,
     purchase_orders,
     replays,
+    scorecards,
     stats,
 )
 from gateway.web.auth import require_read
@@ -40,5 +41,6 @@ for _module in (
     partners,
     audit,
     purchase_orders,
+    scorecards,
 ):
     ops_router.include_router(_module.router)
