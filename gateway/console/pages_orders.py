@@ -1,6 +1,7 @@
-"""Purchase orders: the list (supplier, status, order dates; CSV from ``/ops``), an overdue view
-once SLA timers exist, and a PO's page with its lines (ordered, acknowledged, shipped, invoiced),
-the discrepancies in words and every document with a link to its message. The same read model as
+"""Purchase orders: the list (supplier, status, order dates; CSV from ``/ops``), the overdue view
+(POs past an SLA timer), and a PO's page with its lines (ordered, acknowledged, shipped,
+invoiced), the discrepancies in words, what was sent, the SLA timers and every document with a
+link to its message. The same read model as
 ``/ops/purchase-orders`` and ``gateway po`` (``gateway.queries.purchase_orders``)."""
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from gateway.store.models import (
     EventRecord,
     InboundMessage,
     OutboxItem,
+    PurchaseOrderRecord,
     TransactionRecord,
 )
 
@@ -162,6 +163,8 @@ class Dashboard:
     messages: dict[str, int]
     deliveries: dict[str, int]
     outbox: dict[str, int]
+    overdue_pos: int = 0
+    """Purchase orders past an SLA timer (``gateway.procurement.sla``)."""
 
     @property
     def queue_depth(self) -> int:
@@ -201,6 +204,11 @@ def dashboard(db: Database, days: int = 14, today: date | None = None) -> Dashbo
         messages = _counts(session, m.status)
         deliveries = _counts(session, Delivery.status)
         outbox = _counts(session, OutboxItem.status)
+        overdue = session.scalar(
+            select(func.count())
+            .select_from(PurchaseOrderRecord)
+            .where(PurchaseOrderRecord.next_due_at <= datetime.now(UTC))
+        )
     index = {d: i for i, d in enumerate(window)}
     by_type: dict[str, list[int]] = {}
     by_partner: dict[str, dict[str, int]] = {}
@@ -216,7 +224,9 @@ def dashboard(db: Database, days: int = 14, today: date | None = None) -> Dashbo
         i = index.get(str(day))
         if i is not None:
             failures[i] += count
-    return Dashboard(window, by_type, by_partner, failures, messages, deliveries, outbox)
+    return Dashboard(
+        window, by_type, by_partner, failures, messages, deliveries, outbox, overdue or 0
+    )
 
 
 def _counts(session: Any, column: Any) -> dict[str, int]:

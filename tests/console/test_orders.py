@@ -33,6 +33,11 @@ def test_procurement_finds_a_po_with_a_changed_line_and_reads_why(client: TestCl
     assert "Line 3 (ELC-30988): rejected by the supplier." in page.text
     assert f'href="/console/messages/{sent.json()["receipt_id"]}"' in page.text
     assert "Sent to the supplier" in page.text and "<td>850</td><td>1</td>" in page.text
+    assert "856 (ship notice) due" in page.text and "<strong>overdue</strong>" in page.text
+    overdue = client.get("/console/orders", params={"overdue": "1"})
+    assert overdue.status_code == 200 and "4500012345" in overdue.text
+    dashboard = client.get("/console")
+    assert 'href="/console/orders?overdue=1"><span class="big">1</span>' in dashboard.text
     assert client.get("/console/orders/4599999999").status_code == 404
 
 
