@@ -64,13 +64,17 @@ def test_given_a_period_without_pos_then_rates_are_null_not_zero(client: TestCli
         headers=OPS,
     ).json()
     reversed_period = client.get(
-        "/ops/scorecards?date_from=2026-12-31&date_to=2026-01-01", headers=OPS
+        "/ops/scorecards?date_from=2099-12-31&date_to=2026-01-01", headers=OPS
+    )
+    past_month_end = client.get(
+        "/ops/scorecards?partner=demo-supplier&date_to=2099-02-31", headers=OPS
     )
 
     assert [
         (c["purchase_orders"], c["fill_rate"], c["acknowledgement"]["rate"]) for c in empty
     ] == [(0, None, None)]
-    assert reversed_period.status_code == 422
+    assert [c["purchase_orders"] for c in reversed_period.json()] == [2]  # the days between
+    assert [c["date_to"] for c in past_month_end.json()] == ["2099-02-28"]
     assert client.get("/ops/scorecards").status_code == 401
 
 
