@@ -53,6 +53,8 @@ class Progress:
         return f"{self.label}: {self.done}/{self.total}" + (f" ({tally})" if tally else "")
 
     def _draw(self, force: bool = False) -> None:
+        if self.total <= 1:  # one item: its own line says how it went
+            return
         now = time.monotonic()
         if self.tty:
             filled = BAR_WIDTH * self.done // self.total if self.total else BAR_WIDTH

@@ -32,16 +32,32 @@ from gateway_app.translate_output import StreamingJson
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
+class Refused(Exception):
+    """A value the user gave is wrong: its one line is printed, exit 1."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description="Supplier collaboration gateway")
+    parser.add_argument(
+        "--version", action="version", version=f"gateway {_version()}", help="print the version"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     tr = sub.add_parser("translate", help="translate an X12 file into canonical events and acks")
     tr.add_argument("path", type=Path, help="X12 file, or - for standard input")
     tr.add_argument("--partner", dest="partner_id", help="partner id (selects its map overrides)")
     _add_dir_flags(tr)
     tr.add_argument("--ack", choices=["auto", "997", "999", "none"], help="default: the profile's")
-    tr.add_argument("--ta1", choices=["on_request", "always", "on_error"])
-    tr.add_argument("--segment-order", choices=["strict", "tolerant"])
+    tr.add_argument(
+        "--ta1",
+        choices=["on_request", "always", "on_error"],
+        help="when to answer with a TA1 (default: the profile's; on_request: ISA14=1)",
+    )
+    tr.add_argument(
+        "--segment-order",
+        choices=["strict", "tolerant"],
+        help="segments out of the set's order: rejected (strict) or noted (tolerant); "
+        "default: the profile's",
+    )
     tr.add_argument("--indent", type=int, default=2, help="JSON indent (0 for one line)")
     check = sub.add_parser("check-config", help="validate every partner profile and map file")
     _add_dir_flags(check)
@@ -80,8 +96,8 @@ def _options(args: argparse.Namespace) -> TranslateOptions:
     if args.partner_id:
         try:
             profile = load_partner(args.partner_id, args.partners_dir)
-        except ConfigurationError as exc:
-            print(f"gateway translate: {exc.message}; using defaults", file=sys.stderr)
+        except ConfigurationError as exc:  # an unknown partner is a mistake, not "defaults"
+            raise Refused(f"gateway translate: {exc.message}") from None
     policy = profile.policy() if profile else ValidationPolicy()
     if args.segment_order:
         policy = replace(policy, segment_order=args.segment_order)
@@ -96,6 +112,17 @@ def _options(args: argparse.Namespace) -> TranslateOptions:
         identities=profile.expected_identities(_our_ids()) if profile else None,
         limits=_limits(),
     )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("supplier-gateway")
+    except PackageNotFoundError:  # run from a checkout without installing
+        from gateway import __version__
+
+        return __version__
 
 
 def _our_ids() -> tuple[EnvelopeId, ...]:
@@ -180,12 +207,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in SERVICE_COMMANDS:
             return dispatch(args)
         return _translate(args)
+    except Refused as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_REJECTED
     except ConfigurationError as exc:
         print(f"gateway: configuration error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `gateway translate ... | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("gateway: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback: one line, the details on request
+        if os.environ.get("GATEWAY_DEBUG"):
+            raise
+        from gateway.masking import mask_secrets
+
+        detail = mask_secrets(" ".join(str(exc).split()))[:300]
+        print(
+            f"gateway {args.command}: failed: {type(exc).__name__}: {detail} "
+            "(GATEWAY_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
 
 
 if __name__ == "__main__":

@@ -24,15 +24,17 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run = sub.add_parser(
         "run", help="API + embedded workers (embedded defaults: SQLite, local ERP sink)"
     )
-    run.add_argument("--host")
-    run.add_argument("--port", type=int)
+    run.add_argument("--host", help="address to listen on (default: GATEWAY_HOST, 127.0.0.1)")
+    run.add_argument("--port", type=int, help="HTTP port (default: GATEWAY_PORT, 8080)")
     run.add_argument(
         "--demo",
         action="store_true",
         help="demo mode (as GATEWAY_DEMO=1): the demo partner gets the documented key",
     )
     worker = sub.add_parser("worker", help="standalone worker processes on Redis/RabbitMQ")
-    worker.add_argument("--processes", type=int, default=1)
+    worker.add_argument(
+        "--processes", type=int, default=1, help="worker processes to start (default 1)"
+    )
     worker.add_argument(
         "--threads",
         type=int,
@@ -42,14 +44,20 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "each post holds a thread)",
     )
     db = sub.add_parser("db", help="database maintenance")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade"], help="upgrade: migrate to the newest schema")
     messages = sub.add_parser(
         "messages", help="inspect received messages; retry failed ones (after a fix)"
     )
-    messages.add_argument("action", choices=["list", "show", "retry", "cancel"])
-    messages.add_argument("message_id", nargs="?")
-    messages.add_argument("--status", help="list: only this status; retry: every 'failed' one")
-    messages.add_argument("--limit", type=int, default=50)
+    messages.add_argument("action", choices=["list", "show", "retry", "cancel"], help="what to do")
+    messages.add_argument(
+        "message_id", nargs="?", help="show, retry, cancel: the message (msg_...)"
+    )
+    messages.add_argument(
+        "--status",
+        choices=MESSAGE_STATUSES,
+        help="list: only this status; retry: every 'failed' one",
+    )
+    messages.add_argument("--limit", type=int, default=50, help="list: at most this many")
     messages.add_argument("--reason", help="cancel: why (kept in the audit log)")
     replay = sub.add_parser(
         "replay", help="replay transaction sets with today's maps (prints each event diff)"
@@ -66,7 +74,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "--force", action="store_true", help="--repost even when the output is the same"
     )
     dead = sub.add_parser("dead-letters", help="list dead deliveries, or retry one or all")
-    dead.add_argument("--retry", type=int, metavar="DELIVERY_ID")
+    dead.add_argument("--retry", type=int, metavar="DELIVERY_ID", help="retry this dead delivery")
     dead.add_argument("--retry-all", action="store_true", help="retry every dead delivery")
     dead.add_argument(
         "--limit", type=int, default=100, help="list: at most this many, newest first"
@@ -74,21 +82,38 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     outbox = sub.add_parser(
         "outbox", help="what we send partners (997/999/TA1): list, or retry a failed item"
     )
-    outbox.add_argument("action", choices=["list", "retry"])
-    outbox.add_argument("item_id", nargs="?", metavar="ID")
+    outbox.add_argument("action", choices=["list", "retry"], help="what to do")
+    outbox.add_argument("item_id", nargs="?", metavar="ID", help="retry: the item (out_...)")
     outbox.add_argument("--partner", help="list: only this partner's")
-    outbox.add_argument("--status", choices=["queued", "sent", "acknowledged", "failed"])
-    outbox.add_argument("--limit", type=int, default=50)
+    outbox.add_argument(
+        "--status",
+        choices=["queued", "sent", "acknowledged", "failed"],
+        help="list: only items in this state",
+    )
+    outbox.add_argument("--limit", type=int, default=50, help="list: at most this many")
     add_partner_commands(sub)
     add_staff_commands(sub)
     add_sftp_commands(sub)
     add_po_commands(sub)
     certs = sub.add_parser("certs", help="AS2 certificates in the partner profiles")
-    certs.add_argument("action", choices=["list", "expiring"])
+    certs.add_argument(
+        "action", choices=["list", "expiring"], help="list every one, or those expiring soon"
+    )
     certs.add_argument(
         "--days", type=int, default=30, help="expiring: within this many days (default 30)"
     )
 
+
+MESSAGE_STATUSES = (
+    "received",
+    "processed",
+    "failed",
+    "duplicate",
+    "ignored",
+    "cancelled",
+    "refused",
+)
+"""``InboundMessage.status``."""
 
 SERVICE_COMMANDS = {
     "run",
@@ -187,7 +212,10 @@ def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
     from gateway.queries.messages import list_messages, message_detail
 
     if args.action == "show":
-        found = message_detail(runtime.db, args.message_id) if args.message_id else None
+        if not args.message_id:
+            print("usage: gateway messages show MESSAGE_ID", file=sys.stderr)
+            return 2
+        found = message_detail(runtime.db, args.message_id)
         if found is None:
             print(f"no message {args.message_id!r}", file=sys.stderr)
             return 1
@@ -241,7 +269,7 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
                     runtime.db, transaction_id, runtime.process_config, actor=operator()
                 )
             except KeyError as exc:
-                print(str(exc), file=sys.stderr)
+                print(str(exc).strip("'\""), file=sys.stderr)
                 missing += 1
                 progress.advance("missing")
                 continue
@@ -259,7 +287,8 @@ def _replay(runtime: Runtime, args: argparse.Namespace) -> int:
             progress.advance("changed" if result.changed else "unchanged")
     single = len(args.transaction_ids) == 1 and not args.message  # the original one-id output
     shown = results[0] if single and results else results
-    print(json.dumps(shown, indent=2, default=str))
+    if results:
+        print(json.dumps(shown, indent=2, default=str))
     return 1 if missing else 0
 
 
@@ -307,10 +336,13 @@ def _retry_messages(runtime: Runtime, args: argparse.Namespace) -> int:
     """``messages retry``: failed messages back to processing, in this process, with progress."""
     from gateway.pipeline.process import mark_failed, process
     from gateway.pipeline.replay import retry_message
-    from gateway.queries.messages import message_ids
+    from gateway.queries.messages import message_detail, message_ids
 
     if args.message_id:
         ids = [args.message_id]
+        if message_detail(runtime.db, args.message_id) is None:
+            print(f"no message {args.message_id!r}", file=sys.stderr)
+            return 1
     elif args.status == "failed":
         ids = message_ids(runtime.db, "failed")
     else:

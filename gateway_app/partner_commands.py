@@ -59,7 +59,9 @@ def add_partner_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     )
     promote = actions.add_parser("promote", help="change a partner's status (audited)")
     promote.add_argument("partner_id", metavar="ID")
-    promote.add_argument("--to", required=True, choices=STATUSES)
+    promote.add_argument(
+        "--to", required=True, choices=STATUSES, help="the lifecycle status to move the partner to"
+    )
     promote.add_argument("--reason", help="why (kept in the audit log)")
     promote.add_argument(
         "--override",

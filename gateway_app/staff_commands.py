@@ -29,7 +29,7 @@ def add_staff_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     actions = staff.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="a new staff member", description=f"Roles: {roles}.")
     add.add_argument("username", metavar="USER")
-    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--role", required=True, choices=ROLES, help="what the account may do")
     _password_flag(add)
     actions.add_parser("list", help="every staff member: role, state, last login, tokens")
     disable = actions.add_parser("disable", help="end a member's sessions and tokens, keep them")
@@ -111,6 +111,9 @@ def _run(accounts: StaffAccounts, args: argparse.Namespace) -> int:
         print(accounts.issue_token(name, actor=actor))
         print("shown once: keep it in a secret store", file=sys.stderr)
     elif action == "tokens":
+        if accounts.member(name) is None:
+            print(f"gateway staff: no staff member {name!r}", file=sys.stderr)
+            return EXIT_REFUSED
         for t in accounts.tokens(name):
             used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
             state = "revoked" if t.revoked else "active"
