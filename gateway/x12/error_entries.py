@@ -9,27 +9,54 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.x12.results import (
+    GROUP_CODE_TEXT,
     SET_CODE_TEXT,
     TA1_ACCEPTED,
     GroupResult,
     InterchangeResult,
+    SegmentError,
     TransactionResult,
 )
 
 
 def first_reason(tr: TransactionResult) -> str:
-    """The most specific sentence we have: a note, an element error, a segment error, a code;
-    then how many findings were left out, if any."""
+    """The sentence naming the cause that decided the outcome, then how many findings were left
+    out, if any. A limit the set went past (``max_...``) decides. A rejected set with segment
+    errors is rejected for them (a count that is off,
+    or a set in the wrong group, follows from or sits beside them): the first one, with its
+    element and value. Otherwise the set's note (what made it "accepted with errors"), a segment
+    error, a code."""
     more = f" ({tr.more_errors:,} more errors not listed)" if tr.more_errors else ""
-    if tr.notes:
+    limit = next((note for note in tr.notes if "max_" in note), None)
+    if limit is not None:  # a limit the set went past decides, whatever else was found
+        return limit + more
+    decided_by_segments = tr.status == "R" and bool(tr.segment_errors)
+    if tr.notes and not decided_by_segments:
         return tr.notes[0] + more
     for seg_error in tr.segment_errors:
-        if seg_error.elements:
-            element = seg_error.elements[0].message
-            return f"{seg_error.tag} at position {seg_error.position}: {element}{more}"
-        return seg_error.message + more
+        return segment_sentence(seg_error) + more
     codes = "; ".join(SET_CODE_TEXT.get(c, f"code {c}") for c in tr.set_codes)
     return (codes or "rejected") + more
+
+
+def segment_sentence(error: SegmentError) -> str:
+    """``N1 at position 11: N1 has 13 elements, at most 6 defined``; ``ACK at position 8, ACK03:
+    syntax rule P0203: ...`` (the element named when its message does not)."""
+    where = f"{error.tag} at position {error.position}"
+    if not error.elements:
+        if where in error.message:
+            return error.message
+        if error.message.startswith(error.tag + " "):  # "IK5 is not in its proper sequence"
+            return where + error.message[len(error.tag) :]
+        return f"{where}: {error.message}"
+    element = error.elements[0]
+    ref = f"{error.tag}{element.position:02d}"
+    if element.component:
+        ref += f"-{element.component}"
+    if element.message.startswith(ref) or element.message.startswith(error.tag + " "):
+        return f"{where}: {element.message}"
+    value = f" {element.value!r}" if element.value else ""
+    return f"{where}, {ref}{value}: {element.message}"
 
 
 def interchange_error_entry(ir: InterchangeResult) -> dict[str, Any] | None:
@@ -50,12 +77,13 @@ def group_error_entries(ir: InterchangeResult, group: GroupResult) -> list[dict[
     clean. ``translate`` and the native fast path both report through these builders."""
     out: list[dict[str, Any]] = []
     if group.group_codes and group.status != "A":
-        why = "".join(f"; {note}" for note in group.notes)
+        why = "; ".join(group.notes) or "; ".join(
+            GROUP_CODE_TEXT.get(c, f"AK9 code {c}") for c in group.group_codes
+        )
         out.append(
             {
                 "code": "x12.group.errors",
-                "message": f"functional group {group.control_number}: AK9 codes {group.group_codes}"
-                + why,
+                "message": f"functional group {group.control_number}: {why}",
                 "interchange": ir.control_number,
                 "group": group.control_number,
                 "status": group.status,

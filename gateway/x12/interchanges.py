@@ -268,12 +268,21 @@ class EnvelopeWalker:
         gr = group.result
         if ge is None:
             gr.group_codes.append(r.GROUP_TRAILER_MISSING)
+            gr.notes.append(f"GE trailer missing after group {_short(group.header.control_number)}")
         else:
             gr.declared_count = int(ge.get(1)) if digits(ge.get(1)) else None
             if ge.get(2).strip() != group.header.control_number:
                 gr.group_codes.append(r.GROUP_CONTROL_NUMBER_MISMATCH)
+                gr.notes.append(
+                    f"GE02 {_short(ge.get(2).strip())!r} differs from GS06 "
+                    f"{_short(group.header.control_number)!r}"
+                )
             if gr.declared_count != gr.received:
                 gr.group_codes.append(r.GROUP_SET_COUNT_WRONG)
+                gr.notes.append(
+                    f"GE01 says {_short(ge.get(1).strip())!r} transaction sets, "
+                    f"{gr.received} received"
+                )
         self.group = None
 
     def _open_set(self, st: Segment) -> None:

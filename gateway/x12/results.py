@@ -70,6 +70,16 @@ GROUP_SET_COUNT_WRONG = "5"
 GROUP_CONTROL_NUMBER_INVALID = "6"
 GROUP_CONTROL_NUMBER_NOT_UNIQUE = "19"
 
+GROUP_CODE_TEXT = {
+    GROUP_NOT_SUPPORTED: "functional group not supported",
+    GROUP_VERSION_NOT_SUPPORTED: "functional group version not supported",
+    GROUP_TRAILER_MISSING: "GE trailer missing",
+    GROUP_CONTROL_NUMBER_MISMATCH: "GS06 and GE02 control numbers differ",
+    GROUP_SET_COUNT_WRONG: "GE01 transaction set count is wrong",
+    GROUP_CONTROL_NUMBER_INVALID: "GS06 control number invalid",
+    GROUP_CONTROL_NUMBER_NOT_UNIQUE: "GS06 control number not unique within the interchange",
+}
+
 # TA104 acknowledgement codes.
 TA1_ACCEPTED, TA1_ERRORS_NOTED, TA1_REJECTED = "A", "E", "R"
 

@@ -16,9 +16,9 @@ from sqlalchemy import Engine, create_engine, insert
 from gateway.erp import SqlInterfaceErpConnector
 from gateway.erp.sql import tables as s
 from gateway.partner_store import sync_partners
-from gateway.procurement.pull import Publish, publishes, pull
 from gateway.pipeline.config import ProcessConfig
 from gateway.pipeline.purchase_orders import publisher
+from gateway.procurement.pull import Publish, publishes, pull
 from gateway.queries.purchase_orders import purchase_order
 from gateway.store.db import Database
 from gateway.store.migrate import upgrade

@@ -130,8 +130,7 @@ def test_given_the_database_fails_while_creating_then_no_key_pair_is_left(
 
     monkeypatch.setattr("gateway.onboarding.new.os.link", broken)
 
-    with pytest.raises(OSError, match="disk went away"):
-        main(["partners", "new", "newco", "--template", "x12-4010-as2", *SETS])
+    assert main(["partners", "new", "newco", "--template", "x12-4010-as2", *SETS]) == 1
 
     assert sorted(p.name for p in cli_home.iterdir()) == ["demo-supplier.yaml", "templates"]
 
