@@ -86,7 +86,7 @@ def parse_documents(
             errors.extend(unstorable)
             continue
         if isinstance(item, dict):
-            item = {**item, "partner_id": partner_id}
+            item = supplier_shape(item, partner_id)
         try:
             event = EVENT_ADAPTER.validate_python(item)
         except ValidationError as exc:
@@ -114,6 +114,40 @@ def parse_documents(
     if errors.found:
         raise _invalid(errors.kept, len(items), errors.found)
     return events
+
+
+SET_OF_TYPE = {
+    "po_acknowledgment": "855",
+    "ship_notice": "856",
+    "invoice": "810",
+    "functional_ack": "997",
+}
+"""The X12 set each supplier event type stands for (``source.document_type`` when not given)."""
+
+
+def supplier_shape(item: dict[str, Any], partner_id: str | None) -> dict[str, Any]:
+    """What a supplier sends, completed with what the gateway assigns: ``partner_id`` always
+    (the authenticated one); ``id``, when not given, derived from the document's content (the
+    same document sent again is the same event: a duplicate, not a second one); ``source``,
+    when not given, the envelope of a JSON document (``version`` ``json``, the set its type
+    stands for, the sender and receiver ids filled in as for an empty ``source``)."""
+    shaped = {**item, "partner_id": partner_id}
+    if "id" not in shaped:
+        content = json.dumps(
+            {k: v for k, v in item.items() if k != "partner_id"}, sort_keys=True, default=str
+        )
+        shaped["id"] = "doc-" + hashlib.sha256(content.encode()).hexdigest()[:32]
+    if "source" not in shaped and isinstance(item.get("type"), str):
+        shaped["source"] = {
+            "version": "json",
+            "document_type": SET_OF_TYPE.get(item["type"], item["type"][:20]),
+            "sender_id": "",
+            "receiver_id": "",
+            "interchange_control_number": "",
+            "group_control_number": "",
+            "control_number": "",
+        }
+    return shaped
 
 
 class _Errors:

@@ -67,7 +67,7 @@ def test_given_invalid_documents_when_posted_then_422_listing_every_error_and_th
     gateway: Gateway, client: TestClient
 ) -> None:
     missing = sample_event(id="evt_bad_1")
-    del missing["source"]
+    missing["source"] = "004010"  # left out it is assigned; given, it must be an envelope
     wrong_type = sample_event(id="evt_bad_2")
     wrong_type["document"] = {**wrong_type["document"], "ship_date": 20261117}
     body = json.dumps({"documents": [sample_event(id="evt_fine"), missing, wrong_type]}).encode()
@@ -211,3 +211,34 @@ def test_given_the_same_invalid_body_twice_then_422_both_times(
     assert first.status_code == again.status_code == 422
     assert first.json()["error"]["errors"] == again.json()["error"]["errors"]
     assert gateway.count() == 2  # both kept
+
+
+def test_given_only_what_a_supplier_can_produce_then_the_gateway_assigns_id_and_source(
+    gateway: Gateway, client: TestClient
+) -> None:
+    """No ``id``, no ``source``, no ``schema_version`` (issue 14 §1): a type and a document."""
+    golden = sample_event()
+    bare = {"type": "ship_notice", "document": golden["document"]}
+
+    first = client.post("/v1/documents", json=bare, headers=bearer(DEMO_KEY))
+    again = client.post("/v1/documents", json=bare, headers=bearer(DEMO_KEY))
+    other = client.post(
+        "/v1/documents",
+        json={**bare, "document": {**bare["document"], "shipment_id": "SHP-BARE-2"}},
+        headers=bearer(DEMO_KEY),
+    )
+
+    assert first.status_code == 202, first.text
+    assert other.status_code == 202, other.text
+    events = memory(gateway).events
+    assert len(events) == 2  # the same document again is the same event, delivered once
+    assert again.status_code == 202 and again.json()["status"] == "duplicate"
+    delivered = next(e for e in events.values() if e.document.shipment_id == "SHP0045002")
+    assert delivered.supplier_event_id is not None and delivered.supplier_event_id.startswith(
+        "doc-"
+    )
+    assert (delivered.source.version, delivered.source.document_type) == ("json", "856")
+    assert (delivered.source.sender_id, delivered.source.receiver_id) == (
+        "DEMOSUPPLIER",
+        "GATEWAYBUYER",
+    )

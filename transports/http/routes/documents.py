@@ -25,7 +25,11 @@ DOCUMENTS_BODY = {
     "requestBody": {
         "required": True,
         "description": 'One canonical event, or {"documents": [event, ...]}; '
-        "the schema is at GET /v1/documents/schema. partner_id is set to yours.",
+        "the schema is at GET /v1/documents/schema. What you send is a `type` and a "
+        "`document`; the gateway assigns the rest: `partner_id` is set to yours, `id` (when "
+        "you give none) is derived from the content, so the same document sent again is a "
+        "duplicate, and `source` (when you give none) is a JSON envelope with your sender id "
+        "and ours. po.*_overdue and supply.delay are the gateway's own: refused.",
         "content": {"application/json": {"schema": {"type": "object"}}},
     },
 }
