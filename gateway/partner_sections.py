@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from gateway.x12.validate import SUPPORTED_SETS
 
-EVENT_TYPES = frozenset({"po_acknowledgment", "ship_notice", "invoice", "functional_ack"})
+EVENT_TYPES = frozenset(
+    {"po_acknowledgment", "ship_notice", "invoice", "functional_ack", "interchange_ack"}
+)
 """The canonical event types (``gateway.canonical``; a test keeps the two in step): a JSON
 partner's certification names these, an X12 partner's the transaction sets."""
 X12_VERSIONS = frozenset({"003060", "004010", "004030", "004060", "005010"})

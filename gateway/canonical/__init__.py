@@ -18,6 +18,12 @@ from gateway.canonical.functional_ack import (
     FunctionalAck,
     FunctionalAckEvent,
 )
+from gateway.canonical.interchange_ack import (
+    TA1_NOTES,
+    TA1_STATUSES,
+    InterchangeAck,
+    InterchangeAckEvent,
+)
 from gateway.canonical.invoice import (
     AllowanceCharge,
     AllowanceChargeIndicator,
@@ -58,6 +64,8 @@ __all__ = [
     "EVENT_ADAPTER",
     "OVERDUE_TYPES",
     "SCHEMA_VERSION",
+    "TA1_NOTES",
+    "TA1_STATUSES",
     "AckCounts",
     "AckError",
     "AckStatus",
@@ -74,6 +82,8 @@ __all__ = [
     "FunctionalAckEvent",
     "HierarchyNode",
     "HierarchyRole",
+    "InterchangeAck",
+    "InterchangeAckEvent",
     "Invoice",
     "InvoiceEvent",
     "InvoiceLine",

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, TypeAdapter
 
 from gateway.canonical.functional_ack import FunctionalAckEvent
+from gateway.canonical.interchange_ack import InterchangeAckEvent
 from gateway.canonical.invoice import InvoiceEvent
 from gateway.canonical.po_ack import PoAcknowledgmentEvent
 from gateway.canonical.procurement_events import PoOverdueEvent, SupplyDelayEvent
@@ -17,6 +18,7 @@ Event = Annotated[
     | ShipNoticeEvent
     | InvoiceEvent
     | FunctionalAckEvent
+    | InterchangeAckEvent
     | PoOverdueEvent
     | SupplyDelayEvent,
     Field(discriminator="type"),

@@ -6,6 +6,7 @@ The request, for an ERP (or an iPaaS in front of it) to implement::
     Content-Type: application/json
     Idempotency-Key: <event.id>              the same for every retry of one event
     X-Gateway-Event-Type: <event.type>       po_acknowledgment | ship_notice | invoice | functional_ack |
+                                             interchange_ack |
                                              po.*_overdue | supply.delay
     X-Gateway-Timestamp: <unix seconds>      when this attempt was signed
     X-Gateway-Signature: sha256=<hex>        HMAC-SHA256(secret, f"{timestamp}.".encode() + body)

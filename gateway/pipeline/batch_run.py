@@ -341,8 +341,40 @@ def _record(
         )
         for ordinal, (ir, group, tr) in enumerate(_sets(result), 1)
     ]
+    sets += _received_ta1_rows(result, events, len(sets))
     recorded = recorder.add_sets(message, sets, policy, checks, hold, versions)
     return ProcessOutcome(message.id, "processed", errors=result.errors, recorded=recorded)
+
+
+def _received_ta1_rows(
+    result: TranslationResult, events: dict[tuple[str, str, str], Event], after: int
+) -> list[SetRow]:
+    """A partner's TA1s (answers to our interchanges): a row each, with its ``interchange_ack``
+    event, so that it is stored, delivered and shown with the message like a set."""
+    rows = []
+    for ir in result.interchanges:
+        for ta1 in ir.received_ta1:
+            event = events.pop((ir.control_number, "", ta1[0]), None)
+            if event is None:
+                continue
+            after += 1
+            rows.append(
+                SetRow(
+                    {
+                        "interchange_control_number": ir.control_number,
+                        "group_control_number": "",
+                        "ordinal": after,
+                        "code": "TA1",
+                        "control_number": ta1[0][:20],
+                        "status": "A",  # we read it; what it says is the event's
+                        "validation": {"ta1": list(ta1)},
+                        "group_key": "",
+                        "control_key": "",
+                    },
+                    event,
+                )
+            )
+    return rows
 
 
 def control_keys(group: r.GroupResult, tr: r.TransactionResult) -> dict[str, str]:

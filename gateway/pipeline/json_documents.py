@@ -121,6 +121,7 @@ SET_OF_TYPE = {
     "ship_notice": "856",
     "invoice": "810",
     "functional_ack": "997",
+    "interchange_ack": "TA1",
 }
 """The X12 set each supplier event type stands for (``source.document_type`` when not given)."""
 

@@ -22,7 +22,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gateway.canonical import Event, Source
+from gateway.canonical import (
+    TA1_NOTES,
+    TA1_STATUSES,
+    Event,
+    InterchangeAck,
+    InterchangeAckEvent,
+    Source,
+)
 from gateway.errors import DocumentError, InterchangeError, LimitExceededError
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
@@ -178,6 +185,9 @@ class _Translator:
         entry = error_entries.interchange_error_entry(ir)
         if entry is not None:
             self.errors.add(entry)
+        if ir.ta1_status != r.TA1_REJECTED and self.options.map_documents:  # answers to ours
+            for ta1 in ir.received_ta1:
+                self._received_ta1(ir, ta1)
         if ta1_wanted(ir, self.options.ta1) and not ir.only_ta1:
             edi = build_ta1(
                 ir, self.counters, options=self.options.ack_options, now=self.options.now
@@ -185,6 +195,55 @@ class _Translator:
             res.acknowledgments.append({"kind": "TA1", "edi": edi})
         for group in ir.groups:
             self._group(ir, group)
+
+    def _received_ta1(self, ir: r.InterchangeResult, ta1: tuple[str, str, str, str, str]) -> None:
+        """A partner's TA1 about one of our interchanges: an ``interchange_ack`` event; one that
+        does not accept it cleanly is also an error (they may not have what we sent)."""
+        control, day, clock, status, note = ta1
+        partner = self.options.partner_id
+        key = "\0".join(("ta1", partner or "", ir.sender_id, ir.control_number, *ta1))
+        event = InterchangeAckEvent(
+            id="evt_" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32],
+            partner_id=partner,
+            source=Source(
+                syntax="x12",
+                version=ir.version,
+                document_type="TA1",
+                sender_id=ir.sender_id,
+                receiver_id=ir.receiver_id,
+                interchange_control_number=ir.control_number,
+                group_control_number="",
+                control_number=control,
+                test=ir.usage == "T",
+            ),
+            document=InterchangeAck(
+                acknowledged_interchange=control,
+                interchange_date=day or None,
+                interchange_time=clock or None,
+                status=TA1_STATUSES.get(status),
+                status_code=status or None,
+                note_code=note or None,
+                note=TA1_NOTES.get(note),
+            ),
+        )
+        self.result.event_count += 1
+        if self.on_event is not None:
+            self.on_event(event)
+        else:
+            self.result.documents.append(event)
+        if status in ("R", "E"):
+            verdict = "rejected" if status == "R" else "accepted with errors"
+            why = f": TA1 note {note} ({TA1_NOTES[note]})" if note in TA1_NOTES else ""
+            self.errors.add(
+                {
+                    "code": "x12.ta1.received",
+                    "message": f"the partner {verdict} our interchange {control}{why}",
+                    "interchange": ir.control_number,
+                    "acknowledged_interchange": control,
+                    "ta1_status": status,
+                    "ta1_code": note,
+                }
+            )
 
     def _group(self, ir: r.InterchangeResult, group: r.GroupResult) -> None:
         res = self.result

@@ -175,6 +175,10 @@ class EnvelopeWalker:
             return self._close_interchange(seg)
         elif tag == "TA1" and self.group is None:
             self.result.only_ta1 = not self.result.groups
+            if len(self.result.received_ta1) < r.MAX_MESSAGES:
+                self.result.received_ta1.append(
+                    tuple(_short(seg.get(n).strip()) for n in range(1, 6))  # type: ignore[arg-type]
+                )
             self.result.warn(
                 f"TA1 received: interchange {_short(seg.get(1))} status {_short(seg.get(4))} "
                 f"note {_short(seg.get(5))}"

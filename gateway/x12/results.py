@@ -248,6 +248,8 @@ class InterchangeResult:
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     groups: list[GroupResult] = field(default_factory=list)
+    received_ta1: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    """TA1 segments the interchange carried (a partner's answer to one of ours): TA101-TA105."""
     only_ta1: bool = False
     """The interchange held TA1 segments and no groups: it is itself an acknowledgement, which we
     never acknowledge (that would loop)."""

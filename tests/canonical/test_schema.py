@@ -60,6 +60,7 @@ def test_schema_covers_every_event_type() -> None:
     mapping = json_schema()["discriminator"]["mapping"]
     assert sorted(mapping) == [
         "functional_ack",
+        "interchange_ack",
         "invoice",
         "po.ack_overdue",
         "po.functional_ack_overdue",

@@ -33,7 +33,15 @@ def sample_events() -> tuple[Event, ...]:
     events: list[Event] = []
     for path in sorted(SAMPLES.glob("*.edi")):
         events.extend(translate_bytes(path.read_bytes(), "demo-supplier").documents)
+    events.extend(translate_bytes(TA1_FROM_PARTNER, "demo-supplier").documents)
     return (*events, *derived_events(events))
+
+
+TA1_FROM_PARTNER = (
+    b"ISA*00*          *00*          *ZZ*DEMOSUPPLIER   *ZZ*GATEWAYBUYER   *261204*1015*U*00401*"
+    b"000000501*0*P*>~TA1*000000041*261204*0930*R*006~IEA*0*000000501~"
+)
+"""The demo supplier's TA1 rejecting one of our interchanges: an ``interchange_ack`` event."""
 
 
 def derived_events(mapped: list[Event]) -> list[Event]:

@@ -43,6 +43,7 @@ REQUIRED = {
     "ship_notice": ("shipment_id",),
     "invoice": ("invoice_number", "invoice_date", "total_amount"),
     "functional_ack": ("acknowledged_group", "status"),
+    "interchange_ack": ("acknowledged_interchange", "status"),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Table
 from gateway.canonical import (
     Event,
     FunctionalAckEvent,
+    InterchangeAckEvent,
     InvoiceEvent,
     Party,
     PoAcknowledgmentEvent,
@@ -57,6 +58,8 @@ def document_number(event: Event) -> str | None:
         return event.document.invoice_number
     if isinstance(event, PoOverdueEvent | SupplyDelayEvent):
         return event.document.po_number
+    if isinstance(event, InterchangeAckEvent):
+        return event.document.acknowledged_interchange
     return event.document.acknowledged_group.control_number
 
 
@@ -67,7 +70,7 @@ def _typed_rows(event: Event) -> list[tuple[Table, Rows]]:
         return _ship_notice_rows(event)
     if isinstance(event, InvoiceEvent):
         return _invoice_rows(event)
-    if isinstance(event, PoOverdueEvent | SupplyDelayEvent):
+    if isinstance(event, PoOverdueEvent | SupplyDelayEvent | InterchangeAckEvent):
         return []  # the inbound_documents row says it all (its payload holds the event)
     return _functional_ack_rows(event)
 

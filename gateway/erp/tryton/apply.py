@@ -32,6 +32,7 @@ from gateway.canonical import (
     Event,
     FunctionalAck,
     FunctionalAckEvent,
+    InterchangeAckEvent,
     Invoice,
     InvoiceEvent,
     PoAcknowledgment,
@@ -83,8 +84,25 @@ def apply(rpc: TrytonRpc, event: Event) -> Applied:
             f"(the supplier's {d.document})"
         )
         return _purchase_note(rpc, event, d.po_number, party, text)
+    if isinstance(event, InterchangeAckEvent):
+        return _interchange_ack(rpc, event, party)
     assert isinstance(event, FunctionalAckEvent)
     return _functional_ack(rpc, event, event.document, party)
+
+
+def _interchange_ack(rpc: TrytonRpc, event: InterchangeAckEvent, party: int) -> Applied:
+    """The supplier's TA1 about our interchange: a note on the supplier, as a 997 is."""
+    resource = f"party.party,{party}"
+    if _notes(rpc, resource, event):
+        return Applied("interchange acknowledgement already recorded", True)
+    d = event.document
+    text = (
+        f"EDI TA1 from the supplier: our interchange {d.acknowledged_interchange} "
+        f"{d.status or d.status_code or 'answered'}"
+        + (f", note {d.note_code}: {d.note}" if d.note_code and d.note_code != "000" else "")
+    )
+    note = _note(rpc, resource, event, text)
+    return Applied(f"interchange acknowledgement recorded (note {note})", False)
 
 
 def _purchase_note(rpc: TrytonRpc, event: Event, po_number: str, party: int, text: str) -> Applied:
