@@ -142,6 +142,24 @@ class Settings(BaseSettings):
     (``gateway.console.snapshots``); 0: computed on every view."""
     console_login_attempts: int = Field(5, ge=1)
     """Failed console logins allowed per client address and per username in 5 minutes."""
+    oidc_issuer: str = ""
+    """OpenID Connect sign-in for the console (``gateway.console.pages_oidc``): the identity
+    provider's issuer URL (its ``/.well-known/openid-configuration`` is read); empty: local
+    accounts only."""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_name: str = "your identity provider"
+    """Shown on the login page: "Sign in with ..."."""
+    oidc_roles_claim: str = "groups"
+    """The ID token claim listing the person's groups (a list, or one string)."""
+    oidc_role_map: str = ""
+    """``group=role,group=role``: which group gives which staff role (the first group of the
+    person's that maps, in the order given here, wins)."""
+    oidc_default_role: str = ""
+    """The role of someone none of whose groups maps; empty: they are refused."""
+    oidc_redirect_url: str = ""
+    """Our callback as the provider knows it; empty: this server's own
+    ``/console/oidc/callback``."""
     as2_id: str = "GATEWAYBUYER"
     """Our AS2 name: the AS2-To partners address (a profile's ``transports.as2.our_as2_id``
     may differ)."""

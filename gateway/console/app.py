@@ -12,6 +12,7 @@ from gateway.console import (
     pages_auth,
     pages_exceptions,
     pages_messages,
+    pages_oidc,
     pages_orders,
     pages_partners,
 )
@@ -32,7 +33,14 @@ def install(app: FastAPI, *, certificates: Certificates | None = None) -> None:
     if certificates is not None:
         state.certificates = certificates
     app.state.console = state
-    for module in (pages_auth, pages_messages, pages_exceptions, pages_partners, pages_orders):
+    for module in (
+        pages_auth,
+        pages_oidc,
+        pages_messages,
+        pages_exceptions,
+        pages_partners,
+        pages_orders,
+    ):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]

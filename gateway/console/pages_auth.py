@@ -35,13 +35,21 @@ def _client(request: Request) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, next: str = "/console/") -> Response:
-    return _login_form(request, safe_next(next))
+    return login_form(request, safe_next(next))
 
 
-def _login_form(request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
+def login_form(request: Request, next_path: str, error: str = "", status: int = 200) -> Response:
     token = secrets.token_urlsafe(24)
+    settings = runtime_of(request).settings
     response = render(
-        request, "login.html", None, status=status, next=next_path, error=error, login_token=token
+        request,
+        "login.html",
+        None,
+        status=status,
+        next=next_path,
+        error=error,
+        login_token=token,
+        oidc=settings.oidc_name if settings.oidc_issuer and settings.oidc_client_id else None,
     )
     response.set_cookie(
         LOGIN_COOKIE,
@@ -64,14 +72,14 @@ async def login(request: Request) -> Response:
     given = str(form.get("login_token") or "")
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
-        return _login_form(request, next_path, "The login form expired: please try again.", 400)
+        return login_form(request, next_path, "The login form expired: please try again.", 400)
     throttle = console_state(request).throttle
     throttle.attempts = runtime_of(request).settings.console_login_attempts
     keys = (f"client:{_client(request)}", f"name:{username}")
     wait = throttle.retry_after(*keys)
     if wait > 0:
         message = f"Too many failed logins: try again in {int(wait) + 1} seconds."
-        response = _login_form(request, next_path, message, 429)
+        response = login_form(request, next_path, message, 429)
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     accounts = StaffAccounts(runtime_of(request).db)
@@ -80,7 +88,7 @@ async def login(request: Request) -> Response:
     )
     if principal is None:
         throttle.failed(*keys)
-        return _login_form(request, next_path, "Wrong name or password.", 401)
+        return login_form(request, next_path, "Wrong name or password.", 401)
     cookie, _ = await run_in_threadpool(sessions_of(request).open, principal, _client(request))
     response = redirect(next_path)
     response.set_cookie(

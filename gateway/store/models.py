@@ -376,6 +376,19 @@ class StaffMember(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class StaffIdentity(Base):
+    """A staff member as an OpenID Connect provider knows them: linked by (issuer, subject),
+    never by e-mail or name, so a provider account cannot take over a local one."""
+
+    __tablename__ = "staff_identities"
+
+    issuer: Mapped[str] = mapped_column(StoredString(255), primary_key=True)
+    subject: Mapped[str] = mapped_column(StoredString(255), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("staff.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class StaffToken(Base):
     """A personal API token for staff scripts: ``/ops`` with its owner's role. Stored hashed
     (SHA-256: the token is 32 random bytes, nothing to guess), shown once."""

@@ -61,6 +61,6 @@ def test_given_a_0003_database_when_upgraded_then_keys_move_to_their_table_and_s
         assert statuses == {"old-live": "live", "old-test": "testing"}
         assert owner is not None and (owner.partner_id, owner.status) == ("old-live", "live")
         assert [k.prefix for k in PartnerKeys(db, ttl_s=0).keys("old-live")] == ["gk_old_li"]
-        assert current(database_url) == "0016"
+        assert current(database_url) == "0017"
     finally:
         db.dispose()
