@@ -141,9 +141,9 @@ BEYOND_THE_SCHEMA = {
     "POST /ops/purchase-orders": [positive_data_acceptance],
 }
 """Checks left out where the document cannot say everything the route checks. POST
-/v1/documents: the body is documented as an object (its schema is at GET /v1/documents/schema),
-and valid documents also need the partner's sender ids and event ids of their own; 422 lists
-every problem. POST /ops/partners: the template must be one of the data files (GET
+/v1/documents: the body is documented as one or more {type, document} (each document's schema is
+at GET /v1/documents/schema, too large to inline), and a valid document also needs the fields its
+type requires and, when it gives a source, the partner's sender ids; 422 lists every problem. POST /ops/partners: the template must be one of the data files (GET
 /ops/partners/templates) and the values fill its placeholders; 422 lists every problem. POST /as2:
 a valid AS2 message is a signed and encrypted MIME entity from a configured partner (its own
 interop and negative suites are tests/transports/as2/). POST /ops/purchase-orders: the partner

@@ -11,6 +11,7 @@ from gateway.errors import DocumentError
 from gateway.pipeline.json_documents import (
     JSON_CONTENT_TYPE,
     JSON_TRANSPORT,
+    SET_OF_TYPE,
     check_json_message,
 )
 from gateway.web.errors import error_responses
@@ -19,6 +20,30 @@ from transports.http.intake import accepted, enqueue, store
 from transports.http.schemas import ReceiptAccepted, receipt_links
 
 router = APIRouter(prefix="/documents", tags=["supplier: send"])
+
+_SUPPLIER_TYPES = sorted(SET_OF_TYPE)
+_ONE = {
+    "type": "object",
+    "required": ["type", "document"],
+    "properties": {
+        "type": {"type": "string", "enum": _SUPPLIER_TYPES},
+        "document": {"type": "object"},
+        "id": {"type": "string", "description": "Optional: yours; derived from the content"},
+        "source": {"type": "object", "description": "Optional: the envelope"},
+    },
+}
+_BODY_SCHEMA = {
+    "anyOf": [
+        _ONE,
+        {
+            "type": "object",
+            "required": ["documents"],
+            "properties": {"documents": {"type": "array", "minItems": 1, "items": _ONE}},
+        },
+    ]
+}
+"""What a supplier sends: one event or a list; each a ``type`` and its ``document`` (the whole
+schema of a document is at ``GET /v1/documents/schema``)."""
 
 DOCUMENTS_BODY = {
     **SEND_OPENAPI,
@@ -30,7 +55,7 @@ DOCUMENTS_BODY = {
         "you give none) is derived from the content, so the same document sent again is a "
         "duplicate, and `source` (when you give none) is a JSON envelope with your sender id "
         "and ours. po.*_overdue and supply.delay are the gateway's own: refused.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "content": {"application/json": {"schema": _BODY_SCHEMA}},
     },
 }
 
