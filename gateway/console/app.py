@@ -15,6 +15,7 @@ from gateway.console import (
     pages_oidc,
     pages_orders,
     pages_partners,
+    pages_scorecards,
 )
 from gateway.console.web import (
     Certificates,
@@ -40,6 +41,7 @@ def install(app: FastAPI, *, certificates: Certificates | None = None) -> None:
         pages_exceptions,
         pages_partners,
         pages_orders,
+        pages_scorecards,
     ):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

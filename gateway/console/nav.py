@@ -25,6 +25,7 @@ NAV: list[NavItem] = [
     NavItem("exceptions", "Exceptions", "/console/exceptions"),
     NavItem("partners", "Partners", "/console/partners"),
     NavItem("orders", "Purchase orders", "/console/orders"),
+    NavItem("scorecards", "Scorecards", "/console/scorecards"),
     NavItem("audit", "Audit log", "/console/audit", "audit.read"),
 ]
 

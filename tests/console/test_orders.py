@@ -46,3 +46,25 @@ def test_without_a_staff_login_the_orders_pages_are_closed(client: TestClient) -
 
     assert answer.status_code in (302, 303, 401)
     assert "4500012345" not in answer.text
+
+
+def test_procurement_reads_the_supplier_scorecards(client: TestClient) -> None:
+    from tests.procurement.test_scorecards import two_pos
+
+    two_pos(client)
+    login(client, "procurement-1")
+
+    page = client.get("/console/scorecards")
+    empty = client.get(
+        "/console/scorecards", params={"date_from": "2020-01-01", "date_to": "2020-02-01"}
+    )
+
+    assert page.status_code == 200
+    assert 'href="/console/scorecards"' in page.text  # in the navigation
+    assert "demo-supplier" in page.text and "2 POs sent" in page.text
+    assert (
+        "On-time ship notice (856)" in page.text and "50% <small>(1 of 2 due)</small>" in page.text
+    )
+    assert 'aria-label="Fill rate: 47%"' in page.text
+    assert "format=csv" in page.text
+    assert "No purchase order was sent" in empty.text
