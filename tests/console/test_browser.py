@@ -173,7 +173,7 @@ def test_procurement_finds_a_po_with_a_changed_line_and_sees_why(
     page = context.new_page()
     log_in(page, url, "procurement-1")
 
-    page.get_by_role("link", name="Purchase orders").click()
+    page.get_by_role("link", name="Purchase orders", exact=True).click()
     page.get_by_label("Status").select_option("shipped")
     page.get_by_role("button", name="Filter").click()
     page.get_by_role("link", name="4500012345").click()
@@ -185,6 +185,11 @@ def test_procurement_finds_a_po_with_a_changed_line_and_sees_why(
     row = page.locator("tbody tr").filter(has_text="ELC-20417")
     assert "1000" in row.inner_text() and "800" in row.inner_text()
     shot(page, "purchase-order")
+
+    page.get_by_role("link", name="Scorecards").click()
+    card = page.locator("section.scorecard").filter(has_text="demo-supplier")
+    assert "On-time acknowledgement (855)" in card.inner_text()
+    shot(page, "scorecards")
     context.close()
 
 
