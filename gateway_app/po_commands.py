@@ -100,6 +100,7 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
             print(
                 f"{row.po_number:<14} {row.partner_id:<20} {row.status:<26} {row.order_date or '-':<10} "
                 f"{row.lines:>3} lines  {row.discrepancies} discrepancies"
+                + (f"  overdue: {', '.join(row.overdue_timers)}" if row.overdue_timers else "")
             )
         return 0
     found = views.purchase_order(runtime.db, args.po_number, args.partner)

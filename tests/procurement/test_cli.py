@@ -46,8 +46,10 @@ def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_s
     listed = gateway(tmp_path, "po", "list", "--csv")
     unknown = gateway(tmp_path, "po", "show", "4599999999")
     bad_status = gateway(tmp_path, "po", "list", "--status", "bogus")
+    overdue = gateway(tmp_path, "po", "list", "--overdue")
 
     assert published.returncode == 0, published.stderr
+    assert "4500012345" in overdue.stdout and "overdue: ship_notice" in overdue.stdout
     assert (
         "PO 4500012345 (demo-supplier): created, sent; sent the supplier its 850"
         in published.stdout
