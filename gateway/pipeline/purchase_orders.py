@@ -8,7 +8,9 @@ A crash keeps the revision and its outbox item together or neither. Each transmi
 (``po_transmissions``) with its control numbers: the supplier's 997/999 is matched to it by our
 GS06 (``registry.observe``), and the next 860 is computed from what it carried.
 
-Nothing is sent for a PO whose revision did not change, to a ``draft`` or ``suspended`` partner,
+Nothing is sent for a PO whose revision did not change (unless nothing was ever sent for it: the
+same revision published again once a draft partner is live sends its 850), to a ``draft`` or
+``suspended`` partner,
 to a partner whose profile says ``procurement.send_purchase_orders: false`` (its ERP sends its own),
 or for a PO cancelled before it was ever sent. A ``testing`` partner gets ISA15=T.
 """
@@ -98,8 +100,8 @@ def publish_order(
     tolerances = procurement_tolerances(order.partner_id, config)
     with db.transaction() as session:
         done, record = publish_in(session, order, tolerances)
-        if done.outcome == "unchanged":
-            return done, None
+        if done.outcome == "unchanged" and _ever_sent(session, record):
+            return done, None  # an unchanged revision never sent (say, to a draft) goes now
         status = session.scalar(select(Partner.status).where(Partner.id == profile.id))
         sending = sending_for(profile, config, status or profile.status)
         if sending.refused is not None:
@@ -133,6 +135,20 @@ def publish_order(
         sent = replace(done, status=record.status, sent=written.kind, outbox_id=item["id"])
     push = sending.transport != PULL_TRANSPORT
     return sent, OutboundRef(item["id"], sending.transport) if push else None
+
+
+def _ever_sent(session: Session, record: PurchaseOrderRecord) -> bool:
+    return (
+        session.scalar(
+            select(PoTransmission.id)
+            .where(
+                PoTransmission.partner_id == record.partner_id,
+                PoTransmission.po_number == record.po_number,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _write(

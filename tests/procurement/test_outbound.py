@@ -296,6 +296,14 @@ def test_given_a_suspended_partner_then_nothing_is_sent_and_the_answer_says_why(
     assert done["sent"] is None and "suspended" in done["note"]
     assert gateway.count(OutboxItem) == 0 and done["status"] == "open"
 
+    with gateway.runtime.db.transaction() as session:  # reinstated
+        session.execute(update(Partner).where(Partner.id == "demo-supplier").values(status="live"))
+    again = publish(client, po("po-4500012345.json"))  # the same revision, never sent
+    twice = publish(client, po("po-4500012345.json"))
+
+    assert again["outcome"] == "unchanged" and again["sent"] == "850"
+    assert twice["sent"] is None and gateway.count(OutboxItem) == 1
+
 
 def test_given_a_po_cancelled_before_it_was_sent_then_no_860_goes_out(client: TestClient) -> None:
     done = publish(client, po("po-4500012345.json", status="cancelled"))
