@@ -39,9 +39,8 @@ from gateway.console.web import (
     sessions_of,
 )
 from gateway.settings import Settings
-from gateway.staff.identities import sign_in
+from gateway.staff.identities import refused, sign_in
 from gateway.staff.roles import ROLES
-from gateway.store.models import AuditEntry
 
 router = APIRouter(prefix="/console/oidc", include_in_schema=False)
 FLOW_COOKIE = "gateway_oidc"
@@ -251,19 +250,7 @@ def _keys(provider: _Provider) -> KeySet:
 
 async def _audit(request: Request, subject: str, why: str) -> None:
     client = request.client.host if request.client is not None else ""
-
-    def write() -> None:
-        with runtime_of(request).db.transaction() as session:
-            session.add(
-                AuditEntry(
-                    actor="console",
-                    action="staff.login_failed",
-                    subject=subject[:100],
-                    detail={"why": why[:300], "via": "oidc", "client": client},
-                )
-            )
-
-    await run_in_threadpool(write)
+    await run_in_threadpool(lambda: refused(runtime_of(request).db, subject, why, client=client))
 
 
 def _refused(request: Request, message: str, status: int = 401) -> Response:

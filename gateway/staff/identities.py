@@ -71,3 +71,12 @@ def _free_name(session: Session, wanted: str) -> str:
 
 def _audit(session: Session, actor: str, action: str, subject: str, **detail: str) -> None:
     session.add(AuditEntry(actor=actor, action=action, subject=subject, detail=detail))
+
+
+def refused(db: Database, subject: str, why: str, *, client: str = "") -> None:
+    """A sign-in through the provider that opened no session: in the audit log, with why."""
+    with db.transaction() as session:
+        _audit(
+            session, "console", "staff.login_failed", subject[:100], why=why[:300], via="oidc",
+            client=client,
+        )  # fmt: skip
