@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -36,8 +37,17 @@ class Refused(Exception):
     """A value the user gave is wrong: its one line is printed, exit 1."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes in one line (the usage is one ``--help`` away), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gateway", description="Supplier collaboration gateway")
+    parser: argparse.ArgumentParser = _Parser(
+        prog="gateway", description="Supplier collaboration gateway"
+    )
     parser.add_argument(
         "--version", action="version", version=f"gateway {_version()}", help="print the version"
     )
@@ -216,6 +226,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `gateway translate ... | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OverflowError:  # an id past the database's integer range names nothing there
+        print(
+            f"gateway {args.command}: a number is out of range: nothing has that id",
+            file=sys.stderr,
+        )
+        return EXIT_REJECTED
     except KeyboardInterrupt:
         print("gateway: interrupted", file=sys.stderr)
         return 130

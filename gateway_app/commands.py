@@ -100,7 +100,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "action", choices=["list", "expiring"], help="list every one, or those expiring soon"
     )
     certs.add_argument(
-        "--days", type=int, default=30, help="expiring: within this many days (default 30)"
+        "--days", type=_days, default=30, help="expiring: within this many days (default 30)"
     )
 
 
@@ -204,6 +204,13 @@ def _certs(partners_dir: Path | None, args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _days(text: str) -> int:
+    """``--days``: a whole number of days from today, not negative."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"a whole number of days, 0 or more, not {text!r}")
+    return int(text)
+
+
 def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
     if args.action == "retry":
         return _retry_messages(runtime, args)
@@ -221,11 +228,13 @@ def _messages(runtime: Runtime, args: argparse.Namespace) -> int:
             return 1
         print(found.model_dump_json(indent=2))
         return 0
-    for m in list_messages(runtime.db, status=args.status, limit=args.limit):
+    listed = list_messages(runtime.db, status=args.status, limit=args.limit)
+    for m in listed:
         print(
             f"{m.id}  {m.received_at:%Y-%m-%d %H:%M:%S}  {m.partner_id or '-':<16} "
             f"{m.transport:<9} {m.status:<10} {m.size:>9} B"
         )
+    print(f"{len(listed)} message(s)", file=sys.stderr)  # an empty list is not silence
     return 0
 
 
