@@ -24,7 +24,7 @@ from gateway.console.web import (
     safe_next,
     sessions_of,
 )
-from gateway.staff.accounts import StaffAccounts
+from gateway.staff.accounts import Principal, StaffAccounts
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -89,6 +89,14 @@ async def login(request: Request) -> Response:
     if principal is None:
         throttle.failed(*keys)
         return login_form(request, next_path, "Wrong name or password.", 401)
+    response = await open_session(request, principal, next_path)
+    response.delete_cookie(LOGIN_COOKIE, path="/console/login")
+    return response
+
+
+async def open_session(request: Request, principal: Principal, next_path: str) -> Response:
+    """A console session for ``principal`` (a local login or a provider's sign-in): its cookie,
+    and the way on to ``next_path``."""
     cookie, _ = await run_in_threadpool(sessions_of(request).open, principal, _client(request))
     response = redirect(next_path)
     response.set_cookie(
@@ -100,7 +108,6 @@ async def login(request: Request) -> Response:
         secure=is_https(request),
         max_age=int(runtime_of(request).settings.console_session_hours * 3600),
     )
-    response.delete_cookie(LOGIN_COOKIE, path="/console/login")
     return response
 
 

@@ -26,15 +26,12 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from gateway.console.pages_auth import login_form
+from gateway.console.pages_auth import login_form, open_session
 from gateway.console.web import (
-    COOKIE,
     is_https,
-    redirect,
     runtime_of,
     safe_next,
     secure,
-    sessions_of,
 )
 from gateway.settings import Settings
 from gateway.staff.identities import refused, sign_in
@@ -164,17 +161,7 @@ async def callback(request: Request) -> Response:
     )
     if principal is None:
         return _refused(request, "Your account here is disabled.", 403)
-    cookie, _ = await run_in_threadpool(sessions_of(request).open, principal, client_host)
-    response = redirect(flow.next_path)
-    response.set_cookie(
-        COOKIE,
-        cookie,
-        path="/console",
-        httponly=True,
-        samesite="strict",
-        secure=is_https(request),
-        max_age=int(settings.console_session_hours * 3600),
-    )
+    response = await open_session(request, principal, flow.next_path)
     response.delete_cookie(FLOW_COOKIE, path="/console/oidc")
     return response
 
