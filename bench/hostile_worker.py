@@ -3,18 +3,19 @@
 Stores every ``bench/bombs.py`` kind (20 MB each) in a fresh SQLite data directory, then, in a
 fresh process that starts as a worker does (``tune_malloc``, ``freeze_startup_objects``),
 processes them in turn and prints ``VmHWM``/``VmRSS``/``RssAnon`` after each, and the peak of
-loading one stored raw body alone (``--load``). No Redis, no API: the numbers are the worker's
-own work (about 20 MB less start-up than ``gateway worker``'s child).
+reading one stored raw body alone, as the worker reads it (``--load``: ``store.raw_bodies``, a
+chunk at a time). No Redis, no API: the numbers are the worker's own work (about 20 MB less
+start-up than ``gateway worker``'s child).
 
     python bench/hostile_worker.py                      # the whole sequence
     python bench/hostile_worker.py --only elements      # one kind in a fresh process
     python bench/hostile_worker.py --load               # only load each raw body from the store
 
-Measured (2026-12-04, this machine): start 79 MB; loading one 20 MB raw body from SQLite peaks
-41 MB above start (SQLite's assembled blob and the Python ``bytes`` copy at once); the sequence
-ends at 200-205 MB, and ``RssAnon`` after each message grows by about 20 MB for most kinds though
-no Python object holds them (``tracemalloc`` and ``gc`` find nothing; ``malloc_trim`` and
-``engine.dispose()`` give back only part). Files go to ``bench/.work/``. Always exits 0.
+Measured (2026-12-04, this machine): start 79 MB. When the worker loaded a body whole, one 20 MB
+body from SQLite peaked 41 MB above start (SQLite's assembled blob and the Python ``bytes`` copy at
+once) and the sequence ended at 200-206 MB. Read a chunk at a time, the sequence peaks at 149 MB
+(and ``gateway worker``'s child, in ``tests/hostile/test_api.py``, at 182 MB). Files go to
+``bench/.work/``. Always exits 0.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def measure(kinds: list[str], load_only: bool) -> None:
     from gateway.runtime import Runtime
     from gateway.settings import Settings
     from gateway.store.models import InboundMessage
+    from gateway.store.raw_bodies import open_raw
     from gateway.workers.run import freeze_startup_objects
 
     ids = json.loads((HOME / "ids.json").read_text())
@@ -85,9 +87,10 @@ def measure(kinds: list[str], load_only: bool) -> None:
         if load_only:
             with runtime.db.sessions() as session:
                 message = session.get(InboundMessage, ids[kind])
-                assert message is not None and len(message.raw) > 0
-            del message
-            what = "loaded"
+                assert message is not None
+                with open_raw(session, message) as body:
+                    size = sum(len(piece) for piece in iter(lambda: body.read(1 << 20), b""))
+            what = f"read {size / MB:.0f} MB"
         else:
             what = process(runtime.db, ids[kind], runtime.process_config).status
         took = time.perf_counter() - started

@@ -38,7 +38,7 @@ from gateway.pipeline.config import (
 )
 from gateway.pipeline.outcome import ProcessOutcome
 from gateway.pipeline.records import Hold, Recorder, SetRow, Versions, deliver_all
-from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_bytes
+from gateway.pipeline.translate import TranslateOptions, TranslationResult, translate_stream
 from gateway.procurement import registry as procurement
 from gateway.procurement.state import Tolerances
 from gateway.store.counters import NumberBlocks, StoreControlNumbers
@@ -50,9 +50,10 @@ from gateway.store.models import (
     table_of,
     utcnow,
 )
+from gateway.store.raw_bodies import open_raw
 from gateway.x12 import results as r
 from gateway.x12.acks.ta1 import build_ta1
-from gateway.x12.headers import interchange_headers
+from gateway.x12.headers import interchange_headers_in
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import InterchangeHeader
 
@@ -165,11 +166,12 @@ class BatchRun:
         duplicate = self.interchanges.duplicate(message) if "isa13" in checks else None
         if duplicate is not None and policy != "accept-and-flag":
             return _reject_duplicate(self.recorder, message, duplicate, policy, profile, counters)
-        result = translate_bytes(
-            message.raw,
-            options=translate_options(profile, message.partner_id, config),
-            counters=counters,
-        )
+        with open_raw(session, message) as body:
+            result = translate_stream(
+                body,
+                options=translate_options(profile, message.partner_id, config),
+                counters=counters,
+            )
         self.interchanges.remember(message)
         outcome = _record(
             self.recorder, message, result, policy, checks, self.hold(profile), versions
@@ -195,6 +197,11 @@ class BatchRun:
         return outcome
 
 
+def _headers(session: Session, message: InboundMessage, most: int) -> list[InterchangeHeader]:
+    with open_raw(session, message) as body:
+        return interchange_headers_in(body, most)
+
+
 class _SeenInterchanges:
     """ISA13 duplicates for a batch: one query for every ISA header of its X12 messages, then
     the batch's own messages in order (an earlier one counts as already received)."""
@@ -205,7 +212,7 @@ class _SeenInterchanges:
         # Past the limit translation rejects the interchange anyway (and reads no further).
         most = limits.max_interchanges_per_document + 1
         self.headers = {
-            m.id: interchange_headers(m.raw, most)
+            m.id: _headers(session, m, most)
             for m in messages
             if not json_documents.is_json_documents(m)
         }

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.canonical import Event
 from gateway.partners import PartnerProfile, holds_from_erp
 from gateway.pipeline.batch_run import translate_options
 from gateway.pipeline.config import DEFAULT_CONFIG, ProcessConfig, partner_profile, versions_of
 from gateway.pipeline.records import document_number, replace_event_payload
-from gateway.pipeline.translate import translate_bytes
+from gateway.pipeline.translate import translate_stream
 from gateway.store.db import Database
 from gateway.store.models import (
     AuditEntry,
@@ -31,6 +32,7 @@ from gateway.store.models import (
     TransactionRecord,
     utcnow,
 )
+from gateway.store.raw_bodies import open_raw
 from gateway.x12.acks.reply_envelope import MemoryControlNumbers
 
 
@@ -75,7 +77,7 @@ def replay_transaction(
         message = session.get(InboundMessage, record.message_id)
         assert message is not None
         profile: PartnerProfile | None = partner_profile(message.partner_id, config)
-        event = translate_set(message, record, profile, config)
+        event = translate_set(session, message, record, profile, config)
         if event is None:
             return ReplayResult(
                 transaction_id,
@@ -136,7 +138,9 @@ def preview_replay(
             raise KeyError(f"no transaction {transaction_id}")
         message = session.get(InboundMessage, record.message_id)
         assert message is not None
-        event = translate_set(message, record, partner_profile(message.partner_id, config), config)
+        event = translate_set(
+            session, message, record, partner_profile(message.partner_id, config), config
+        )
         if event is None:
             return ReplayResult(
                 transaction_id,
@@ -163,6 +167,7 @@ def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
 
 
 def translate_set(
+    session: Session,
     message: InboundMessage,
     record: TransactionRecord,
     profile: PartnerProfile | None,
@@ -170,11 +175,12 @@ def translate_set(
 ) -> Event | None:
     """The event ``record``'s set yields from its message's stored bytes with today's maps and
     profile (None: rejected). Acks were sent the first time: no real control numbers are used."""
-    result = translate_bytes(
-        message.raw,
-        options=translate_options(profile, message.partner_id, config),
-        counters=MemoryControlNumbers(),
-    )
+    with open_raw(session, message) as body:
+        result = translate_stream(
+            body,
+            options=translate_options(profile, message.partner_id, config),
+            counters=MemoryControlNumbers(),
+        )
     wanted = (
         record.interchange_control_number,
         record.group_control_number,

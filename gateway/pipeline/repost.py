@@ -84,7 +84,7 @@ def repost_transaction(
         message = session.get(InboundMessage, record.message_id)
         assert message is not None
         profile = partner_profile(message.partner_id, config)
-        event = translate_set(message, record, profile, config)
+        event = translate_set(session, message, record, profile, config)
         if event is None:
             result.refused = "today's maps and profile reject this set: there is nothing to post"
             return result

@@ -5,6 +5,9 @@ interchange-level duplicate check runs on those before anything is translated).
 
 from __future__ import annotations
 
+import io
+from typing import BinaryIO
+
 from gateway.errors import InterchangeError
 from gateway.x12 import results as r
 from gateway.x12.delimiters import scan_isa
@@ -123,26 +126,56 @@ the delimiter detection may need; the rest of the file is never decoded."""
 
 
 def interchange_headers(raw: bytes, most: int | None = None) -> list[InterchangeHeader]:
-    """Every readable ISA header in ``raw`` (the first ``most``), found without parsing (or even
-    decoding) the rest: a byte search for ``ISA``, then the ISA reader on a small window at each
-    hit. The interchange-level duplicate check runs on this before translation. A header that
-    cannot be read is left out; translation reports it precisely."""
+    """Every readable ISA header in ``raw`` (the first ``most``): ``interchange_headers_in``."""
+    return interchange_headers_in(io.BytesIO(raw), most)
+
+
+def interchange_headers_in(
+    stream: BinaryIO, most: int | None = None, chunk_size: int = 1 << 20
+) -> list[InterchangeHeader]:
+    """Every readable ISA header in ``stream`` (the first ``most``), found without parsing (or
+    even decoding) the rest: a byte search for ``ISA``, then the ISA reader on a small window at
+    each hit. The interchange-level duplicate check runs on this before translation, on a stored
+    body read a chunk at a time (never whole). A header that cannot be read is left out;
+    translation reports it precisely."""
     headers: list[InterchangeHeader] = []
-    i = raw.find(b"ISA")
-    while i != -1 and (most is None or len(headers) < most):
-        before = raw[i - 1 : i].decode("latin-1")
-        inside = before.isalnum() or (headers and before == headers[-1].delimiters.element)
-        scan = None
-        if not inside:
-            window = raw[i : i + ISA_WINDOW].decode("utf-8", "x12-latin1")
-            try:
-                scan = scan_isa(window, 0, at_eof=True)
-            except InterchangeError:
-                scan = None
-        if scan is not None:
-            headers.append(interchange_header(Segment(scan.elements, scan.delimiters)))
-        i = raw.find(b"ISA", i + 3)  # hits inside this header are after an element separator
+    buf = b""
+    base = 0
+    """The offset in ``stream`` of ``buf[0]``; ``buf`` starts one byte before the search point
+    (a hit's previous byte decides whether it is an element inside a segment)."""
+    at = 0
+    """Where the next search starts, in ``stream``."""
+    eof = False
+    while not eof and (most is None or len(headers) < most):
+        chunk = stream.read(chunk_size)
+        eof = not chunk
+        buf += chunk
+        while most is None or len(headers) < most:
+            i = buf.find(b"ISA", max(at - base, 0))
+            if i == -1 or (not eof and i + ISA_WINDOW > len(buf)):
+                at = base + (len(buf) - 2 if i == -1 else i)  # an "IS" may end the chunk
+                break
+            header = _header_at(buf, i, headers)
+            if header is not None:
+                headers.append(header)
+            at = base + i + 3  # hits inside this header are after an element separator
+        keep = max(min(at - base, len(buf)) - 1, 0)
+        buf, base = buf[keep:], base + keep
     return headers
+
+
+def _header_at(buf: bytes, i: int, headers: list[InterchangeHeader]) -> InterchangeHeader | None:
+    before = buf[i - 1 : i].decode("latin-1")
+    if before.isalnum() or (headers and before == headers[-1].delimiters.element):
+        return None
+    window = buf[i : i + ISA_WINDOW].decode("utf-8", "x12-latin1")
+    try:
+        scan = scan_isa(window, 0, at_eof=True)
+    except InterchangeError:
+        return None
+    if scan is None:
+        return None
+    return interchange_header(Segment(scan.elements, scan.delimiters))
 
 
 def group_header(gs: Segment) -> GroupHeader:
