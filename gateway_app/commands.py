@@ -18,6 +18,7 @@ from gateway_app.staff_commands import add_staff_commands, run_staff
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
+    from gateway.settings import Settings
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -172,9 +173,23 @@ def dispatch(args: argparse.Namespace) -> int:
     settings.require_database()  # only run, worker and db upgrade start a new one
     runtime = Runtime.from_settings(settings)
     try:
-        return _COMMANDS[args.command](runtime, args)
+        code = _COMMANDS[args.command](runtime, args)
     finally:
         runtime.close()
+    if code == 0:  # a failure's one line already says what is wrong
+        print(f"gateway: {database_in_use(settings)}", file=sys.stderr)
+    return code
+
+
+def database_in_use(settings: Settings) -> str:
+    """Which database a command used, and which rule chose it: run from another folder or with
+    another environment, an operator sees at once that it was not the gateway's."""
+    from gateway.masking import mask_secrets
+
+    url = mask_secrets(settings.resolved_database_url())
+    if settings.database_url:
+        return f"database {url} (GATEWAY_DATABASE_URL)"
+    return f"database {url} (data directory from {settings.locations.data.source})"
 
 
 def _certs(partners_dir: Path | None, args: argparse.Namespace) -> int:

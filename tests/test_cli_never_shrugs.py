@@ -254,3 +254,42 @@ def test_the_installed_console_script_answers_in_one_line(home: Path) -> None:
         assert "Traceback" not in run.stdout + run.stderr
         if argv != "--version":
             assert run.returncode == 1 and len(run.stderr.splitlines()) == 1, run.stderr
+
+
+def test_a_command_that_worked_says_which_database_it_used(tmp_path: Path) -> None:
+    """Run from any folder, an operator command names the database it read and the rule that
+    chose it (issue 14 §3), on standard error so that its output stays clean."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env["GATEWAY_DATA_DIR"] = str(tmp_path / "data")
+    gateway = [sys.executable, "-m", "gateway_app"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    subprocess.run(
+        [*gateway, "db", "upgrade"], cwd=elsewhere, env=env, check=True, capture_output=True
+    )
+
+    listed = subprocess.run(
+        [*gateway, "messages", "list"], cwd=elsewhere, capture_output=True, text=True, env=env
+    )
+
+    assert listed.returncode == 0, listed.stderr
+    database = tmp_path / "data" / "gateway.db"
+    assert f"gateway: database sqlite:///{database} (data directory from GATEWAY_DATA_DIR)" in (
+        listed.stderr.splitlines()
+    )
+    assert "database" not in listed.stdout
+
+
+def test_the_database_named_hides_its_password() -> None:
+    from gateway.settings import Settings
+    from gateway_app.commands import database_in_use
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="postgresql+psycopg://gw:s3cret-pass@127.0.0.1:5432/gateway",
+    )
+
+    said = database_in_use(settings)
+
+    assert "s3cret-pass" not in said and "127.0.0.1:5432/gateway" in said
+    assert said.endswith("(GATEWAY_DATABASE_URL)")
