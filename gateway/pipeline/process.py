@@ -36,6 +36,7 @@ from gateway.store.models import (
     InboundMessage,
     table_of,
 )
+from gateway.store.raw_bodies import WITHOUT_BODY
 
 __all__ = [
     "GroupOutcome",
@@ -83,7 +84,9 @@ def process_batch(
     if status != "received":  # the common case under load: another batch took it
         return [ProcessOutcome(message_id, status)]
     with db.transaction() as session:
-        message = session.get(InboundMessage, message_id, with_for_update=True)
+        message = session.get(
+            InboundMessage, message_id, with_for_update=True, options=[WITHOUT_BODY]
+        )
         if message is None:
             return [ProcessOutcome(message_id, "missing")]
         if message.status != "received":
@@ -131,6 +134,7 @@ def process_group(
     with db.transaction() as session:
         free = session.scalars(
             select(InboundMessage)
+            .options(WITHOUT_BODY)
             .where(InboundMessage.id.in_(message_ids))
             .order_by(InboundMessage.received_at, InboundMessage.id)
             .with_for_update(skip_locked=True)
@@ -203,6 +207,7 @@ def _more_waiting(session: Session, first: InboundMessage, count: int) -> list[I
     return list(
         session.scalars(
             select(InboundMessage)
+            .options(WITHOUT_BODY)
             .where(
                 InboundMessage.status == "received",
                 InboundMessage.attempts == 0,
@@ -220,7 +225,7 @@ def mark_failed(db: Database, message_id: str, error: str) -> None:
     ``error`` is stored with any credential in it masked (it may quote a library's message)."""
     error = mask_secrets(error)
     with db.transaction() as session:
-        message = session.get(InboundMessage, message_id)
+        message = session.get(InboundMessage, message_id, options=[WITHOUT_BODY])
         if message is not None and message.status == "received":
             message.status = "failed"
             message.error = error[:4000]
@@ -237,7 +242,7 @@ def mark_failed(db: Database, message_id: str, error: str) -> None:
 def note_attempt(db: Database, message_id: str) -> int:
     """Count a failed processing attempt in its own transaction; returns the count so far."""
     with db.transaction() as session:
-        message = session.get(InboundMessage, message_id)
+        message = session.get(InboundMessage, message_id, options=[WITHOUT_BODY])
         if message is None:
             return 0
         message.attempts += 1

@@ -32,7 +32,7 @@ from gateway.store.models import (
     TransactionRecord,
     utcnow,
 )
-from gateway.store.raw_bodies import open_raw
+from gateway.store.raw_bodies import WITHOUT_BODY, open_raw
 from gateway.x12.acks.reply_envelope import MemoryControlNumbers
 
 
@@ -74,7 +74,7 @@ def replay_transaction(
         record = session.get(TransactionRecord, transaction_id)
         if record is None:
             raise KeyError(f"no transaction {transaction_id}")
-        message = session.get(InboundMessage, record.message_id)
+        message = session.get(InboundMessage, record.message_id, options=[WITHOUT_BODY])
         assert message is not None
         profile: PartnerProfile | None = partner_profile(message.partner_id, config)
         event = translate_set(session, message, record, profile, config)
@@ -136,7 +136,7 @@ def preview_replay(
         record = session.get(TransactionRecord, transaction_id)
         if record is None:
             raise KeyError(f"no transaction {transaction_id}")
-        message = session.get(InboundMessage, record.message_id)
+        message = session.get(InboundMessage, record.message_id, options=[WITHOUT_BODY])
         assert message is not None
         event = translate_set(
             session, message, record, partner_profile(message.partner_id, config), config
@@ -242,7 +242,9 @@ def retry_message(db: Database, message_id: str, *, actor: str = "operator") -> 
     """Put a ``failed`` message back to ``received`` (attempts reset, error kept in the audit log)
     for ``process`` to take again, after the cause was fixed; False when it is not failed."""
     with db.transaction() as session:
-        message = session.get(InboundMessage, message_id, with_for_update=True)
+        message = session.get(
+            InboundMessage, message_id, with_for_update=True, options=[WITHOUT_BODY]
+        )
         if message is None or message.status != "failed":
             return False
         session.add(
@@ -266,7 +268,9 @@ def cancel_message(db: Database, message_id: str, operator: str, reason: str) ->
     and the sweep skip it; its bytes stay. Returns the status it had, or None when there is no
     such message; a message in another status is left as it is (the caller says why)."""
     with db.transaction() as session:
-        message = session.get(InboundMessage, message_id, with_for_update=True)
+        message = session.get(
+            InboundMessage, message_id, with_for_update=True, options=[WITHOUT_BODY]
+        )
         if message is None:
             return None
         before = message.status

@@ -37,6 +37,7 @@ from gateway.store.models import (
     TransactionRecord,
     utcnow,
 )
+from gateway.store.raw_bodies import WITHOUT_BODY
 
 NOT_CONTENT = ("id", "supersedes", "discrepancies")
 """What two versions of one event may differ in without their content differing."""
@@ -81,7 +82,7 @@ def repost_transaction(
         result.refused = _nothing_to_supersede(session, transaction_id, head)
         if result.refused or head is None:
             return result
-        message = session.get(InboundMessage, record.message_id)
+        message = session.get(InboundMessage, record.message_id, options=[WITHOUT_BODY])
         assert message is not None
         profile = partner_profile(message.partner_id, config)
         event = translate_set(session, message, record, profile, config)

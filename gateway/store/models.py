@@ -88,8 +88,8 @@ class InboundMessage(Base):
     content_type: Mapped[str] = mapped_column(StoredString(100), default="application/edi-x12")
     content_sha256: Mapped[str] = mapped_column(StoredString(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
-    """Loaded only when read: a worker streams it (``store.raw_bodies``)."""
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    """A worker loads messages without it (``store.raw_bodies.WITHOUT_BODY``) and streams it."""
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status: Mapped[str] = mapped_column(StoredString(20), default="received", index=True)

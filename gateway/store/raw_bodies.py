@@ -1,7 +1,7 @@
 """A stored message's raw bytes, read in pieces: what a worker translates a 20 MB body from.
 
-``inbound_messages.raw`` is deferred in the model (loading a message does not load its body). A
-worker reads the body through ``open_raw``, a binary stream that fetches ``CHUNK`` bytes at a
+A worker loads the messages it processes with ``WITHOUT_BODY`` (not their ``raw`` column) and
+reads each body through ``open_raw``, a binary stream that fetches ``CHUNK`` bytes at a
 time from the database, so a message never exists twice in the worker at once: loading one 20
 MB body whole held both SQLite's assembled blob and Python's copy of it (41 MB above start, of a
 worker's 200 MB bound; ``bench/hostile_worker.py``).
@@ -21,11 +21,13 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from gateway.store.models import InboundMessage
 
 CHUNK = 1 << 20
+WITHOUT_BODY = defer(InboundMessage.raw)
+"""The loader option for a message whose body is read with ``open_raw``, not loaded whole."""
 
 
 class RawBody(io.RawIOBase):
