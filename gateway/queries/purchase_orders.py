@@ -4,8 +4,6 @@ and documents, and filtered lists, as ``/ops/purchase-orders``, ``/v1/purchase-o
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from gateway.queries.csv_text import csv_text
 from gateway.store.db import Database
 from gateway.store.models import (
     OutboxItem,
@@ -342,19 +341,8 @@ CSV_FIELDS = (
 
 
 def as_csv(rows: list[PurchaseOrderSummary]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
+    def cells(row: PurchaseOrderSummary) -> list[Any]:
         data: dict[str, Any] = row.model_dump(mode="json")
-        writer.writerow(
-            _safe(";".join(data[f]) if isinstance(data[f], list) else data[f]) for f in CSV_FIELDS
-        )
-    return out.getvalue()
+        return [";".join(data[f]) if isinstance(data[f], list) else data[f] for f in CSV_FIELDS]
 
-
-def _safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return csv_text(CSV_FIELDS, (cells(row) for row in rows))

@@ -16,8 +16,6 @@ Each rate comes with the counts it is made of; a rate with nothing to count is n
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +25,7 @@ from typing import Protocol
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from gateway.queries.csv_text import csv_text
 from gateway.store.db import Database
 from gateway.store.models import PoDiscrepancy, PurchaseOrderLineRecord, PurchaseOrderRecord
 
@@ -202,11 +201,9 @@ CSV_FIELDS = (
 
 
 def as_csv(cards: list[Scorecard]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for c in cards:
-        writer.writerow(
+    return csv_text(
+        CSV_FIELDS,
+        (
             (
                 c.partner_id,
                 c.date_from.isoformat(),
@@ -222,5 +219,6 @@ def as_csv(cards: list[Scorecard]) -> str:
                 c.invoice_accuracy.rate,
                 c.invoice_accuracy.due,
             )
-        )
-    return out.getvalue()
+            for c in cards
+        ),
+    )

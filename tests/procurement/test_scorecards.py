@@ -101,7 +101,8 @@ def test_given_csv_and_the_cli_then_both_say_the_same(gateway: Gateway, client: 
     assert header.startswith("partner_id,date_from,date_to,purchase_orders,acknowledgement_on_time")
     assert row.startswith("demo-supplier,") and ",2,1.0,1,0.5,2," in row
     assert as_csv.returncode == 0, as_csv.stderr
-    assert as_csv.stdout == csv.text
+    assert as_csv.stdout.splitlines() == csv.text.splitlines()
+    assert csv.text.endswith("\r\n"), "RFC 4180 line ends"
     assert table.returncode == 0, table.stderr
     assert "demo-supplier" in table.stdout and "100% (1/1)" in table.stdout
     assert "50% (1/2)" in table.stdout
