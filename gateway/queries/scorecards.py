@@ -16,10 +16,11 @@ Each rate comes with the counts it is made of; a rate with nothing to count is n
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -79,47 +80,80 @@ def scorecards(
     now = now or datetime.now(UTC)
     start = datetime.combine(date_from, datetime.min.time(), UTC)
     end = datetime.combine(date_to, datetime.min.time(), UTC) + timedelta(days=1)
-    query = select(PurchaseOrderRecord).where(
-        PurchaseOrderRecord.sent_at >= start, PurchaseOrderRecord.sent_at < end
-    )
+    po, line = PurchaseOrderRecord, PurchaseOrderLineRecord
+    period = [po.sent_at >= start, po.sent_at < end]
     if partner_id is not None:
-        query = query.where(PurchaseOrderRecord.partner_id == partner_id)
+        period.append(po.partner_id == partner_id)
+    in_period = select(po.id).where(*period)
+    state = line.state
     with db.sessions() as session:
-        records = session.execute(query).scalars().all()
-        ids = [r.id for r in records]
-        lines: dict[int, list[dict[str, object]]] = {i: [] for i in ids}
-        faulty: set[int] = set()
-        for start_at in range(0, len(ids), 500):
-            chunk = ids[start_at : start_at + 500]
-            for po_id, state in session.execute(
-                select(
-                    PurchaseOrderLineRecord.purchase_order_id, PurchaseOrderLineRecord.state
-                ).where(PurchaseOrderLineRecord.purchase_order_id.in_(chunk))
-            ):
-                lines[po_id].append(state)
-            faulty.update(
-                session.scalars(
-                    select(PoDiscrepancy.purchase_order_id).where(
-                        PoDiscrepancy.purchase_order_id.in_(chunk),
-                        PoDiscrepancy.kind.in_(INVOICE_FAULTS),
-                    )
+        orders = session.execute(
+            select(
+                po.id,
+                po.partner_id,
+                po.status,
+                po.sent_at,
+                po.acknowledged_at,
+                po.shipped_at,
+                po.invoiced_at,
+            ).where(*period)
+        ).all()
+        lines: dict[int, list[_Line]] = {}
+        for po_id, *fields in session.execute(
+            select(
+                line.purchase_order_id,
+                state["requested_date"].as_string(),
+                state["ordered_quantity"].as_string(),
+                state["shipped_quantity"].as_string(),
+            ).where(line.purchase_order_id.in_(in_period))
+        ):
+            lines.setdefault(po_id, []).append(fields)
+        faulty = set(
+            session.scalars(
+                select(PoDiscrepancy.purchase_order_id).where(
+                    PoDiscrepancy.purchase_order_id.in_(in_period),
+                    PoDiscrepancy.kind.in_(INVOICE_FAULTS),
                 )
             )
-    by_partner: dict[str, list[PurchaseOrderRecord]] = {}
+        )
+    by_partner: dict[str, list[_Order]] = {}
     if partner_id is not None:
         by_partner[partner_id] = []
-    for record in records:
-        by_partner.setdefault(record.partner_id, []).append(record)
+    for order in orders:
+        by_partner.setdefault(order.partner_id, []).append(order)
     return [
         _card(p, rs, lines, faulty, terms_for(p), date_from, date_to, now)
         for p, rs in sorted(by_partner.items())
     ]
 
 
+class _Order(Protocol):
+    """A row of the PO query: only what the scorecard reads (not the PO's body)."""
+
+    id: int
+    partner_id: str
+    status: str
+    sent_at: datetime | None
+    acknowledged_at: datetime | None
+    shipped_at: datetime | None
+    invoiced_at: datetime | None
+
+
+_Line = Sequence[object]
+"""A line's requested date, ordered and shipped quantity, taken out of its state's JSON by the
+database (text; SQLite gives a number as a number)."""
+
+
+@lru_cache(maxsize=4096)
+def _quantity(value: object) -> Decimal:
+    """A line quantity (0 when missing): few distinct values among many lines, so cached."""
+    return Decimal(str(value or 0))
+
+
 def _card(
     partner_id: str,
-    records: list[PurchaseOrderRecord],
-    lines: dict[int, list[dict[str, object]]],
+    records: list[_Order],
+    lines: dict[int, list[_Line]],
     faulty: set[int],
     terms: Terms,
     date_from: date,
@@ -132,18 +166,16 @@ def _card(
         sent = _aware(r.sent_at)
         assert sent is not None  # the query takes sent POs only
         ack.add(sent + timedelta(hours=terms.acknowledgement_hours), _aware(r.acknowledged_at), now)
-        requested = sorted(
-            str(ln["requested_date"]) for ln in lines[r.id] if ln.get("requested_date")
-        )
+        mine = lines.get(r.id, ())
+        requested = [str(ln[0]) for ln in mine if ln[0]]
         if requested and r.status not in ("rejected", "cancelled"):
-            due = datetime.fromisoformat(requested[0]).replace(tzinfo=UTC)
+            due = datetime.fromisoformat(min(requested)).replace(tzinfo=UTC)
             ship.add(due + timedelta(days=terms.ship_notice_days), _aware(r.shipped_at), now)
         if r.invoiced_at is not None:
             invoice.due += 1
             invoice.on_time += r.id not in faulty
-        for ln in lines[r.id]:
-            want = Decimal(str(ln.get("ordered_quantity") or 0))
-            got = Decimal(str(ln.get("shipped_quantity") or 0))
+        for _, want_text, got_text in mine:
+            want, got = _quantity(want_text), _quantity(got_text)
             ordered += want
             shipped += min(got, want)
     return Scorecard(
