@@ -30,6 +30,13 @@ def add_po_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the supplier its 850 or 860",
     )
     publish.add_argument("file", help="the canonical purchase_order as JSON, or - for stdin")
+    send = actions.add_parser(
+        "send",
+        help="send a supplier the POs whose current revision never went out (published while "
+        "it was a draft or suspended)",
+    )
+    send.add_argument("partner", help="the supplier's partner id")
+    send.add_argument("--po", dest="po_number", help="only this PO number")
     card = actions.add_parser(
         "scorecard",
         help="each supplier's on-time 855 and 856, fill rate and invoice accuracy over a period",
@@ -76,6 +83,8 @@ def run_po(runtime: Runtime, args: argparse.Namespace) -> int:
         return 0
     if args.action == "publish":
         return _publish(runtime, args.file)
+    if args.action == "send":
+        return _send(runtime, args.partner, args.po_number)
     if args.action == "list":
         if args.status is not None and args.status not in views.STATUSES:
             print(
@@ -224,6 +233,37 @@ def _publish(runtime: Runtime, path: str) -> int:
         f"PO {done.po_number} ({done.partner_id}): {done.outcome}, {done.status}; {sent or 'nothing sent'}"
     )
     return 0
+
+
+def _send(runtime: Runtime, partner_id: str, po_number: str | None) -> int:
+    """Exit 1 when a PO still cannot go out (the partner takes no POs yet: its note says why)."""
+    from gateway.errors import ConfigurationError
+    from gateway.pipeline.config import partner_profile
+    from gateway.pipeline.purchase_orders import send_unsent
+
+    try:
+        profile = partner_profile(partner_id, runtime.process_config)
+    except ConfigurationError:
+        profile = None
+    if profile is None:
+        print(f"gateway po send: no partner {partner_id!r}", file=sys.stderr)
+        return 1
+    try:
+        results = send_unsent(runtime.db, runtime.process_config, partner_id, po_number)
+    except ConfigurationError as exc:
+        print(f"gateway po send: {exc}", file=sys.stderr)
+        return 1
+    if not results:
+        which = f"PO {po_number}" if po_number else "every PO"
+        print(f"nothing to send: {which} of {partner_id} went out as published")
+        return 0
+    for done, _ in results:  # push items: the workers' sweep sends them
+        what = f"sent its {done.sent} (outbox {done.outbox_id})" if done.sent else done.note
+        print(f"PO {done.po_number} revision {done.revision}: {what}")
+    sent = sum(1 for done, _ in results if done.sent)
+    held = sum(1 for done, _ in results if done.held)
+    print(f"{sent} sent, {held} still held, {len(results) - sent - held} with nothing to send")
+    return 1 if held else 0
 
 
 def _pull(runtime: Runtime) -> int:

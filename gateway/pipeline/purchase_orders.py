@@ -8,9 +8,9 @@ A crash keeps the revision and its outbox item together or neither. Each transmi
 (``po_transmissions``) with its control numbers: the supplier's 997/999 is matched to it by our
 GS06 (``registry.observe``), and the next 860 is computed from what it carried.
 
-Nothing is sent for a PO whose revision did not change (unless nothing was ever sent for it: the
-same revision published again once a draft partner is live sends its 850), to a ``draft`` or
-``suspended`` partner,
+Nothing is sent for a PO whose revision did not change (unless that revision never went out: the
+same revision published again once a draft or suspended partner is live sends its 850 or 860;
+``send_unsent`` does that for every such PO of a partner), to a ``draft`` or ``suspended`` partner,
 to a partner whose profile says ``procurement.send_purchase_orders: false`` (its ERP sends its own),
 or for a PO cancelled before it was ever sent. A ``testing`` partner gets ISA15=T.
 """
@@ -100,12 +100,12 @@ def publish_order(
     tolerances = procurement_tolerances(order.partner_id, config)
     with db.transaction() as session:
         done, record = publish_in(session, order, tolerances)
-        if done.outcome == "unchanged" and _ever_sent(session, record):
+        if done.outcome == "unchanged" and _revision_sent(session, record):
             return done, None  # an unchanged revision never sent (say, to a draft) goes now
         status = session.scalar(select(Partner.status).where(Partner.id == profile.id))
         sending = sending_for(profile, config, status or profile.status)
         if sending.refused is not None:
-            return replace(done, note=sending.refused), None
+            return replace(done, note=sending.refused, held=True), None
         written = _write(session, record, sending, now or datetime.now(UTC))
         if isinstance(written, str):
             return replace(done, note=written), None
@@ -137,18 +137,47 @@ def publish_order(
     return sent, OutboundRef(item["id"], sending.transport) if push else None
 
 
-def _ever_sent(session: Session, record: PurchaseOrderRecord) -> bool:
+def _revision_sent(session: Session, record: PurchaseOrderRecord) -> bool:
+    """Whether the record's current revision went out (an 850 or 860 carried it)."""
     return (
         session.scalar(
             select(PoTransmission.id)
             .where(
                 PoTransmission.partner_id == record.partner_id,
                 PoTransmission.po_number == record.po_number,
+                PoTransmission.revision == record.revision,
             )
             .limit(1)
         )
         is not None
     )
+
+
+def send_unsent(
+    db: Database, config: ProcessConfig, partner_id: str, po_number: str | None = None
+) -> list[tuple[Published, OutboundRef | None]]:
+    """Send every PO of ``partner_id`` (or only ``po_number``) whose current revision never went
+    out: kept while the partner was a draft or suspended, now live. Each goes as its publication
+    would have (an 850, or an 860 against what was last sent), each in its own transaction;
+    refusals (the partner still not live, a PO cancelled before it was sent) come back with their
+    note. Returns what each did, in PO number order, with the push items to enqueue."""
+    sent_revision = (
+        select(PoTransmission.id)
+        .where(
+            PoTransmission.partner_id == PurchaseOrderRecord.partner_id,
+            PoTransmission.po_number == PurchaseOrderRecord.po_number,
+            PoTransmission.revision == PurchaseOrderRecord.revision,
+        )
+        .exists()
+    )
+    query = select(PurchaseOrderRecord.body).where(
+        PurchaseOrderRecord.partner_id == partner_id, ~sent_revision
+    )
+    if po_number is not None:
+        query = query.where(PurchaseOrderRecord.po_number == po_number)
+    with db.sessions() as session:
+        bodies = session.scalars(query.order_by(PurchaseOrderRecord.po_number)).all()
+    return [publish_order(db, PurchaseOrder.model_validate(body), config) for body in bodies]
 
 
 def _write(

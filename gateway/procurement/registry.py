@@ -65,6 +65,9 @@ class Published:
     outbox_id: str | None = None
     note: str | None = None
     """Why nothing was sent, when nothing was."""
+    held: bool = False
+    """Nothing was sent because the partner takes no POs now (a draft, suspended, or a profile
+    that sends none), not because there was nothing to send: the revision is still owed."""
 
 
 def revision_of(order: PurchaseOrder) -> str:

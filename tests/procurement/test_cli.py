@@ -71,3 +71,41 @@ def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_s
     )
     assert bad_status.returncode == 1 and "unknown status 'bogus'" in bad_status.stderr
     assert "Traceback" not in unknown.stderr + bad_status.stderr
+
+
+def test_given_a_po_held_for_a_draft_partner_then_po_send_says_so_and_sends_it_once_live(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import update
+
+    from gateway.store.models import Partner
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    upgrade(url)
+    db = Database(url)
+    sync_partners(db)
+
+    def set_status(status: str) -> None:
+        with db.transaction() as session:
+            session.execute(
+                update(Partner).where(Partner.id == "demo-supplier").values(status=status)
+            )
+
+    set_status("draft")
+    gateway(tmp_path, "po", "publish", str(SAMPLES / "po-4500012345.json"))
+    still_draft = gateway(tmp_path, "po", "send", "demo-supplier")
+    set_status("live")
+    sent = gateway(tmp_path, "po", "send", "demo-supplier")
+    nothing = gateway(tmp_path, "po", "send", "demo-supplier")
+    unknown = gateway(tmp_path, "po", "send", "nope")
+    db.dispose()
+
+    assert still_draft.returncode == 1, still_draft.stderr
+    assert "not sent: partner demo-supplier is draft" in still_draft.stdout
+    assert "0 sent, 1 still held" in still_draft.stdout
+    assert sent.returncode == 0, sent.stderr
+    assert "PO 4500012345 revision 1: sent its 850 (outbox " in sent.stdout
+    assert nothing.returncode == 0 and "nothing to send" in nothing.stdout
+    assert (
+        unknown.returncode == 1 and unknown.stderr.strip() == "gateway po send: no partner 'nope'"
+    )

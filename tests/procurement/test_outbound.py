@@ -23,7 +23,7 @@ from gateway.mapping.outbound.purchase_orders import (
 )
 from gateway.x12.acks.reply_envelope import MemoryControlNumbers
 from gateway.x12.identities import EnvelopeId
-from tests.procurement.test_purchase_orders import DEMO, kinds, po, publish, state
+from tests.procurement.test_purchase_orders import DEMO, OPS, kinds, po, publish, state
 from tests.transports.harness import Gateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -310,3 +310,77 @@ def test_given_a_po_cancelled_before_it_was_sent_then_no_860_goes_out(client: Te
 
     assert done["sent"] is None and "cancelled before" in done["note"]
     assert fetch(client) == []
+
+
+def set_status(gateway: Gateway, status: str) -> None:
+    from sqlalchemy import update
+
+    from gateway.store.models import Partner
+
+    with gateway.runtime.db.transaction() as session:  # as `gateway partners promote` leaves it
+        session.execute(update(Partner).where(Partner.id == "demo-supplier").values(status=status))
+
+
+def send_unsent(client: TestClient, **params: str) -> list[dict[str, Any]]:
+    answer = client.post(
+        "/ops/purchase-orders/send", params={"partner": "demo-supplier", **params}, headers=OPS
+    )
+    assert answer.status_code == 200, answer.text
+    return list(answer.json())
+
+
+def test_given_pos_held_while_suspended_then_send_sends_each_once_reinstated(
+    gateway: Gateway, client: TestClient
+) -> None:
+    set_status(gateway, "suspended")
+    held = publish(client, po("po-4500012345.json"))
+    publish(client, po("po-4500012349.json"))
+    while_suspended = send_unsent(client)
+    set_status(gateway, "live")
+
+    only_one = send_unsent(client, po_number="4500012349")
+    rest = send_unsent(client)
+    again = send_unsent(client)
+
+    assert held["held"] is True and held["sent"] is None
+    assert [(d["po_number"], d["held"], d["sent"]) for d in while_suspended] == [
+        ("4500012345", True, None),
+        ("4500012349", True, None),
+    ]
+    assert [(d["po_number"], d["sent"]) for d in only_one] == [("4500012349", "850")]
+    assert [(d["po_number"], d["sent"]) for d in rest] == [("4500012345", "850")]
+    assert again == []
+    assert sorted(segments(i["payload"])[3][3] for i in fetch(client)) == [
+        "4500012345",
+        "4500012349",
+    ]
+
+
+def test_given_a_change_made_while_suspended_then_its_860_goes_out_when_reinstated(
+    gateway: Gateway, client: TestClient
+) -> None:
+    """The revision that was never sent is owed even though an earlier one was: publishing it
+    again (or ``send``) sends its 860, against the 850 the supplier has."""
+    publish(client, po("po-4500012345.json"))
+    set_status(gateway, "suspended")
+    changed = po("po-4500012345.json", revision="2")
+    changed["lines"][1]["quantity"] = "1200"
+    held = publish(client, changed)
+    set_status(gateway, "live")
+
+    (sent,) = send_unsent(client)
+    relabelled = publish(client, {**changed, "revision": "3"})  # no line differs: nothing owed
+    after = send_unsent(client)
+
+    assert held["held"] is True and held["sent"] is None
+    assert (sent["revision"], sent["sent"]) == ("2", "860")
+    poc = next(s for s in segments(fetch(client)[-1]["payload"]) if s[0] == "POC")
+    assert poc[1:4] == ["2", "QI", "1200"]
+    assert relabelled["held"] is False and "no line differs" in relabelled["note"]
+    assert [(d["revision"], d["sent"], d["held"]) for d in after] == [("3", None, False)]
+
+
+def test_given_an_unknown_partner_then_send_answers_404(client: TestClient) -> None:
+    answer = client.post("/ops/purchase-orders/send", params={"partner": "nope"}, headers=OPS)
+
+    assert answer.status_code == 404 and answer.json()["error"]["code"] == "partner.not_found"

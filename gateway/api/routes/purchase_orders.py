@@ -12,7 +12,8 @@ from fastapi.responses import PlainTextResponse, Response
 from gateway.canonical.purchase_order import PurchaseOrder
 from gateway.errors import ConfigurationError
 from gateway.pipeline.config import partner_profile
-from gateway.pipeline.purchase_orders import publish_order
+from gateway.pipeline.purchase_orders import publish_order, send_unsent
+from gateway.procurement.registry import Published
 from gateway.queries import purchase_orders as views
 from gateway.queries.purchase_orders import PurchaseOrderSummary, PurchaseOrderView
 from gateway.web.auth import permits
@@ -76,6 +77,52 @@ async def post_purchase_order(
         raise ApiError(409, "purchase_order.not_sendable", str(exc)) from None
     if ref is not None:
         await run_in_threadpool(state.enqueue_outbound, [ref.id])
+    return _published(done)
+
+
+@router.post(
+    "/send",
+    status_code=200,
+    responses=error_responses(
+        422,
+        described={
+            404: "No such partner",
+            409: "The partner's outbound map is invalid: nothing was sent",
+        },
+    ),
+)
+async def send_unsent_purchase_orders(
+    partner: Annotated[str, Query(min_length=1, max_length=64, pattern=PRINTABLE)],
+    state: StateDep,
+    _actor: Annotated[str, Depends(permits("purchase_order.publish"))],
+    po_number: Annotated[str | None, Query(min_length=1, max_length=40, pattern=PRINTABLE)] = None,
+) -> list[dict[str, object]]:
+    """Send the partner every PO whose current revision never went out (published while it was
+    a draft or suspended), or only ``po_number``: each as its publication would have (an 850,
+    or an 860 against what was last sent). One answer per PO, as ``POST /ops/purchase-orders``
+    gives: ``sent`` and ``outbox_id``, or the ``note`` saying why not; ``held`` is true when
+    the PO still cannot go out (the partner is still a draft, say), false when there was nothing
+    to send (a new revision label with no line changed). An empty list: nothing was waiting."""
+    runtime = state.runtime
+    try:
+        profile = partner_profile(partner, runtime.process_config)
+    except ConfigurationError:
+        profile = None
+    if profile is None:
+        raise ApiError(404, "partner.not_found", f"no partner {partner!r}")
+    try:
+        results = await run_in_threadpool(
+            send_unsent, runtime.db, runtime.process_config, partner, po_number
+        )
+    except ConfigurationError as exc:
+        raise ApiError(409, "purchase_order.not_sendable", str(exc)) from None
+    push = [ref.id for _, ref in results if ref is not None]
+    if push:
+        await run_in_threadpool(state.enqueue_outbound, push)
+    return [_published(done) for done, _ in results]
+
+
+def _published(done: Published) -> dict[str, object]:
     return {
         "po_number": done.po_number,
         "partner_id": done.partner_id,
@@ -86,6 +133,7 @@ async def post_purchase_order(
         "sent": done.sent,
         "outbox_id": done.outbox_id,
         "note": done.note,
+        "held": done.held,
         "links": {"self": f"/ops/purchase-orders/{done.po_number}?partner={done.partner_id}"},
     }
 
