@@ -50,7 +50,7 @@ from gateway.store.models import (
     table_of,
     utcnow,
 )
-from gateway.store.raw_bodies import open_raw
+from gateway.store.raw_bodies import load_small_bodies, open_raw
 from gateway.x12 import results as r
 from gateway.x12.acks.ta1 import build_ta1
 from gateway.x12.headers import interchange_headers_in
@@ -116,6 +116,7 @@ class BatchRun:
             claim=claim,
             observe=partial(procurement.observe, tolerances_for=self._tolerances),
         )
+        load_small_bodies(session, messages)  # one query; larger ones are read in pieces
         self.interchanges = _SeenInterchanges(session, messages, config.limits)
         partner_ids = sorted({m.partner_id for m in messages if m.partner_id is not None})
         self.statuses: dict[str, str] = {}

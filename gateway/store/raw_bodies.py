@@ -12,16 +12,21 @@ worker's 200 MB bound; ``bench/hostile_worker.py``).
   handle.
 - PostgreSQL and others: ``substring(raw from … for …)`` per piece; the server detoasts only as
   far as the slice it is asked for.
+
+Most bodies are small: ``load_small_bodies`` fetches a whole batch's bodies of at most ``CHUNK``
+bytes in one query, and ``open_raw`` reads those from memory (no query per piece).
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.store.models import InboundMessage
 
@@ -85,8 +90,22 @@ class RawBody(io.RawIOBase):
         return bytes(piece)
 
 
-def open_raw(session: Session, message: InboundMessage) -> io.BufferedReader:
-    """``message``'s stored bytes as a buffered binary stream, read ``CHUNK`` bytes at a time.
+def load_small_bodies(session: Session, messages: Iterable[InboundMessage]) -> None:
+    """Load the bodies of ``messages`` of at most ``CHUNK`` bytes (loaded ``WITHOUT_BODY``), in
+    one query; ``open_raw`` then reads them from memory."""
+    small = {m.id: m for m in messages if m.size <= CHUNK and "raw" not in m.__dict__}
+    if not small:
+        return
+    query = select(InboundMessage.id, InboundMessage.raw).where(InboundMessage.id.in_(small))
+    for message_id, raw in session.execute(query):
+        set_committed_value(small[message_id], "raw", raw)
+
+
+def open_raw(session: Session, message: InboundMessage) -> BinaryIO:
+    """``message``'s stored bytes as a binary stream: from memory when its body is loaded,
+    else read from the database ``CHUNK`` bytes at a time.
 
     ``message`` must be stored (flushed) in ``session``'s transaction."""
+    if "raw" in message.__dict__:
+        return io.BytesIO(message.raw)
     return io.BufferedReader(RawBody(session, message.id), CHUNK)

@@ -105,3 +105,29 @@ def test_given_a_20_mb_body_then_the_reader_holds_one_chunk_not_the_body(
     assert total == len(raw)
     assert peak < 4 * raw_bodies.CHUNK, peak
     runtime.close()
+
+
+def test_given_a_batch_then_small_bodies_come_in_one_query_and_large_ones_stay_in_the_store(
+    runtime: Runtime,
+) -> None:
+    from sqlalchemy import event
+
+    small, large = b"ISA*small body", os.urandom(raw_bodies.CHUNK + 1)
+    ids = [stored(runtime, small), stored(runtime, large)]
+    with runtime.db.transaction() as session:
+        messages = [session.get(InboundMessage, i, options=[raw_bodies.WITHOUT_BODY]) for i in ids]
+        statements: list[str] = []
+        engine = session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            raw_bodies.load_small_bodies(session, messages)  # type: ignore[arg-type]
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        loaded = ["raw" in m.__dict__ for m in messages]  # type: ignore[union-attr]
+        bodies = [read_all(session, m, 1 << 16) for m in messages]  # type: ignore[arg-type]
+
+    assert len(statements) == 1
+    assert loaded == [True, False]
+    assert bodies == [small, large]
+    runtime.close()
