@@ -151,6 +151,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     # The web console: pages over the same read models and commands as the operator API.
     "gateway.console": {
+        "gateway.errors",
         "gateway.settings",  # the OpenID Connect sign-in's settings (pages_oidc)
         "gateway.lifecycle",
         "gateway.onboarding",

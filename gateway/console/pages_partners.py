@@ -4,6 +4,7 @@ certification checklist, promote/suspend with a reason, API keys and AS2 certifi
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from gateway.console.web import (
     render,
     runtime_of,
 )
+from gateway.errors import ConfigurationError
 from gateway.lifecycle import TransitionRefused, promote
 from gateway.onboarding.new import OnboardingRefused, create, prepare
 from gateway.onboarding.sheet import onboarding_sheet
@@ -29,7 +31,10 @@ from gateway.onboarding.templates import PLACEHOLDERS, find_template, list_templ
 from gateway.onboarding.views import list_partners, partner_detail
 from gateway.partner_store import PREFIX_LENGTH
 from gateway.partners import STATUSES, read_profile
+from gateway.pipeline.purchase_orders import send_unsent, unsent_purchase_orders
+from gateway.web.state import gateway_state
 
+log = logging.getLogger("gateway.console")
 router = APIRouter(prefix="/console/partners", include_in_schema=False)
 PartnerId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 """A partner id as profiles spell it: anything else is a 422, never a file name."""
@@ -154,6 +159,7 @@ async def partner_page(request: Request, partner_id: PartnerId, user: UserDep) -
         if c.partner_id == partner_id
     ]
     passed = sum(1 for item in found.checklist if item.passed)
+    unsent = await run_in_threadpool(unsent_purchase_orders, runtime.db, partner_id)
     return render(
         request,
         "partner.html",
@@ -163,7 +169,44 @@ async def partner_page(request: Request, partner_id: PartnerId, user: UserDep) -
         passed=passed,
         statuses=[s for s in STATUSES if s != found.status],
         certificates=certificates,
+        unsent=unsent,
     )
+
+
+@router.post("/{partner_id}/send-purchase-orders")
+async def send_purchase_orders(
+    request: Request,
+    partner_id: PartnerId,
+    user: Annotated[Staff, Depends(can("purchase_order.publish"))],
+) -> Response:
+    """Send the POs whose current revision never went out (``gateway po send``)."""
+    await form_of(request, user)  # the CSRF check
+    runtime = runtime_of(request)
+    back = f"/console/partners/{partner_id}"
+    try:
+        results = await run_in_threadpool(
+            send_unsent, runtime.db, runtime.process_config, partner_id
+        )
+    except ConfigurationError as exc:  # no readable profile, or an invalid outbound map
+        return render(request, "refused.html", user, status=409, message=str(exc), back=back)
+    push = [ref.id for _, ref in results if ref is not None]
+    if push:
+        try:
+            await run_in_threadpool(gateway_state(request).enqueue_outbound, push)
+        except Exception:  # queued in the outbox: the sweep sends them
+            log.exception("enqueueing %s failed; the sweep will pick them up", push)
+    sent = sum(1 for done, _ in results if done.sent)
+    held = [f"{done.po_number}: {done.note}" for done, _ in results if done.held]
+    if held:
+        return render(
+            request,
+            "refused.html",
+            user,
+            status=409,
+            message=f"{sent} sent; still held: " + "; ".join(held),
+            back=back,
+        )
+    return redirect(back, "pos_sent", sent)
 
 
 @router.get("/{partner_id}/sheet", response_class=HTMLResponse)

@@ -234,6 +234,7 @@ NOTES = {
     "replayed": "Replayed with today's maps and profile.",
     "replayed_n": "Replayed {n} set(s).",
     "promoted": "Status changed.",
+    "pos_sent": "Sent {n} purchase order(s): the supplier gets them through its outbox.",
     "key_revoked": "Key revoked.",
     "logged_out": "Logged out.",
 }

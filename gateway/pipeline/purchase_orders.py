@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from gateway.canonical.purchase_order import PurchaseOrder
@@ -153,15 +153,9 @@ def _revision_sent(session: Session, record: PurchaseOrderRecord) -> bool:
     )
 
 
-def send_unsent(
-    db: Database, config: ProcessConfig, partner_id: str, po_number: str | None = None
-) -> list[tuple[Published, OutboundRef | None]]:
-    """Send every PO of ``partner_id`` (or only ``po_number``) whose current revision never went
-    out: kept while the partner was a draft or suspended, now live. Each goes as its publication
-    would have (an 850, or an 860 against what was last sent), each in its own transaction;
-    refusals (the partner still not live, a PO cancelled before it was sent) come back with their
-    note. Returns what each did, in PO number order, with the push items to enqueue."""
-    sent_revision = (
+def _unsent(partner_id: str, po_number: str | None = None) -> Select[PurchaseOrderRecord]:
+    """The partner's POs whose current revision no 850 or 860 carried."""
+    sent = (
         select(PoTransmission.id)
         .where(
             PoTransmission.partner_id == PurchaseOrderRecord.partner_id,
@@ -170,13 +164,30 @@ def send_unsent(
         )
         .exists()
     )
-    query = select(PurchaseOrderRecord.body).where(
-        PurchaseOrderRecord.partner_id == partner_id, ~sent_revision
-    )
+    query = select(PurchaseOrderRecord).where(PurchaseOrderRecord.partner_id == partner_id, ~sent)
     if po_number is not None:
         query = query.where(PurchaseOrderRecord.po_number == po_number)
+    return query.order_by(PurchaseOrderRecord.po_number)
+
+
+def unsent_purchase_orders(db: Database, partner_id: str) -> list[str]:
+    """The PO numbers ``send_unsent`` would try (the console offers to send them)."""
+    query = _unsent(partner_id).with_only_columns(PurchaseOrderRecord.po_number)
     with db.sessions() as session:
-        bodies = session.scalars(query.order_by(PurchaseOrderRecord.po_number)).all()
+        return list(session.scalars(query))
+
+
+def send_unsent(
+    db: Database, config: ProcessConfig, partner_id: str, po_number: str | None = None
+) -> list[tuple[Published, OutboundRef | None]]:
+    """Send every PO of ``partner_id`` (or only ``po_number``) whose current revision never went
+    out: kept while the partner was a draft or suspended, now live. Each goes as its publication
+    would have (an 850, or an 860 against what was last sent), each in its own transaction;
+    refusals (the partner still not live, a PO cancelled before it was sent) come back with their
+    note. Returns what each did, in PO number order, with the push items to enqueue."""
+    query = _unsent(partner_id, po_number).with_only_columns(PurchaseOrderRecord.body)
+    with db.sessions() as session:
+        bodies = session.scalars(query).all()
     return [publish_order(db, PurchaseOrder.model_validate(body), config) for body in bodies]
 
 

@@ -7,7 +7,7 @@ import json
 from fastapi.testclient import TestClient
 
 from tests.console.support import login
-from tests.transports.harness import ADMIN_TOKEN, DEMO_KEY, SAMPLES, bearer
+from tests.transports.harness import ADMIN_TOKEN, DEMO_KEY, SAMPLES, Gateway, bearer
 
 DEMO = SAMPLES / "demo-supplier"
 
@@ -68,3 +68,52 @@ def test_procurement_reads_the_supplier_scorecards(client: TestClient) -> None:
     assert 'aria-label="Fill rate: 47%"' in page.text
     assert "format=csv" in page.text
     assert "No purchase order was sent" in empty.text
+
+
+def test_procurement_sends_the_pos_held_while_a_partner_was_suspended(
+    gateway: Gateway, client: TestClient
+) -> None:
+    from sqlalchemy import update
+
+    from gateway.store.models import OutboxItem, Partner
+
+    def set_status(status: str) -> None:
+        with gateway.runtime.db.transaction() as session:
+            session.execute(
+                update(Partner).where(Partner.id == "demo-supplier").values(status=status)
+            )
+
+    set_status("suspended")
+    po = json.loads((DEMO / "po-4500012345.json").read_text())
+    assert client.post("/ops/purchase-orders", json=po, headers=bearer(ADMIN_TOKEN)).json()["held"]
+    viewer_csrf = login(client, "viewer-1")
+    viewer_page = client.get("/console/partners/demo-supplier")
+    viewer_send = client.post(
+        "/console/partners/demo-supplier/send-purchase-orders",
+        data={"csrf_token": viewer_csrf},
+        follow_redirects=False,
+    )
+    csrf = login(client, "procurement-1")
+    page = client.get("/console/partners/demo-supplier")
+    still_suspended = client.post(
+        "/console/partners/demo-supplier/send-purchase-orders", data={"csrf_token": csrf}
+    )
+    set_status("live")
+    sent = client.post(
+        "/console/partners/demo-supplier/send-purchase-orders",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    after = client.get(sent.headers["location"])
+
+    assert (
+        "Purchase orders not sent" in viewer_page.text and "Send them now" not in viewer_page.text
+    )
+    assert viewer_send.status_code == 403
+    assert 'href="/console/orders/4500012345?partner=demo-supplier"' in page.text
+    assert "Send them now" in page.text
+    assert (
+        still_suspended.status_code == 409 and "demo-supplier is suspended" in still_suspended.text
+    )
+    assert sent.status_code == 303 and gateway.count(OutboxItem) == 1
+    assert "Sent 1 purchase order(s)" in after.text and "Purchase orders not sent" not in after.text
