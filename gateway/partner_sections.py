@@ -13,8 +13,9 @@ import base64
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from gateway.strict_data import StrictData
 from gateway.x12.validate import SUPPORTED_SETS
 
 EVENT_TYPES = frozenset(
@@ -28,11 +29,7 @@ _URL = r"^https?://[^\s/]+\S*$"
 _NOT_BUILT = "the {name} transport is not built yet: keep transports.{key}.enabled false"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HttpSettings(_Strict):
+class HttpSettings(StrictData):
     enabled: bool = True
 
 
@@ -41,7 +38,7 @@ Encryption = Literal["aes128-cbc", "aes192-cbc", "aes256-cbc", "aes128-gcm", "ae
 _LEGACY_ENCRYPTION = {"aes128": "aes128-cbc", "aes192": "aes192-cbc", "aes256": "aes256-cbc"}
 
 
-class _UseWindow(_Strict):
+class _UseWindow(StrictData):
     use_from: datetime | None = None
     """Not used to encrypt to (theirs) or to sign with (ours) before this moment, although the
     certificate may be valid earlier: a rollover is listed ahead and switches on its date."""
@@ -73,7 +70,7 @@ class AS2KeyFiles(_UseWindow):
     key: str = Field(min_length=1)
 
 
-class AS2Settings(_Strict):
+class AS2Settings(StrictData):
     """AS2 (RFC 4130) with this partner: the one place for it (``transports.as2``).
 
     Certificate and key paths are relative to the partners directory. Each certificate's own
@@ -153,7 +150,7 @@ SFTP_PASSWORD_HASH = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+
 """``scrypt$N$r$p$salt$hash`` (base64): what ``gateway sftp hash-password`` prints."""
 
 
-class SftpSettings(_Strict):
+class SftpSettings(StrictData):
     """SFTP, either an account on our server they upload to (``hosted``) or their server we poll
     (``remote``)."""
 
@@ -236,7 +233,7 @@ class SftpSettings(_Strict):
         return self
 
 
-class Transports(_Strict):
+class Transports(StrictData):
     http: HttpSettings = HttpSettings()
     as2: AS2Settings | None = None
     sftp: SftpSettings | None = None
@@ -252,7 +249,7 @@ class Transports(_Strict):
         return self
 
 
-class CertificationItem(_Strict):
+class CertificationItem(StrictData):
     """One kind of document a partner must get accepted while ``testing``: an X12 transaction
     set (``855``) in a version (GS08, ``004010``; unset: any), or a JSON event type.
 
@@ -277,6 +274,6 @@ class CertificationItem(_Strict):
         return f"{self.document} {self.version}" if self.version else self.document
 
 
-class Certification(_Strict):
+class Certification(StrictData):
     documents: tuple[CertificationItem, ...] = ()
     """Each must be passed by an accepted document received in ``testing`` before going live."""

@@ -17,8 +17,6 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -33,6 +31,7 @@ from gateway.partner_sections import (  # transports.as2 reads these here
 from gateway.partner_sections import AS2KeyFiles as AS2KeyFiles
 from gateway.partner_sections import AS2Settings as AS2Settings
 from gateway.partner_sections import Certification, Transports
+from gateway.strict_data import StrictData
 from gateway.x12.acks.reply_envelope import AckOptions
 from gateway.x12.headers import STANDARD_QUALIFIERS
 from gateway.x12.identities import EnvelopeId, ExpectedIdentities
@@ -42,18 +41,14 @@ from gateway.x12.validate import SUPPORTED_SETS, ValidationPolicy
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AckDelimiters(_Strict):
+class AckDelimiters(StrictData):
     element: str = Field("*", min_length=1, max_length=1)
     component: str = Field(">", min_length=1, max_length=1)
     segment: str = Field("~", min_length=1, max_length=1)
     repetition: str = Field("^", min_length=1, max_length=1)
 
 
-class AckSettings(_Strict):
+class AckSettings(StrictData):
     kind: Literal["auto", "997", "999", "none"] = "auto"
     ta1: Literal["on_request", "always", "on_error"] = "on_request"
     delimiters: AckDelimiters | None = None
@@ -74,7 +69,7 @@ def _standard_qualifier(value: str | None) -> str | None:
     return value
 
 
-class SenderId(_Strict):
+class SenderId(StrictData):
     """One ISA05/ISA06 pair a partner sends from, without padding."""
 
     qualifier: str = Field(min_length=2, max_length=2, pattern=_UNPADDED)
@@ -86,7 +81,7 @@ class SenderId(_Strict):
         return EnvelopeId(self.qualifier, self.id)
 
 
-class X12Identity(_Strict):
+class X12Identity(StrictData):
     """Who the partner is on the wire and whom it addresses.
 
     ``sender_ids`` lists every ISA05/ISA06 it may send from (divisions, a test system); the first
@@ -138,12 +133,12 @@ class X12Identity(_Strict):
         return EnvelopeId(self.our_qualifier, self.our_id)
 
 
-class ValidationSettings(_Strict):
+class ValidationSettings(StrictData):
     segment_order: Literal["strict", "tolerant"] = "tolerant"
     group_mismatch: Literal["note", "reject"] = "note"
 
 
-class ProcurementSettings(_Strict):
+class ProcurementSettings(StrictData):
     """How far a supplier's documents may differ from the PO before it is a discrepancy
     (``gateway.procurement``)."""
 
@@ -164,7 +159,7 @@ class ProcurementSettings(_Strict):
     ERP sends its own and the gateway only tracks them."""
 
 
-class Contact(_Strict):
+class Contact(StrictData):
     name: str
     email: str | None = None
     phone: str | None = None
@@ -200,7 +195,7 @@ def holds_from_erp(status: str, test_indicator: str, test_interchange: bool) -> 
     return test_interchange and test_indicator == "hold"
 
 
-class PartnerProfile(_Strict):
+class PartnerProfile(StrictData):
     id: str
     name: str
     status: PartnerStatus = "testing"

@@ -44,10 +44,21 @@ ALLOWED: dict[str, set[str]] = {
     "gateway.settings": {"gateway.errors", "gateway.locations", "gateway.x12"},
     "gateway.http_client": {"gateway.masking"},
     "gateway.canonical": set(),
+    "gateway.strict_data": set(),  # the base model of what operators write: pydantic only
     "gateway.x12": {"gateway.errors"},
-    "gateway.mapping": {"gateway.canonical", "gateway.x12", "gateway.errors", "gateway.locations"},
-    "gateway.partner_sections": {"gateway.x12"},  # profile sections: transports, certification
+    "gateway.mapping": {
+        "gateway.canonical",
+        "gateway.x12",
+        "gateway.errors",
+        "gateway.locations",
+        "gateway.strict_data",
+    },
+    "gateway.partner_sections": {
+        "gateway.x12",
+        "gateway.strict_data",
+    },  # profile sections: transports, certification
     "gateway.partners": {
+        "gateway.strict_data",
         "gateway.partner_sections",
         "gateway.x12",
         "gateway.errors",

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from gateway.mapping.paths import PathSyntaxError, parse_path
 from gateway.mapping.values import check_date_format
+from gateway.strict_data import StrictData
 
 _ELEMENT = re.compile(r"[A-Z][A-Z0-9]{1,2}\d{2}")
 _TAG = re.compile(r"[A-Z][A-Z0-9]{1,2}")
@@ -65,8 +66,8 @@ ElementId = Annotated[str, AfterValidator(_check_element)]
 SegmentTag = Annotated[str, AfterValidator(_check_tag)]
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Section(StrictData):
+    """A part of a map: see ``StrictData``."""
 
 
 def _check_format(fmt: str) -> str:

@@ -9,16 +9,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from gateway.strict_data import StrictData
 
 _CODE = re.compile(r"[A-Z0-9]{1,3}")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OutboundDelimiters(_Strict):
+class OutboundDelimiters(StrictData):
     element: str = Field("*", min_length=1, max_length=1)
     component: str = Field(">", min_length=1, max_length=1)
     segment: str = Field("~", min_length=1, max_length=1)
@@ -34,7 +32,7 @@ class OutboundDelimiters(_Strict):
         return self
 
 
-class PartQualifiers(_Strict):
+class PartQualifiers(StrictData):
     """The product id qualifier (PO106, PO108...) each canonical part number goes out with."""
 
     buyer_part_number: str | None = "BP"
@@ -48,7 +46,7 @@ class PartQualifiers(_Strict):
         return value
 
 
-class Party(_Strict):
+class Party(StrictData):
     """An N1 loop written into every PO (say the buyer, ``BY``, or a fixed ship-to, ``ST``)."""
 
     code: str = Field(pattern=r"^[A-Z0-9]{2,3}$")
@@ -63,7 +61,7 @@ class Party(_Strict):
         return self
 
 
-class OutboundPoMapConfig(_Strict):
+class OutboundPoMapConfig(StrictData):
     version: Literal["004010", "005010"] = "004010"
     """GS08 and the ISA12 that goes with it (00401 / 00501)."""
     order_type: str = Field("SA", pattern=r"^[A-Z]{2}$")
