@@ -29,14 +29,19 @@ def gateway(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_so(
-    tmp_path: Path,
-) -> None:
-    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+def gateway_database(data_dir: Path) -> Database:
+    """The database ``gateway`` finds in ``data_dir``: migrated, the partners synced."""
+    url = f"sqlite:///{data_dir / 'gateway.db'}"
     upgrade(url)
     db = Database(url)
     sync_partners(db)
-    db.dispose()
+    return db
+
+
+def test_given_a_published_po_then_po_show_and_list_answer_and_unknown_ids_say_so(
+    tmp_path: Path,
+) -> None:
+    gateway_database(tmp_path).dispose()
     published = gateway(tmp_path, "po", "publish", str(SAMPLES / "po-4500012345.json"))
     again = gateway(tmp_path, "po", "publish", str(SAMPLES / "po-4500012345.json"))
     broken = gateway(tmp_path, "po", "publish", str(SAMPLES / "856-SI-4010.edi"))
@@ -80,10 +85,7 @@ def test_given_a_po_held_for_a_draft_partner_then_po_send_says_so_and_sends_it_o
 
     from gateway.store.models import Partner
 
-    url = f"sqlite:///{tmp_path / 'gateway.db'}"
-    upgrade(url)
-    db = Database(url)
-    sync_partners(db)
+    db = gateway_database(tmp_path)
 
     def set_status(status: str) -> None:
         with db.transaction() as session:
