@@ -170,8 +170,12 @@ class _Translator:
             found = [e.message for e in tr.segment_errors] + tr.notes
             found = r.with_more(found, tr.more_errors)
             event = event.model_copy(update={"warnings": [*event.warnings, *found]})
-        self.result.event_count += 1
         self.interchange_events += 1
+        self._emit(event)
+
+    def _emit(self, event: Event) -> None:
+        """Count ``event`` and hand it to ``on_event`` (else keep it in the result)."""
+        self.result.event_count += 1
         if self.on_event is not None:
             self.on_event(event)
         else:
@@ -226,11 +230,7 @@ class _Translator:
                 note=TA1_NOTES.get(note),
             ),
         )
-        self.result.event_count += 1
-        if self.on_event is not None:
-            self.on_event(event)
-        else:
-            self.result.documents.append(event)
+        self._emit(event)
         if status in ("R", "E"):
             verdict = "rejected" if status == "R" else "accepted with errors"
             why = f": TA1 note {note} ({TA1_NOTES[note]})" if note in TA1_NOTES else ""
