@@ -97,7 +97,7 @@ class StaffAccounts:
                 raise StaffRefused(f"{username!r} exists already")
             member = StaffMember(username=username, role=role, password_hash=_hasher.hash(password))
             session.add(member)
-            _audit(session, actor, "staff.added", username, role=role)
+            audit(session, actor, "staff.added", username, role=role)
             session.flush()
             return _view(member, 0)
 
@@ -125,7 +125,7 @@ class StaffAccounts:
             member = _existing(session, username)
             member.password_hash = _hasher.hash(password)
             member.password_changed_at = utcnow()
-            _audit(session, actor, "staff.password", username)
+            audit(session, actor, "staff.password", username)
 
     def set_role(self, username: str, role: str, *, actor: str) -> None:
         _check_role(role)
@@ -133,7 +133,7 @@ class StaffAccounts:
             member = _existing(session, username)
             before, member.role = member.role, role
             session.execute(delete(StaffSession).where(StaffSession.username == username))
-            _audit(session, actor, "staff.role", username, before=before, after=role)
+            audit(session, actor, "staff.role", username, before=before, after=role)
 
     def disable(self, username: str, *, actor: str) -> None:
         """Disabled at once: sessions closed, tokens revoked, the password kept (re-enabling
@@ -152,7 +152,7 @@ class StaffAccounts:
                     .values(revoked_at=now)
                 )
             )
-            _audit(session, actor, "staff.disabled", username, tokens_revoked=revoked)
+            audit(session, actor, "staff.disabled", username, tokens_revoked=revoked)
 
     def enable(self, username: str, password: str, *, actor: str) -> None:
         check_password(password)
@@ -161,7 +161,7 @@ class StaffAccounts:
             member.disabled_at = None
             member.password_hash = _hasher.hash(password)
             member.password_changed_at = utcnow()
-            _audit(session, actor, "staff.enabled", username)
+            audit(session, actor, "staff.enabled", username)
 
     def verifies(self, username: str, password: str) -> bool:
         """Whether ``password`` is the member's, changing nothing (the demo banner's check)."""
@@ -178,12 +178,12 @@ class StaffAccounts:
             if member is None or not ok or member.disabled_at is not None:
                 why = "unknown" if member is None else "password" if not ok else "disabled"
                 name = username if member is not None else "?"  # typed passwords stay out
-                _audit(session, "console", "staff.login_failed", name, why=why, client=client)
+                audit(session, "console", "staff.login_failed", name, why=why, client=client)
                 return None
             if _hasher.check_needs_rehash(member.password_hash):
                 member.password_hash = _hasher.hash(password)
             member.last_login_at = utcnow()
-            _audit(session, f"staff:{username}", "staff.login", username, client=client)
+            audit(session, f"staff:{username}", "staff.login", username, client=client)
             return Principal(member.username, member.role)
 
     def issue_token(self, username: str, *, actor: str) -> str:
@@ -196,7 +196,7 @@ class StaffAccounts:
             session.add(
                 StaffToken(username=username, token_hash=token_hash(token), prefix=token[:10])
             )
-            _audit(session, actor, "staff.token_issued", username, prefix=token[:10])
+            audit(session, actor, "staff.token_issued", username, prefix=token[:10])
         return token
 
     def tokens(self, username: str) -> list[TokenView]:
@@ -222,7 +222,7 @@ class StaffAccounts:
                 )
             )
             if count:
-                _audit(session, actor, "staff.token_revoked", username, prefix=prefix)
+                audit(session, actor, "staff.token_revoked", username, prefix=prefix)
             return count
 
     def principal_for_token(self, token: str) -> Principal | None:
@@ -294,5 +294,6 @@ def _view(member: StaffMember, tokens: int) -> MemberView:
     )
 
 
-def _audit(session: Session, actor: str, action: str, subject: str, **detail: object) -> None:
+def audit(session: Session, actor: str, action: str, subject: str, **detail: object) -> None:
+    """An audit log entry in ``session``'s transaction (staff accounts, sign-ins)."""
     session.add(AuditEntry(actor=actor[:80], action=action, subject=subject[:80], detail=detail))

@@ -12,9 +12,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.staff.accounts import Principal
+from gateway.staff.accounts import Principal, audit
 from gateway.store.db import Database
-from gateway.store.models import AuditEntry, StaffIdentity, StaffMember, utcnow
+from gateway.store.models import StaffIdentity, StaffMember, utcnow
 
 NO_PASSWORD = "!oidc"
 """The password hash of an account that signs in through its provider only: no argon2 hash, so
@@ -34,17 +34,17 @@ def sign_in(
             session.flush()
             link = StaffIdentity(issuer=issuer, subject=subject, username=username)
             session.add(link)
-            _audit(session, "console", "staff.added", username, role=role, issuer=issuer)
+            audit(session, "console", "staff.added", username, role=role, issuer=issuer)
         member = session.get(StaffMember, link.username)
         assert member is not None
         if member.disabled_at is not None:
-            _audit(session, "console", "staff.login_failed", member.username, why="disabled")
+            audit(session, "console", "staff.login_failed", member.username, why="disabled")
             return None
         if member.role != role:
             before, member.role = member.role, role
-            _audit(session, "console", "staff.role_changed", member.username, role=role, was=before)
+            audit(session, "console", "staff.role_changed", member.username, role=role, was=before)
         member.last_login_at = link.last_login_at = utcnow()
-        _audit(
+        audit(
             session,
             f"staff:{member.username}",
             "staff.login",
@@ -69,14 +69,10 @@ def _free_name(session: Session, wanted: str) -> str:
     raise RuntimeError(f"no free staff name for {wanted!r}")  # pragma: no cover
 
 
-def _audit(session: Session, actor: str, action: str, subject: str, **detail: str) -> None:
-    session.add(AuditEntry(actor=actor, action=action, subject=subject, detail=detail))
-
-
 def refused(db: Database, subject: str, why: str, *, client: str = "") -> None:
     """A sign-in through the provider that opened no session: in the audit log, with why."""
     with db.transaction() as session:
-        _audit(
+        audit(
             session, "console", "staff.login_failed", subject[:100], why=why[:300], via="oidc",
             client=client,
         )  # fmt: skip
