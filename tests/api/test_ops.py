@@ -20,6 +20,7 @@ from tests.transports.harness import (
     Gateway,
     bearer,
     build_gateway,
+    client_for,
     runtime_for,
     settings_for,
 )
@@ -165,13 +166,9 @@ def test_given_the_memory_connector_when_asking_the_erp_sink_then_404(client: Te
 
 @pytest.fixture
 def sink_client(tmp_path: Path) -> Iterator[TestClient]:
-    runtime = runtime_for(settings_for(tmp_path, erp_connector="sink"))
-    assert isinstance(runtime.connector, LocalSinkErpConnector)
-    try:
-        with TestClient(build_gateway(runtime).app) as client:
-            yield client
-    finally:
-        runtime.close()
+    for client in client_for(settings_for(tmp_path, erp_connector="sink")):
+        assert isinstance(client.app.state.gateway.runtime.connector, LocalSinkErpConnector)
+        yield client
 
 
 def test_given_the_local_sink_when_a_sample_was_delivered_then_the_sink_listing_shows_it(

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.procurement.test_purchase_orders import OPS, po, publish, send
-from tests.transports.harness import Gateway, build_gateway, runtime_for, settings_for
+from tests.transports.harness import Gateway, client_for, settings_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,12 +37,7 @@ def two_pos(client: TestClient) -> None:
 def either_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The harness's client on SQLite and on PostgreSQL: the scorecard reads line fields out of
     their JSON in SQL, which each database does its own way."""
-    runtime = runtime_for(settings_for(tmp_path, database_url=database_url))
-    try:
-        with TestClient(build_gateway(runtime).app) as test_client:
-            yield test_client
-    finally:
-        runtime.close()
+    yield from client_for(settings_for(tmp_path, database_url=database_url))
 
 
 def test_given_two_pos_then_the_scorecard_counts_each_measure(

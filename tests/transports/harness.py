@@ -187,6 +187,17 @@ class ServerThread:
         self._socket.close()
 
 
+def client_for(settings: Settings) -> Iterator[TestClient]:
+    """A test client of a gateway with ``settings`` (pipeline run inline), closed afterwards:
+    for fixtures that need other settings than ``gateway``'s (another database, the sink)."""
+    runtime = runtime_for(settings)
+    try:
+        with TestClient(build_gateway(runtime).app) as test_client:
+            yield test_client
+    finally:
+        runtime.close()
+
+
 @pytest.fixture
 def gateway(tmp_path: Path) -> Iterator[Gateway]:
     """Both demo partners keyed, memory ERP, admin token set, pipeline run inline."""

@@ -17,8 +17,7 @@ from tests.transports.harness import (
     DEMO_KEY,
     SAMPLE_856,
     bearer,
-    build_gateway,
-    runtime_for,
+    client_for,
     settings_for,
 )
 
@@ -27,12 +26,7 @@ DEMO, ACME = bearer(DEMO_KEY), bearer(ACME_KEY)
 
 @pytest.fixture
 def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    runtime = runtime_for(settings_for(tmp_path, database_url=database_url))
-    try:
-        with TestClient(build_gateway(runtime).app) as test_client:
-            yield test_client
-    finally:
-        runtime.close()
+    yield from client_for(settings_for(tmp_path, database_url=database_url))
 
 
 def post(client: TestClient, raw: bytes = b"") -> str:
