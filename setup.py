@@ -41,6 +41,12 @@ setup(
             sources=["gateway/x12/native/_fastscan.c"],
             extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
             optional=True,
-        )
+        ),
+        Extension(
+            "gateway.mapping.native._shipmap",
+            sources=["gateway/mapping/native/_shipmap.c"],
+            extra_compile_args=["-O2", "-std=c99", "-Wall", "-Wextra"],
+            optional=True,
+        ),
     ],
 )

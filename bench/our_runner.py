@@ -106,7 +106,10 @@ def cli_contender() -> Contender:
         with open(path, "rb") as fh, open(os.devnull, "w", encoding="utf-8") as out:
             writer = StreamingJson(out, 2)
             result = translate_stream(
-                fh, on_event=writer.event, options=TranslateOptions(limits=LIMITS)
+                fh,
+                on_event=writer.event,
+                options=TranslateOptions(limits=LIMITS),
+                json_sink=writer,
             )
             writer.close(
                 {

@@ -190,10 +190,14 @@ def _translate(args: argparse.Namespace) -> int:
     options = _options(args)
     writer = StreamingJson(sys.stdout, args.indent or None)
     if str(args.path) == "-":
-        result = translate_stream(sys.stdin.buffer, on_event=writer.event, options=options)
+        result = translate_stream(
+            sys.stdin.buffer, on_event=writer.event, options=options, json_sink=writer
+        )
     else:
         with args.path.open("rb") as stream:
-            result = translate_stream(stream, on_event=writer.event, options=options)
+            result = translate_stream(
+                stream, on_event=writer.event, options=options, json_sink=writer
+            )
     writer.close(
         {
             "acknowledgments": result.acknowledgments,

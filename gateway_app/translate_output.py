@@ -42,7 +42,12 @@ def encode_event(event: Event, indent: int | None) -> str:
 
 
 class StreamingJson:
-    """Writes ``{"documents": [...], ...}`` as events arrive, so big files never pile up in memory."""
+    """Writes ``{"documents": [...], ...}`` as events arrive, so big files never pile up in memory.
+
+    Also an ``EventJson`` sink: ``event_json`` takes an event the native mapper already wrote,
+    one level deep (``depth``), as ``event`` would have written it."""
+
+    depth = 1
 
     def __init__(self, out: TextIO, indent: int | None) -> None:
         self.out = out
@@ -55,6 +60,10 @@ class StreamingJson:
         text = encode_event(event, self.indent)
         if self.indent:
             text = text.replace("\n", self._newline)
+        self.out.write(("," if self.count else "") + ("\n" if self.indent else "") + text)
+        self.count += 1
+
+    def event_json(self, text: str) -> None:
         self.out.write(("," if self.count else "") + ("\n" if self.indent else "") + text)
         self.count += 1
 

@@ -144,11 +144,10 @@ for _name in _Facts.__slots__:
 class ShipNoticeMap(Map):
     def __init__(self, config: ShipNoticeMapConfig) -> None:
         self.config = config
-        level_fields = _sources(config.level, _LEVEL_FIELDS)
-        self._level_plan = FieldPlan(level_fields)
-        self._line_plan = FieldPlan(level_fields + _sources(config.line, _LINE_FIELDS))
+        self._level_plan = FieldPlan(level_fields(config))
+        self._line_plan = FieldPlan(level_fields(config) + line_fields(config))
         """A line level's own facts, then its line fields: one walk for both."""
-        self._header_plan = FieldPlan(_sources(config.header, _HEADER_FIELDS))
+        self._header_plan = FieldPlan(header_fields(config))
         self._carrier_plan = FieldPlan(_sources(config.carrier, _CARRIER_FIELDS))
 
     def to_canonical(self, ts: Loop, context: EventContext) -> ShipNoticeEvent:
@@ -266,6 +265,22 @@ class ShipNoticeMap(Map):
 
 def _sources(section: Section, names: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [getattr(section, name) for name in names]
+
+
+def header_fields(config: ShipNoticeMapConfig) -> list[tuple[str, ...]]:
+    """The header's candidate paths, field by field: shipment_id, purpose, ship_date, ship_time,
+    estimated_delivery, bill_of_lading (the native mapper reads them in this order too)."""
+    return _sources(config.header, _HEADER_FIELDS)
+
+
+def level_fields(config: ShipNoticeMapConfig) -> list[tuple[str, ...]]:
+    """An HL level's own facts: po_number, sscc, tracking_number."""
+    return _sources(config.level, _LEVEL_FIELDS)
+
+
+def line_fields(config: ShipNoticeMapConfig) -> list[tuple[str, ...]]:
+    """A line's fields: line_number, quantity, uom, lot, expiration_date, description."""
+    return _sources(config.line, _LINE_FIELDS)
 
 
 def _text(hit: Hit | None) -> str | None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from gateway.canonical import (
     TA1_NOTES,
@@ -33,6 +33,8 @@ from gateway.canonical import (
 from gateway.errors import DocumentError, InterchangeError, LimitExceededError
 from gateway.mapping.base import EventContext, Map
 from gateway.mapping.loader import load_map
+from gateway.mapping.native import ship_notice as native_856
+from gateway.mapping.ship_notice import ShipNoticeMap
 from gateway.pipeline import gc_steps
 from gateway.x12 import error_entries
 from gateway.x12 import results as r
@@ -44,12 +46,24 @@ from gateway.x12.interchanges import TransactionUnit, walk_interchanges
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Loop
 from gateway.x12.native import fastpath
-from gateway.x12.native.fastsets import FastSets
+from gateway.x12.native.fastsets import CertifiedBody, FastSets
 from gateway.x12.reader import SegmentReader
 from gateway.x12.results import ValidationSummary
 from gateway.x12.validate import DEFAULT_POLICY, ValidationPolicy, validate_transaction
 
 EventSink = Callable[[Event], None]
+
+
+class EventJson(Protocol):
+    """Where events can go as JSON text (``gateway translate``'s output). The native 856 mapper
+    writes the ship notices it can straight there, as ``json.dumps(event, indent=indent)`` would
+    with every newline followed by ``depth * indent`` more spaces; every other event still goes
+    to ``on_event``, as an ``Event``."""
+
+    indent: int | None
+    depth: int
+
+    def event_json(self, text: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,37 +114,55 @@ def event_id(partner_id: str | None, unit: TransactionUnit) -> str:
     The digest input is the partner and interchange ids, then per segment a record separator and
     its elements joined by unit separators, hashed in one piece (the same bytes as segment by
     segment, in far fewer calls)."""
+    body = "".join(["\x1e" + "\x1f".join(seg.elements) for seg in unit.segments])
+    return _event_id(partner_id, unit, body)
+
+
+def _event_id(partner_id: str | None, unit: TransactionUnit, segments: str) -> str:
+    """``event_id`` from the set's segments already joined (``\x1e`` + elements joined by
+    ``\x1f``, segment after segment)."""
     h = hashlib.sha256()
     h.update(
         f"{partner_id or ''}\x1f{unit.interchange.sender_id}\x1f{unit.interchange.receiver_id}".encode()
     )
-    body = "".join(["\x1e" + "\x1f".join(seg.elements) for seg in unit.segments])
-    h.update(body.encode("utf-8", "surrogateescape"))
+    h.update(segments.encode("utf-8", "surrogateescape"))
     return "evt_" + h.hexdigest()[:32]
 
 
-def source_of(unit: TransactionUnit) -> Source:
+def source_fields(unit: TransactionUnit) -> dict[str, Any]:
+    """The event's ``source`` as plain data, in the model's field order (its JSON form)."""
     isa, gs = unit.interchange, unit.group
-    return Source(
-        syntax="x12",
-        version=gs.version,
-        document_type=unit.result.code,
-        sender_id=isa.sender_id,
-        receiver_id=isa.receiver_id,
-        interchange_control_number=isa.control_number,
-        group_control_number=gs.control_number,
-        control_number=unit.result.control_number,
-        test=isa.usage == "T",
-    )
+    return {
+        "syntax": "x12",
+        "version": gs.version,
+        "document_type": unit.result.code,
+        "sender_id": isa.sender_id,
+        "receiver_id": isa.receiver_id,
+        "interchange_control_number": isa.control_number,
+        "group_control_number": gs.control_number,
+        "control_number": unit.result.control_number,
+        "test": isa.usage == "T",
+    }
+
+
+def source_of(unit: TransactionUnit) -> Source:
+    return Source(**source_fields(unit))
 
 
 class _Translator:
     def __init__(
-        self, options: TranslateOptions, on_event: EventSink | None, counters: ControlNumbers
+        self,
+        options: TranslateOptions,
+        on_event: EventSink | None,
+        counters: ControlNumbers,
+        json_sink: EventJson | None = None,
     ) -> None:
         self.options = options
         self.on_event = on_event
         self.counters = counters
+        self.json_sink = json_sink
+        self._native: dict[str, Any] = {}
+        """Per document type, its native plan (None: the map has none)."""
         self.result = TranslationResult()
         self.errors = error_entries.ErrorEntries(
             self.result.errors, options.limits.max_error_entries
@@ -154,13 +186,52 @@ class _Translator:
         if unit.result.accepted or readable_ack:
             self._map(unit, tree)
 
-    def _map(self, unit: TransactionUnit, tree: Loop) -> None:
-        code = unit.result.code
+    def _mapper(self, code: str) -> Map:
         mapper = self._maps.get(code)
         if mapper is None:
             mapper = self._maps[code] = load_map(
                 code, self.options.partner_id, self.options.maps_dir
             )
+        return mapper
+
+    def native_set(self, unit: TransactionUnit, body: CertifiedBody) -> bool:
+        """An accepted certified set, offered before its segments are built: write its event as
+        JSON to ``json_sink`` when the native mapper can (``mapping.native``); False: it cannot,
+        and the set goes the usual way (``handle_validated``)."""
+        sink, code, d = self.json_sink, unit.result.code, body.delimiters
+        if sink is None or code != "856" or not self.options.map_documents:
+            return False
+        if sink.indent == 0 or len(d.segment) != 1 or len(d.element) != 1:
+            return False  # json.dumps(indent=0) is neither indented nor one line
+        plan = self._native.get(code, False)
+        if plan is False:
+            mapper = self._mapper(code)
+            plan = None
+            if isinstance(mapper, ShipNoticeMap):
+                plan = native_856.compile_plan(mapper)
+            self._native[code] = plan
+        st, se = unit.segments[0], unit.segments[-1]
+        if plan is None or se.elements[0] != "SE":
+            return False
+        joined = plan.load(body.text, d.element, d.segment, body.max_split)
+        segments = "\x1e" + "\x1f".join(st.elements) + joined + "\x1e" + "\x1f".join(se.elements)
+        partner = self.options.partner_id
+        head = native_856.event_head(
+            _event_id(partner, unit, segments), partner, source_fields(unit)
+        )
+        text = plan.encode(head, -1 if sink.indent is None else sink.indent, sink.depth)
+        if text is None:
+            return False
+        gc_steps.step()
+        self.result.transaction_count += 1
+        self.interchange_events += 1
+        self.result.event_count += 1
+        sink.event_json(text)
+        return True
+
+    def _map(self, unit: TransactionUnit, tree: Loop) -> None:
+        code = unit.result.code
+        mapper = self._mapper(code)
         context = EventContext(
             event_id(self.options.partner_id, unit), self.options.partner_id, source_of(unit)
         )
@@ -281,12 +352,18 @@ def translate_stream(
     *,
     options: TranslateOptions | None = None,
     counters: ControlNumbers | None = None,
+    json_sink: EventJson | None = None,
 ) -> TranslationResult:
-    """Translate every interchange in ``stream``; document errors are reported, never raised."""
+    """Translate every interchange in ``stream``; document errors are reported, never raised.
+
+    With ``json_sink`` (and ``on_event``), events the native mapper can write go to it as JSON
+    text instead of to ``on_event`` (``EventJson``)."""
     options = options or TranslateOptions(partner_id=partner_id)
     if partner_id is not None and options.partner_id != partner_id:
         options = replace(options, partner_id=partner_id)
-    translator = _Translator(options, on_event, counters or MemoryControlNumbers())
+    if json_sink is not None and on_event is None:
+        raise ValueError("json_sink needs on_event too (for the events it cannot take)")
+    translator = _Translator(options, on_event, counters or MemoryControlNumbers(), json_sink)
     reader, interchanges = _interchanges(stream, translator)
     try:
         with gc_steps.collecting_between_steps():
@@ -318,6 +395,7 @@ def _interchanges(
             trees=translator.options.map_documents,
             identities=translator.options.identities,
             limits=limits,
+            on_body=translator.native_set if translator.json_sink is not None else None,
         )
         return run.reader, iter(run)
     reader = SegmentReader(stream, limits=limits)

@@ -113,6 +113,11 @@ def certified_tree(
     ``placements`` (when given) instead of a structure walk. Only for certified sets: an
     unsupported set or a structural finding would go unreported here."""
     accept_certified(unit, policy)
+    return certified_loop_tree(unit, placements)
+
+
+def certified_loop_tree(unit: TransactionUnit, placements: bytes | None = None) -> Loop:
+    """The loop tree of a certified set ``accept_certified`` has been through."""
     if placements is not None:
         return tree_from_placements(unit.segments, placements)
     spec = transaction_spec(unit.result.code, unit.group.version)

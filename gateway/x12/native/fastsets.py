@@ -14,6 +14,7 @@ translations).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from gateway.x12 import reader as x12_reader
@@ -21,12 +22,13 @@ from gateway.x12.identities import ExpectedIdentities
 from gateway.x12.interchanges import TransactionUnit
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
 from gateway.x12.model import Delimiters, Loop, Segment
-from gateway.x12.native.body import split_body
+from gateway.x12.native.body import head_of, split_body
 from gateway.x12.native.fastpath import FastValidation, SetHandler
 from gateway.x12.validate import (
     DEFAULT_POLICY,
     ValidationPolicy,
     accept_certified,
+    certified_loop_tree,
     certified_tree,
     validate_transaction,
 )
@@ -35,30 +37,83 @@ OnSet = Callable[[TransactionUnit, Loop | None], None]
 """Called with each set, validated, and its loop tree (None: the set is not supported)."""
 
 
+@dataclass(slots=True)
+class CertifiedBody:
+    """A certified set's body as the scanner kept it, before it is made into ``Segment``s.
+
+    The unit holds only the first ``body.HEAD_BODY`` body segments (the business key's) until
+    ``restore`` puts all of them in."""
+
+    slices: list[str]
+    delimiters: Delimiters
+    max_split: int
+    first: int
+    """The ordinal of the first body segment."""
+    shift: int
+    """ordinal - position."""
+    head: int
+    """How many body segments the unit holds so far."""
+
+    @property
+    def text(self) -> str:
+        """The body's text (whole segments; a terminator between runs changes no segment)."""
+        return self.delimiters.segment.join(self.slices)
+
+    def restore(self, unit: TransactionUnit) -> None:
+        """Every body segment into ``unit.segments``, as ``FastSets`` would have put them."""
+        d, shift = self.delimiters, self.shift
+        unit.segments[1 : 1 + self.head] = [
+            Segment(elements, d, ordinal, ordinal - shift)
+            for ordinal, elements in enumerate(
+                split_body(self.slices, d, self.max_split), self.first
+            )
+        ]
+        self.head = len(unit.segments) - 2
+
+
+OnBody = Callable[[TransactionUnit, CertifiedBody], bool]
+"""Offered each accepted certified set before its segments are built: True when it took the set
+(``on_set`` is then not called for it)."""
+
+
 class _TreeHandler(SetHandler):
-    def __init__(self, policy: ValidationPolicy, on_set: OnSet, trees: bool) -> None:
+    def __init__(
+        self, policy: ValidationPolicy, on_set: OnSet, trees: bool, on_body: OnBody | None
+    ) -> None:
         super().__init__(policy)
         self.on_set = on_set
         self.trees = trees
+        self.on_body = on_body
         self.placements: bytes | None = None
         """The certified set's, from the scanner."""
+        self.body: CertifiedBody | None = None
+        """The certified set's, when ``on_body`` is offered it first."""
 
     def handle(self, unit: TransactionUnit, certified: bool) -> None:
         tree: Loop | None = None
+        placements, self.placements = self.placements, None
+        body, self.body = self.body, None
         if not certified:
             tree = validate_transaction(unit, self.policy)
+        elif body is not None:
+            accept_certified(unit, self.policy)
+            assert self.on_body is not None
+            if unit.result.accepted and self.on_body(unit, body):
+                return
+            body.restore(unit)
+            tree = certified_loop_tree(unit, placements)
         elif self.trees:
-            tree = certified_tree(unit, self.policy, self.placements)
+            tree = certified_tree(unit, self.policy, placements)
         else:
             accept_certified(unit, self.policy)
-        self.placements = None
         self.on_set(unit, tree)
 
 
 class FastSets(FastValidation):
     """Iterate for the ``InterchangeResult``s; every set goes to ``on_set`` as it closes.
 
-    With ``trees=False`` a certified set gets no tree (None), as when nothing will be mapped."""
+    With ``trees=False`` a certified set gets no tree (None), as when nothing will be mapped.
+    With ``on_body``, each accepted certified set is offered to it first, as text."""
 
     wants_placements = True
 
@@ -72,8 +127,9 @@ class FastSets(FastValidation):
         chunk_size: int = x12_reader.CHUNK_SIZE,
         identities: ExpectedIdentities | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        on_body: OnBody | None = None,
     ) -> None:
-        self.handler = _TreeHandler(policy, on_set, trees)
+        self.handler = _TreeHandler(policy, on_set, trees, on_body if trees else None)
         super().__init__(stream, policy, chunk_size, self.handler, identities, limits)
 
     def _certified_body(
@@ -86,6 +142,17 @@ class FastSets(FastValidation):
         segments = walker.set_segments
         assert segments is not None
         shift = first - walker.set_count - 1  # ordinal - position
+        if self.handler.on_body is not None:  # the head now (the business key), the rest later
+            head = head_of(slices, d, self.reader.max_split)
+            segments += [
+                Segment(elements, d, ordinal, ordinal - shift)
+                for ordinal, elements in enumerate(head, first)
+            ]
+            self.handler.body = CertifiedBody(
+                slices, d, self.reader.max_split, first, shift, len(head)
+            )
+            walker.count_body(count)
+            return
         segments += [
             Segment(elements, d, ordinal, ordinal - shift)
             for ordinal, elements in enumerate(split_body(slices, d, self.reader.max_split), first)
