@@ -9,6 +9,11 @@ scanner proved they find nothing); for any other, ``validate_transaction``. Resu
 exceptions are therefore those of ``walk_interchanges`` + ``validate_transaction``
 (``tests/x12/test_fastsets.py``; ``tests/pipeline/test_fast_translate.py`` compares whole
 translations).
+
+With ``on_body`` (``translate_stream`` with a ``json_sink``), an accepted certified set is first
+offered as text, with only the head of its body made into segments: the native 856 mapper
+(``gateway.mapping.native``) writes its event from the text. A set it does not take gets the
+rest of its segments and its tree as above.
 """
 
 from __future__ import annotations
