@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     """uvicorn's line per request: every one, only answers of 400 and above (accepted messages
     are in the database, with their client address and user agent), or none."""
     max_body_bytes: int = 20 * 1024 * 1024
+    max_body_bytes_in_flight: int = Field(64 * 1024 * 1024, gt=0)
+    """The request bodies one API process holds at once (``gateway.web.body.BodyBudget``);
+    past it a body gets 503 and ``Retry-After``. At least ``max_body_bytes`` in effect."""
     header_timeout_s: float = Field(10.0, gt=0)
     """A request line and headers must arrive within this many seconds of the connection (on a
     kept-alive connection: of the request's first byte); else 408 and the connection is closed."""

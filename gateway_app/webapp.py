@@ -20,6 +20,7 @@ from gateway.console.web import CertificateRow
 from gateway.pipeline.inbox import Inbox
 from gateway.runtime import Runtime
 from gateway.web import health
+from gateway.web.body import install_budget
 from gateway.web.errors import install_error_handlers
 from gateway.web.state import GatewayState
 from gateway_app.senders import as2_transport, mdn_to_outbox
@@ -55,7 +56,9 @@ def create_app(
     on_mdn = partial(mdn_to_outbox, runtime)
     as2.install(app, as2_transport(inbox, runtime, on_mdn, state.enqueue_outbound))
     sftp.install(app)  # the operator routes; the server runs beside the API (gateway run)
-    http.install(app, HttpTransport(inbox))  # last: see transports.http.install
+    http.install(app, HttpTransport(inbox))  # last but one: see transports.http.install
+    settings = runtime.settings
+    install_budget(app, settings.max_body_bytes_in_flight, settings.max_body_bytes)  # outermost
     return app
 
 

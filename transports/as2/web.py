@@ -24,6 +24,7 @@ router = APIRouter(tags=["AS2"])
             "description": "Not AS2 (no AS2-From, AS2-To or Message-ID), or refused without an MDN"
         },
         413: {"description": "Body over the size limit; nothing was stored"},
+        503: {"description": "Too many request bodies at once: nothing was stored, retry"},
     },
 )
 async def post_as2(request: Request) -> Response:

@@ -147,6 +147,7 @@ SEND_ERRORS = {
     403: "The HTTP transport is disabled for this partner",
     413: "Body over the size limit; nothing was stored",
     422: f"{MESSAGE_ID_HEADER} is too long or holds other characters than printable ASCII",
+    503: "Too many request bodies at once (Retry-After): nothing was stored, send it again",
 }
 """What ``send_request`` answers before a route sees the body (for the OpenAPI document)."""
 
