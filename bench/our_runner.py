@@ -98,16 +98,24 @@ def cli_contender() -> Contender:
     """What ``gateway translate FILE`` does after start-up, with its default output: translate,
     each event written as it is produced by ``gateway_app.translate_output.StreamingJson``
     (indent 2, the acknowledgements and errors at the end) into ``/dev/null`` through a text
-    stream, as the command writes to standard output."""
+    stream, as the command writes to standard output. ``native``: the events the native 856
+    mapper wrote (the rest went through the Python mapper and pydantic)."""
     from gateway.pipeline.translate import TranslateOptions, translate_stream
     from gateway_app.translate_output import StreamingJson
 
-    def parse(path: str) -> tuple[Any, int]:
+    def parse(path: str) -> tuple[Any, int, int]:
+        python = [0]
+
         with open(path, "rb") as fh, open(os.devnull, "w", encoding="utf-8") as out:
             writer = StreamingJson(out, 2)
+
+            def by_python(event: Any) -> None:
+                python[0] += 1
+                writer.event(event)
+
             result = translate_stream(
                 fh,
-                on_event=writer.event,
+                on_event=by_python,
                 options=TranslateOptions(limits=LIMITS),
                 json_sink=writer,
             )
@@ -118,14 +126,15 @@ def cli_contender() -> Contender:
                     "warnings": result.warnings,
                 }
             )
-        return result, writer.count
+        return result, writer.count, writer.count - python[0]
 
-    def summarize(product: tuple[Any, int]) -> Mapping[str, Any]:
-        result, events = product
+    def summarize(product: tuple[Any, int, int]) -> Mapping[str, Any]:
+        result, events, native = product
         return {
             "segments": _attr(result, "segment_count"),
             "transactions": _attr(result, "transaction_count"),
             "events": events,
+            "native": native,
             "errors": _count(_attr(result, "errors")),
         }
 
