@@ -25,8 +25,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.web.errors import ApiError
 
 RETRY_AFTER_S = 2
-_RESERVED = "gateway.body_bytes"
-"""The request's share of the budget, in its ASGI scope (given back by the middleware)."""
+_SHARE = "gateway.body_share"
+"""In a request's ASGI scope: the budget and the request's ``Share`` of it."""
+
+
+class Share:
+    """What one request holds of the budget. An object rather than a count in the scope: a
+    copy of the scope (a sub-application's) still holds the same share."""
+
+    __slots__ = ("bytes",)
+
+    def __init__(self) -> None:
+        self.bytes = 0
 
 
 class BodyBudget:
@@ -36,15 +46,17 @@ class BodyBudget:
         self.limit = limit
         self.used = 0
 
-    def take(self, scope: Scope, count: int) -> None:
-        """Reserve ``count`` bytes for the request of ``scope``; 503 when they do not fit."""
+    def take(self, share: Share, count: int) -> None:
+        """Reserve ``count`` more bytes for the request holding ``share``; 503 when they do not
+        fit."""
         if self.used + count > self.limit:
             raise busy()
         self.used += count
-        scope[_RESERVED] = scope.get(_RESERVED, 0) + count
+        share.bytes += count
 
-    def give_back(self, scope: Scope) -> None:
-        self.used -= scope.pop(_RESERVED, 0)
+    def give_back(self, share: Share) -> None:
+        self.used -= share.bytes
+        share.bytes = 0
 
 
 def busy() -> ApiError:
@@ -68,11 +80,12 @@ class BodyBudgetMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["gateway.body_budget"] = self.budget
+        share = Share()
+        scope[_SHARE] = (self.budget, share)
         try:
             await self.app(scope, receive, send)
         finally:
-            self.budget.give_back(scope)
+            self.budget.give_back(share)
 
 
 def install_budget(app: Any, limit: int, max_body: int) -> BodyBudget:
@@ -90,7 +103,7 @@ def too_large(limit: int) -> ApiError:
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    budget: BodyBudget | None = request.scope.get("gateway.body_budget")
+    budget: tuple[BodyBudget, Share] | None = request.scope.get(_SHARE)
     reserved = 0
     if declared is not None:
         if not declared.isdigit():
@@ -99,7 +112,7 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
             raise too_large(limit)
         if budget is not None:
             reserved = int(declared)
-            budget.take(request.scope, reserved)
+            budget[0].take(budget[1], reserved)
     body = bytearray()
     try:
         async for chunk in request.stream():
@@ -107,7 +120,7 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
                 raise too_large(limit)
             body += chunk
             if budget is not None and len(body) > reserved:  # chunked, or more than declared
-                budget.take(request.scope, len(body) - reserved)
+                budget[0].take(budget[1], len(body) - reserved)
                 reserved = len(body)
     except ClientDisconnect:
         raise ApiError(400, "body.incomplete", "the client went away mid-body") from None
