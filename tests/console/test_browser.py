@@ -26,7 +26,7 @@ from sqlalchemy import update
 
 from gateway.pipeline.config import partner_profile
 from gateway.staff.roles import ROLES
-from gateway.store.models import EventRecord, InboundMessage, utcnow
+from gateway.store.models import EventRecord, InboundMessage, OutboxItem, Partner, utcnow
 from tests.onboarding.support import CERTIFYING, NEWCO_VALUES, home, newco_file
 from tests.staff.support import PASSWORD, staff_of_every_role
 from tests.transports.harness import (
@@ -190,6 +190,43 @@ def test_procurement_finds_a_po_with_a_changed_line_and_sees_why(
     card = page.locator("section.scorecard").filter(has_text="demo-supplier")
     assert "On-time acknowledgement (855)" in card.inner_text()
     shot(page, "scorecards")
+    context.close()
+
+
+def test_procurement_sends_the_pos_held_while_the_supplier_was_suspended(
+    browser: Any, served: tuple[Gateway, str]
+) -> None:
+    gateway, url = served
+
+    def set_status(status: str) -> None:
+        with gateway.runtime.db.transaction() as session:
+            session.execute(
+                update(Partner).where(Partner.id == "demo-supplier").values(status=status)
+            )
+
+    set_status("suspended")
+    published = httpx.post(
+        f"{url}/ops/purchase-orders",
+        content=(DEMO / "po-4500012345.json").read_bytes(),
+        headers={**bearer(ADMIN_TOKEN), "Content-Type": "application/json"},
+    )
+    assert published.status_code == 200 and published.json()["held"], published.text
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, url, "procurement-1")
+    page.goto(f"{url}/console/partners/demo-supplier")
+    held = page.locator("section").filter(has_text="Purchase orders not sent")
+    assert "4500012345" in held.inner_text()
+    page.get_by_role("button", name="Send them now").click()
+    assert "demo-supplier is suspended" in page.locator("body").inner_text()  # still held: 409
+    assert gateway.count(OutboxItem) == 0
+
+    set_status("live")
+    page.goto(f"{url}/console/partners/demo-supplier")
+    page.get_by_role("button", name="Send them now").click()
+    assert "Sent 1 purchase order(s)" in page.locator(".note").inner_text()
+    assert page.get_by_text("Purchase orders not sent").count() == 0
+    assert gateway.count(OutboxItem) == 1
     context.close()
 
 
