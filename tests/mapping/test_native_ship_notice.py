@@ -447,3 +447,33 @@ def test_the_native_path_is_off_with_no_speedups(monkeypatch: pytest.MonkeyPatch
     assert not native.available()
     sample = ROOT / "samples" / "demo-supplier" / "856-SOTPI-4010.edi"
     assert translated(sample.read_bytes(), None, True)[1] == 0
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.lists(
+        st.one_of(
+            st.text(alphabet=st.sampled_from([*ODD, "*", "~"]), max_size=4),
+            st.sampled_from(
+                ["HL*1**I", "HL**1*O", "HL*2*2*P", "SN1**1", "LIN*1*BP", "N1*ST", "CTT"]
+            ),
+            st.sampled_from(["~", "*", "PRF*P", "MAN*GM*1", "DTM*036*20240101"]),
+        ),
+        max_size=40,
+    ).map("".join),
+    which=st.integers(0, 2),
+)
+def test_any_text_is_read_safely(body: str, which: int) -> None:
+    """Text no scanner certified (the C only ever gets certified sets, but must not care):
+    never a crash, and JSON whenever it writes anything."""
+    partner, maps_dir = _mappers()[which]
+    mapper = load_map("856", partner, maps_dir)
+    assert isinstance(mapper, ShipNoticeMap)
+    plan = native.compile_plan(mapper)
+    assert plan is not None
+    for indent in (2, -1):
+        plan.load(body, "*", "~", 3)
+        written = plan.encode(native.event_head("evt_x", partner, {}), indent, 1)
+        if written is not None:
+            assert json.loads(written)["document"]["lines"]
