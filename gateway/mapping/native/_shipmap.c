@@ -561,6 +561,12 @@ static int w_object(Writer *w, PyObject *value) {
 #define DECLINE 1
 #define TRY(x) do { int _r = (x); if (_r) return _r; } while (0)
 
+/* "key": the span's text (or null) */
+static int w_text(Plan *p, const char *key, Span v) {
+    TRY(w_key(&p->w, key));
+    return w_span(p, v);
+}
+
 static int w_parties(Plan *p, const int *scope, int n) {
     Writer *w = &p->w;
     TRY(w_open(w, "["));
@@ -579,13 +585,11 @@ static int w_parties(Plan *p, const int *scope, int n) {
             }
         TRY(w_item(w));
         TRY(w_open(w, "{"));
-        TRY(w_key(w, "role"));
-        TRY(w_span(p, element(p, n1, 1)));
+        TRY(w_text(p, "role", element(p, n1, 1)));
         static const char *ids[] = {"name", "id_qualifier", "id"};
         for (int k = 0; k < 3; k++) {
             Span v = element(p, n1, k + 2);
-            TRY(w_key(w, ids[k]));
-            TRY(w_span(p, blank(v) ? NONE : v));
+            TRY(w_text(p, ids[k], blank(v) ? NONE : v));
         }
         TRY(w_key(w, "address_lines"));
         TRY(w_open(w, "["));
@@ -602,8 +606,7 @@ static int w_parties(Plan *p, const int *scope, int n) {
         static const char *places[] = {"city", "state", "postal_code", "country"};
         for (int k = 0; k < 4; k++) {
             Span v = n4 < 0 ? NONE : element(p, n4, k + 1);
-            TRY(w_key(w, places[k]));
-            TRY(w_span(p, blank(v) ? NONE : v));
+            TRY(w_text(p, places[k], blank(v) ? NONE : v));
         }
         TRY(w_close(w, "}"));
         i = end;
@@ -620,20 +623,14 @@ static int w_node(Plan *p, int at) {
     Writer *w = &p->w;
     Level *lv = &p->levels[at];
     TRY(w_open(w, "{"));
-    TRY(w_key(w, "id"));
-    TRY(w_span(p, lv->id));
-    TRY(w_key(w, "level"));
-    TRY(w_span(p, lv->code));
+    TRY(w_text(p, "id", lv->id));
+    TRY(w_text(p, "level", lv->code));
     TRY(w_key(w, "role"));
     TRY(w_role(w, lv->role));
-    TRY(w_key(w, "parent_id"));
-    TRY(w_span(p, lv->parent < 0 ? NONE : p->levels[lv->parent].id));
-    TRY(w_key(w, "po_number"));
-    TRY(w_span(p, lv->po));
-    TRY(w_key(w, "sscc"));
-    TRY(w_span(p, lv->sscc));
-    TRY(w_key(w, "tracking_number"));
-    TRY(w_span(p, lv->track));
+    TRY(w_text(p, "parent_id", lv->parent < 0 ? NONE : p->levels[lv->parent].id));
+    TRY(w_text(p, "po_number", lv->po));
+    TRY(w_text(p, "sscc", lv->sscc));
+    TRY(w_text(p, "tracking_number", lv->track));
     TRY(w_key(w, "parties"));
     TRY(w_parties(p, p->all + lv->first, lv->count));
     TRY(w_key(w, "children"));
@@ -727,47 +724,36 @@ static int w_line(Plan *p, const Level *lv) {
     if (lv->nearest_po.s < 0 || lv->line[F_QUANTITY].s < 0) return DECLINE;
     if (decimal_of(p, lv->line[F_QUANTITY], quantity, sizeof quantity) != 0) return DECLINE;
     TRY(w_open(w, "{"));
-    TRY(w_key(w, "hl_id"));
-    TRY(w_span(p, lv->id));
-    TRY(w_key(w, "po_number"));
-    TRY(w_span(p, lv->nearest_po));
+    TRY(w_text(p, "hl_id", lv->id));
+    TRY(w_text(p, "po_number", lv->nearest_po));
     TRY(w_key(w, "sscc"));
     Span sscc = lv->sscc.s >= 0 ? lv->sscc : lv->pack_sscc.s >= 0 ? lv->pack_sscc : lv->tare_sscc;
     TRY(w_span(p, sscc));
-    TRY(w_key(w, "line_number"));
-    TRY(w_span(p, lv->line[F_LINE_NUMBER]));
+    TRY(w_text(p, "line_number", lv->line[F_LINE_NUMBER]));
     TRY(w_key(w, "quantity"));
     TRY(w_ascii(w, quantity));
     TRY(w_key(w, "uom"));
     TRY(w_uom(p, lv->line[F_UOM]));
     TRY(w_key(w, "product_ids"));
     TRY(w_product_ids(p, lv));
-    TRY(w_key(w, "lot"));
-    TRY(w_span(p, lv->line[F_LOT]));
+    TRY(w_text(p, "lot", lv->line[F_LOT]));
     TRY(w_key(w, "expiration_date"));
     TRY(w_converted(p, lv->line[F_EXPIRATION], date_of, 0));
-    TRY(w_key(w, "description"));
-    TRY(w_span(p, lv->line[F_DESCRIPTION]));
+    TRY(w_text(p, "description", lv->line[F_DESCRIPTION]));
     return w_close(w, "}");
 }
 
 static int w_pack(Plan *p, const Level *lv) {
     Writer *w = &p->w;
     TRY(w_open(w, "{"));
-    TRY(w_key(w, "hl_id"));
-    TRY(w_span(p, lv->id));
-    TRY(w_key(w, "level"));
-    TRY(w_span(p, lv->code));
+    TRY(w_text(p, "hl_id", lv->id));
+    TRY(w_text(p, "level", lv->code));
     TRY(w_key(w, "role"));
     TRY(w_role(w, lv->role));
-    TRY(w_key(w, "sscc"));
-    TRY(w_span(p, lv->sscc));
-    TRY(w_key(w, "parent_sscc"));
-    TRY(w_span(p, lv->parent_container));
-    TRY(w_key(w, "po_number"));
-    TRY(w_span(p, lv->nearest_po));
-    TRY(w_key(w, "tracking_number"));
-    TRY(w_span(p, lv->track));
+    TRY(w_text(p, "sscc", lv->sscc));
+    TRY(w_text(p, "parent_sscc", lv->parent_container));
+    TRY(w_text(p, "po_number", lv->nearest_po));
+    TRY(w_text(p, "tracking_number", lv->track));
     return w_close(w, "}");
 }
 
@@ -927,10 +913,8 @@ static int w_document(Plan *p) {
 
     TRY(w_key(w, "document"));
     TRY(w_open(w, "{"));
-    TRY(w_key(w, "shipment_id"));
-    TRY(w_span(p, head[F_SHIPMENT_ID]));
-    TRY(w_key(w, "purpose"));
-    TRY(w_span(p, head[F_PURPOSE]));
+    TRY(w_text(p, "shipment_id", head[F_SHIPMENT_ID]));
+    TRY(w_text(p, "purpose", head[F_PURPOSE]));
     TRY(w_key(w, "ship_date"));
     TRY(w_converted(p, head[F_SHIP_DATE], date_of, 0));
     TRY(w_key(w, "ship_time"));
@@ -944,13 +928,11 @@ static int w_document(Plan *p) {
         static const char *names[] = {"scac", "name", "mode"};
         TRY(w_open(w, "{"));
         for (int k = 0; k < N_CARRIER; k++) {
-            TRY(w_key(w, names[k]));
-            TRY(w_span(p, carrier[k]));
+            TRY(w_text(p, names[k], carrier[k]));
         }
         TRY(w_close(w, "}"));
     }
-    TRY(w_key(w, "bill_of_lading"));
-    TRY(w_span(p, head[F_LADING]));
+    TRY(w_text(p, "bill_of_lading", head[F_LADING]));
 
     /* tracking numbers: every header value (all_hits), then each pack's, without repeats */
     int nt = 0;
@@ -1015,6 +997,17 @@ static int w_document(Plan *p) {
 
 /* ---- Plan: compiling the spec ---- */
 
+/* ``count`` zeroed items (one more, so that a count of 0 still allocates) into *out. */
+static int zeroed(void *out, Py_ssize_t count, size_t size) {
+    void *items = PyMem_Calloc((size_t)count + 1, size);
+    if (items == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *(void **)out = items;
+    return 0;
+}
+
 static int ustr_from(PyObject *s, UStr *out) {
     if (!PyUnicode_Check(s)) {
         PyErr_SetString(PyExc_TypeError, "expected str");
@@ -1062,11 +1055,7 @@ static int cand_from(PyObject *o, Cand *c) {
     PyObject *filters = seq(PyTuple_GET_ITEM(o, 3), -1);
     if (!filters) return -1;
     c->nfilters = (int)PyTuple_GET_SIZE(filters);
-    c->filters = PyMem_Calloc((size_t)c->nfilters + 1, sizeof(Filter));
-    if (!c->filters) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (zeroed(&c->filters, c->nfilters, sizeof(Filter)) < 0) return -1;
     for (int i = 0; i < c->nfilters; i++) {
         PyObject *f = seq(PyTuple_GET_ITEM(filters, i), 3);
         Filter *out = &c->filters[i];
@@ -1078,11 +1067,7 @@ static int cand_from(PyObject *o, Cand *c) {
         if (values == Py_None) continue;
         if (!seq(values, -1)) return -1;
         out->nvalues = (int)PyTuple_GET_SIZE(values);
-        out->values = PyMem_Calloc((size_t)out->nvalues + 1, sizeof(UStr));
-        if (!out->values) {
-            PyErr_NoMemory();
-            return -1;
-        }
+        if (zeroed(&out->values, out->nvalues, sizeof(UStr)) < 0) return -1;
         for (int j = 0; j < out->nvalues; j++)
             if (ustr_from(PyTuple_GET_ITEM(values, j), &out->values[j]) < 0) return -1;
     }
@@ -1092,11 +1077,7 @@ static int cand_from(PyObject *o, Cand *c) {
 static int field_from(PyObject *o, Field *f) {
     if (!seq(o, -1)) return -1;
     f->ncands = (int)PyTuple_GET_SIZE(o);
-    f->cands = PyMem_Calloc((size_t)f->ncands + 1, sizeof(Cand));
-    if (!f->cands) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (zeroed(&f->cands, f->ncands, sizeof(Cand)) < 0) return -1;
     for (int i = 0; i < f->ncands; i++)
         if (cand_from(PyTuple_GET_ITEM(o, i), &f->cands[i]) < 0) return -1;
     return 0;
@@ -1113,11 +1094,7 @@ static int fields_from(PyObject *o, Field *fields, int count) {
 static int pairs_from(PyObject *o, Pair **out, int *count) {
     if (!seq(o, -1)) return -1;
     *count = (int)PyTuple_GET_SIZE(o);
-    *out = PyMem_Calloc((size_t)*count + 1, sizeof(Pair));
-    if (!*out) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (zeroed(out, *count, sizeof(Pair)) < 0) return -1;
     for (int i = 0; i < *count; i++) {
         PyObject *pair = seq(PyTuple_GET_ITEM(o, i), 2);
         if (!pair || ustr_from(PyTuple_GET_ITEM(pair, 0), &(*out)[i].key) < 0) return -1;
@@ -1205,12 +1182,8 @@ static int plan_init(Plan *p, PyObject *args, PyObject *kwds) {
     PyObject *roles = seq(PyTuple_GET_ITEM(spec, 6), -1);
     if (!roles) return -1;
     int nroles = (int)PyTuple_GET_SIZE(roles);
-    p->role_codes = PyMem_Calloc((size_t)nroles + 1, sizeof(UStr));
-    p->role_of = PyMem_Calloc((size_t)nroles + 1, sizeof(int));
-    if (!p->role_codes || !p->role_of) {
-        PyErr_NoMemory();
+    if (zeroed(&p->role_codes, nroles, sizeof(UStr)) < 0 || zeroed(&p->role_of, nroles, sizeof(int)) < 0)
         return -1;
-    }
     for (int i = 0; i < nroles; i++) {
         PyObject *pair = seq(PyTuple_GET_ITEM(roles, i), 2);
         if (!pair || ustr_from(PyTuple_GET_ITEM(pair, 0), &p->role_codes[i]) < 0) return -1;
@@ -1224,11 +1197,7 @@ static int plan_init(Plan *p, PyObject *args, PyObject *kwds) {
     PyObject *tags = seq(PyTuple_GET_ITEM(spec, 7), -1);
     if (!tags) return -1;
     p->nline_tags = (int)PyTuple_GET_SIZE(tags);
-    p->line_tags = PyMem_Calloc((size_t)p->nline_tags + 1, sizeof(int));
-    if (!p->line_tags) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (zeroed(&p->line_tags, p->nline_tags, sizeof(int)) < 0) return -1;
     for (int i = 0; i < p->nline_tags; i++)
         if (int_from(PyTuple_GET_ITEM(tags, i), &p->line_tags[i]) < 0) return -1;
     if (pairs_from(PyTuple_GET_ITEM(spec, 8), &p->qualifiers, &p->nqualifiers) < 0 ||
@@ -1237,11 +1206,7 @@ static int plan_init(Plan *p, PyObject *args, PyObject *kwds) {
     PyObject *formats = seq(PyTuple_GET_ITEM(spec, 10), -1);
     if (!formats) return -1;
     int nformats = (int)PyTuple_GET_SIZE(formats);
-    p->formats = PyMem_Calloc((size_t)nformats + 1, sizeof(UStr));
-    if (!p->formats) {
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (zeroed(&p->formats, nformats, sizeof(UStr)) < 0) return -1;
     for (int i = 0; i < nformats; i++) {
         if (ustr_from(PyTuple_GET_ITEM(formats, i), &p->formats[i]) < 0) return -1;
         p->nformats = i + 1;
