@@ -477,3 +477,16 @@ def test_any_text_is_read_safely(body: str, which: int) -> None:
         written = plan.encode(native.event_head("evt_x", partner, {}), indent, 1)
         if written is not None:
             assert json.loads(written)["document"]["lines"]
+
+
+@needs_native
+def test_a_file_of_every_kind_keeps_its_events_in_order() -> None:
+    """Native and Python events interleave in the order of their sets."""
+    demo = ROOT / "samples" / "demo-supplier"
+    names = ["855-accepted-4010.edi", "856-SOTPI-4010.edi", "810-4010.edi", "856-SOI-4010.edi"]
+    data = b"\n".join((demo / name).read_bytes() for name in names)
+    with_native, taken = translated(data, None, True)
+    assert taken == 2
+    assert with_native == translated(data, None, False)[0]
+    types = [event["type"] for event in json.loads(with_native)["documents"]]
+    assert types == ["po_acknowledgment", "ship_notice", "invoice", "ship_notice"]
