@@ -139,8 +139,9 @@ valid_quantity = st.from_regex(r"[+-]?[0-9]{1,4}(\.[0-9]{0,3})?", fullmatch=True
 
 @st.composite
 def clean_ship_notices(draw: st.DrawFn) -> str:
-    """A ship notice the mappers read without a warning (odd characters in its free text), then
-    perhaps one segment of anything (``level_segments``) somewhere: the declines' side."""
+    """A ship notice the mappers read without a warning (odd characters in its free text); one
+    in five gets a segment that makes the Python mapper warn (an empty PRF, an unreadable
+    quantity or date, a lone qualifier, a second HL 1...): the declines' side."""
     body = [f"BSN*00*{draw(text)}*{draw(valid_date)}*1200", f"DTM*017*{draw(valid_date)}"]
     levels: list[list[str]] = [["HL*1**S", f"TD5*B*2*{draw(text)}*M*{draw(text)}"]]
     if draw(st.booleans()):

@@ -366,9 +366,7 @@ static int decimal_of(Plan *p, Span v, char *out, Py_ssize_t cap) {
     Py_ssize_t int_s = i;
     while (i < e && READ(p, i) >= '0' && READ(p, i) <= '9') i++;
     Py_ssize_t int_e = i, frac_s = i, frac_e = i;
-    int point = 0;
     if (i < e && READ(p, i) == '.') {
-        point = 1;
         frac_s = ++i;
         while (i < e && READ(p, i) >= '0' && READ(p, i) <= '9') i++;
         frac_e = i;
@@ -381,7 +379,6 @@ static int decimal_of(Plan *p, Span v, char *out, Py_ssize_t cap) {
         return -1;
     }
     if (int_e == int_s && frac_e == frac_s) return -1; /* "", "+", ".", "-." */
-    (void)point;
     while (int_s < int_e - 1 && READ(p, int_s) == '0') int_s++;
     int zero = 1;
     for (Py_ssize_t k = int_s; k < int_e && zero; k++) zero = READ(p, k) == '0';
