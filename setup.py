@@ -7,9 +7,10 @@
   (``samples/as2``, read by its profile as ``../samples/as2/``). Other partners (``acme-fasteners``) and the
   broken samples stay in the repository. pyproject's ``packages.find`` cannot be combined with
   packages mapped from other folders, so the package list lives here too.
-- **The optional C accelerator.** ``gateway.x12.native._fastscan`` is optional: where no C compiler is
-  available the install still succeeds and ``gateway.x12.native.fastpath.available()`` is False (the
-  pure-Python path is used). ``[tool.setuptools] ext-modules`` in pyproject.toml could declare it,
+- **The optional C accelerators.** ``gateway.x12.native._fastscan`` (the scanner) and
+  ``gateway.mapping.native._shipmap`` (the 856 mapper) are optional: where no C compiler is
+  available the install still succeeds, ``gateway.x12.native.fastpath.available()`` and
+  ``gateway.mapping.native.ship_notice.available()`` are False, and the pure-Python path is used. ``[tool.setuptools] ext-modules`` in pyproject.toml could declare it,
   but setuptools (84) still calls that table experimental and warns on every build, and this file
   is needed for the data packages anyway.
 """

@@ -60,8 +60,7 @@ class StreamingJson:
         text = encode_event(event, self.indent)
         if self.indent:
             text = text.replace("\n", self._newline)
-        self.out.write(("," if self.count else "") + ("\n" if self.indent else "") + text)
-        self.count += 1
+        self.event_json(text)
 
     def event_json(self, text: str) -> None:
         self.out.write(("," if self.count else "") + ("\n" if self.indent else "") + text)
