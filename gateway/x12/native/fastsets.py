@@ -18,7 +18,7 @@ rest of its segments and its tree as above.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -64,16 +64,18 @@ class CertifiedBody:
         """The body's text (whole segments; a terminator between runs changes no segment)."""
         return self.delimiters.segment.join(self.slices)
 
+    def placed(self, rows: Iterable[list[str]]) -> list[Segment]:
+        """Body segments from their element lists, numbered and placed as the walker would."""
+        d, shift = self.delimiters, self.shift
+        return [
+            Segment(elements, d, ordinal, ordinal - shift)
+            for ordinal, elements in enumerate(rows, self.first)
+        ]
+
     def restore(self, unit: TransactionUnit) -> None:
         """Every body segment into ``unit.segments``, as ``FastSets`` would have put them."""
-        d, shift = self.delimiters, self.shift
-        unit.segments[1 : 1 + self.head] = [
-            Segment(elements, d, ordinal, ordinal - shift)
-            for ordinal, elements in enumerate(
-                split_body(self.slices, d, self.max_split), self.first
-            )
-        ]
-        self.head = len(unit.segments) - 2
+        rows = split_body(self.slices, self.delimiters, self.max_split)
+        unit.segments[1 : 1 + self.head] = self.placed(rows)
 
 
 OnBody = Callable[[TransactionUnit, CertifiedBody], bool]
@@ -147,19 +149,12 @@ class FastSets(FastValidation):
         segments = walker.set_segments
         assert segments is not None
         shift = first - walker.set_count - 1  # ordinal - position
-        if self.handler.on_body is not None:  # the head now (the business key), the rest later
-            head = head_of(slices, d, self.reader.max_split)
-            segments += [
-                Segment(elements, d, ordinal, ordinal - shift)
-                for ordinal, elements in enumerate(head, first)
-            ]
-            self.handler.body = CertifiedBody(
-                slices, d, self.reader.max_split, first, shift, len(head)
-            )
-            walker.count_body(count)
-            return
-        segments += [
-            Segment(elements, d, ordinal, ordinal - shift)
-            for ordinal, elements in enumerate(split_body(slices, d, self.reader.max_split), first)
-        ]
+        body = CertifiedBody(slices, d, self.reader.max_split, first, shift, 0)
+        if self.handler.on_body is None:
+            segments += body.placed(split_body(slices, d, body.max_split))
+        else:  # the head now (the business key), the rest when it is not taken
+            head = body.placed(head_of(slices, d, body.max_split))
+            segments += head
+            body.head = len(head)
+            self.handler.body = body
         walker.count_body(count)
