@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ from gateway.x12.acks.ta1 import build_ta1, ta1_wanted
 from gateway.x12.identities import ExpectedIdentities
 from gateway.x12.interchanges import TransactionUnit, walk_interchanges
 from gateway.x12.limits import DEFAULT_LIMITS, Limits
-from gateway.x12.model import Loop
+from gateway.x12.model import Loop, Segment
 from gateway.x12.native import fastpath
 from gateway.x12.native.fastsets import CertifiedBody, FastSets
 from gateway.x12.reader import SegmentReader
@@ -115,8 +115,13 @@ def event_id(partner_id: str | None, unit: TransactionUnit) -> str:
     The digest input is the partner and interchange ids, then per segment a record separator and
     its elements joined by unit separators, hashed in one piece (the same bytes as segment by
     segment, in far fewer calls)."""
-    body = "".join(["\x1e" + "\x1f".join(seg.elements) for seg in unit.segments])
-    return _event_id(partner_id, unit, body)
+    return _event_id(partner_id, unit, _joined(unit.segments))
+
+
+def _joined(segments: Iterable[Segment]) -> str:
+    """What an event id hashes of ``segments``: per segment ``\x1e``, then its elements joined
+    by ``\x1f``."""
+    return "".join(["\x1e" + "\x1f".join(seg.elements) for seg in segments])
 
 
 def _event_id(partner_id: str | None, unit: TransactionUnit, segments: str) -> str:
@@ -217,7 +222,7 @@ class _Translator:
         if plan is None or se.elements[0] != "SE":
             return False
         joined = plan.load(body.text, d.element, d.segment, body.max_split)
-        segments = "\x1e" + "\x1f".join(st.elements) + joined + "\x1e" + "\x1f".join(se.elements)
+        segments = _joined([st]) + joined + _joined([se])
         partner = self.options.partner_id
         head = native_856.event_head(
             _event_id(partner, unit, segments), partner, source_fields(unit)
