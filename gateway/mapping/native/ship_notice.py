@@ -23,6 +23,7 @@ corpus's 856s, generated files and mangled variants, under every map in ``maps/`
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -80,7 +81,7 @@ def tag_code(tag: str) -> int:
 
 def compile_plan(mapper: ShipNoticeMap) -> _shipmap.Plan | None:
     """The native plan of ``mapper``'s map, or None when the C cannot express it."""
-    if not available() or list(_event_keys()) != list(EVENT_KEYS):
+    if not available() or _event_keys() != list(EVENT_KEYS):
         return None
     try:
         spec = plan_spec(mapper.config)
@@ -130,8 +131,10 @@ def _candidate(path: FieldPath) -> tuple[Any, ...]:
     return (tag_code(path.tag), path.ref.element, path.qualifier, tuple(filters))
 
 
+@functools.cache
 def _event_keys() -> list[str]:
-    """The keys pydantic writes for a ship notice event, in its order."""
+    """The keys pydantic writes for a ship notice event, in its order (they cannot change while
+    the process runs: asked once, not for every translation)."""
     sample = ShipNoticeEvent.model_validate(
         {
             "id": "evt_",
