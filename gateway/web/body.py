@@ -26,17 +26,24 @@ from gateway.web.errors import ApiError
 
 RETRY_AFTER_S = 2
 _SHARE = "gateway.body_share"
-"""In a request's ASGI scope: the budget and the request's ``Share`` of it."""
+"""In a request's ASGI scope: the request's ``Share`` of the budget."""
 
 
 class Share:
     """What one request holds of the budget. An object rather than a count in the scope: a
     copy of the scope (a sub-application's) still holds the same share."""
 
-    __slots__ = ("bytes",)
+    __slots__ = ("budget", "bytes")
 
-    def __init__(self) -> None:
+    def __init__(self, budget: BodyBudget) -> None:
+        self.budget = budget
         self.bytes = 0
+
+    def cover(self, total: int) -> None:
+        """Hold at least ``total`` bytes (the body's declared or received length so far); 503
+        when the budget has not that much left."""
+        if total > self.bytes:
+            self.budget.take(self, total - self.bytes)
 
 
 class BodyBudget:
@@ -80,8 +87,8 @@ class BodyBudgetMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        share = Share()
-        scope[_SHARE] = (self.budget, share)
+        share = Share(self.budget)
+        scope[_SHARE] = share
         try:
             await self.app(scope, receive, send)
         finally:
@@ -103,25 +110,22 @@ def too_large(limit: int) -> ApiError:
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    budget: tuple[BodyBudget, Share] | None = request.scope.get(_SHARE)
-    reserved = 0
+    share: Share | None = request.scope.get(_SHARE)
     if declared is not None:
         if not declared.isdigit():
             raise ApiError(400, "body.length_invalid", "Content-Length is not a number")
         if int(declared) > limit:
             raise too_large(limit)
-        if budget is not None:
-            reserved = int(declared)
-            budget[0].take(budget[1], reserved)
+        if share is not None:
+            share.cover(int(declared))
     body = bytearray()
     try:
         async for chunk in request.stream():
             if len(body) + len(chunk) > limit:
                 raise too_large(limit)
             body += chunk
-            if budget is not None and len(body) > reserved:  # chunked, or more than declared
-                budget[0].take(budget[1], len(body) - reserved)
-                reserved = len(body)
+            if share is not None:  # chunked, or more than declared
+                share.cover(len(body))
     except ClientDisconnect:
         raise ApiError(400, "body.incomplete", "the client went away mid-body") from None
     if not body:
